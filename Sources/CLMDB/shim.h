@@ -1,0 +1,4 @@
+#ifndef CRMKIT_CLMDB_SHIM_H
+#define CRMKIT_CLMDB_SHIM_H
+#include <lmdb.h>
+#endif

@@ -1,0 +1,122 @@
+import Foundation
+import LMDB
+
+/// What the writer knows while it fills one write transaction: the head, the chain hash, the
+/// time it records, and stream versions changed earlier in the same transaction.
+struct BatchState {
+    private(set) var head: UInt64
+    private var previousHash: [UInt8]
+    private let recordedAt: Int64
+    private var streamHeads: [[UInt8]: UInt64] = [:]
+    private var scratchKey: [UInt8] = []
+
+    init(txn: WriteTransaction, databases: Databases) throws {
+        var head: UInt64 = 0
+        var hash = RecordFormat.genesisHash
+        var lastRecordedAt = Int64.min
+        try txn.withCursor(on: databases.log) { cursor in
+            guard let last = try cursor.last() else { return }
+            head = Databases.uint64(bigEndian: last.key)
+            let view = try RecordView(validating: last.value, at: head)
+            hash = Array(view.hash)
+            lastRecordedAt = view.recordedAtMicros
+        }
+        self.head = head
+        self.previousHash = hash
+        // Recorded time never decreases along the log, even when the wall clock steps back.
+        self.recordedAt = max(Micros.now(), lastRecordedAt)
+        scratchKey.reserveCapacity(512)
+    }
+
+    /// Applies one append: checks idempotency and expected versions, then writes its events.
+    ///
+    /// A validation failure is returned and writes nothing; an LMDB failure is thrown and aborts
+    /// the whole transaction.
+    mutating func apply(_ request: PreparedAppend, txn: WriteTransaction, databases: Databases) throws -> Result<AppendResult, EventLogError> {
+        if let outcome = try checkIdempotency(request, txn: txn, databases: databases) { return outcome }
+
+        var currentVersions: [UInt64] = []
+        currentVersions.reserveCapacity(request.streams.count)
+        for stream in request.streams {
+            let current = try streamHeads[stream.nameBytes] ?? databases.streamVersion(of: stream.nameBytes, in: txn)
+            guard stream.expectedVersion.isSatisfied(by: current) else {
+                return .failure(.wrongExpectedVersion(stream: stream.name, expected: stream.expectedVersion, actual: current))
+            }
+            currentVersions.append(current)
+        }
+
+        var appended: [AppendedEvent] = []
+        appended.reserveCapacity(request.eventCount)
+        for (stream, current) in zip(request.streams, currentVersions) {
+            var version = current
+            for event in stream.events {
+                head += 1
+                version += 1
+                try write(event, position: head, streamVersion: version, stream: stream, txn: txn, databases: databases)
+                appended.append(AppendedEvent(id: event.event.id, stream: stream.name, position: head, streamVersion: version))
+            }
+            streamHeads[stream.nameBytes] = version
+            var versionBE = version.bigEndian
+            try stream.nameBytes.withUnsafeBytes { key in
+                try withUnsafeBytes(of: &versionBE) { value in
+                    try txn.put(in: databases.streamHeads, key: key, value: value)
+                }
+            }
+        }
+        return .success(AppendResult(events: appended, wasAlreadyStored: false))
+    }
+
+    /// `nil` when no event of the append is stored yet; otherwise the outcome of the retry.
+    private func checkIdempotency(_ request: PreparedAppend, txn: WriteTransaction, databases: Databases) throws -> Result<AppendResult, EventLogError>? {
+        var existing: [AppendedEvent] = []
+        var firstStored: (UUID, UInt64)?
+        for stream in request.streams {
+            for event in stream.events {
+                guard let position = try databases.position(ofEventID: event.event.id, in: txn) else { continue }
+                let same = try databases.withRecord(at: position, in: txn) { view in
+                    view.hasSameContent(as: event)
+                        ? AppendedEvent(id: event.event.id, stream: stream.name, position: position, streamVersion: view.streamVersion)
+                        : nil
+                }
+                guard let match = same ?? nil else { return .failure(.eventIDConflict(id: event.event.id, storedAt: position)) }
+                existing.append(match)
+                if firstStored == nil { firstStored = (event.event.id, position) }
+            }
+        }
+        guard let firstStored else { return nil }
+        guard existing.count == request.eventCount else {
+            return .failure(.partialRetry(storedID: firstStored.0, storedAt: firstStored.1))
+        }
+        return .success(AppendResult(events: existing, wasAlreadyStored: true))
+    }
+
+    private mutating func write(
+        _ event: EncodableEvent, position: UInt64, streamVersion: UInt64, stream: PreparedAppend.Stream,
+        txn: WriteTransaction, databases: Databases
+    ) throws {
+        var positionBE = position.bigEndian
+        try withUnsafeBytes(of: &positionBE) { positionKey in
+            try txn.putReserved(in: databases.log, key: positionKey, count: event.encodedSize, flags: .append) { buffer in
+                previousHash.withUnsafeBytes { previous in
+                    event.encode(into: buffer, position: position, streamVersion: streamVersion, recordedAtMicros: recordedAt, previousHash: previous)
+                }
+                previousHash.withUnsafeMutableBytes { hash in
+                    hash.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer[(buffer.count - RecordFormat.hashSize)...]))
+                }
+            }
+
+            scratchKey.removeAll(keepingCapacity: true)
+            scratchKey.append(contentsOf: stream.nameBytes)
+            scratchKey.append(0)
+            withUnsafeBytes(of: streamVersion.bigEndian) { scratchKey.append(contentsOf: $0) }
+            try scratchKey.withUnsafeBytes { key in
+                try txn.put(in: databases.streams, key: key, value: positionKey, flags: .noOverwrite)
+            }
+
+            var id = event.event.id.uuid
+            try withUnsafeBytes(of: &id) { key in
+                try txn.put(in: databases.eventIDs, key: key, value: positionKey, flags: .noOverwrite)
+            }
+        }
+    }
+}

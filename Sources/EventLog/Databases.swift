@@ -1,0 +1,125 @@
+import Foundation
+import LMDB
+
+/// The named databases of a store and the byte-level operations on them.
+///
+/// | name           | key                                   | value                       |
+/// |----------------|---------------------------------------|-----------------------------|
+/// | `meta`         | ASCII name                            | per key                     |
+/// | `log`          | position, UInt64 big-endian           | record (``RecordFormat``)   |
+/// | `streams`      | stream UTF-8, 0x00, version UInt64 BE | position UInt64 BE          |
+/// | `stream-heads` | stream UTF-8                          | version UInt64 BE           |
+/// | `event-ids`    | event id, 16 bytes                    | position UInt64 BE          |
+struct Databases: Sendable {
+    let meta: Database
+    let log: Database
+    let streams: Database
+    let streamHeads: Database
+    let eventIDs: Database
+
+    static let formatVersionKey = Array("format-version".utf8)
+    static let names = ["meta", "log", "streams", "stream-heads", "event-ids"]
+
+    static func open(in environment: Environment, path: String, readOnly: Bool) throws -> Databases {
+        do {
+            if readOnly {
+                return try environment.read { txn in
+                    let dbs = try Databases(txn: txn, create: false)
+                    try dbs.checkFormat(in: txn, path: path)
+                    return dbs
+                }
+            }
+            return try environment.write { txn in
+                let dbs = try Databases(txn: txn, create: true)
+                if try txn.value(in: dbs.meta, key: formatVersionKey) == nil {
+                    guard try txn.count(of: dbs.log) == 0 else { throw EventLogError.notAnEventStore(path: path) }
+                    try txn.put(in: dbs.meta, key: formatVersionKey, value: Self.encode(EventStore.formatVersion))
+                }
+                try dbs.checkFormat(in: txn, path: path)
+                return dbs
+            }
+        } catch let error as LMDBError where error.kind == .notFound {
+            throw EventLogError.notAnEventStore(path: path)
+        } catch let error as LMDBError {
+            throw EventLogError.storage(error)
+        }
+    }
+
+    private init(txn: ReadTransaction, create: Bool) throws {
+        meta = try txn.openDatabase(named: "meta", create: create)
+        log = try txn.openDatabase(named: "log", create: create)
+        streams = try txn.openDatabase(named: "streams", create: create)
+        streamHeads = try txn.openDatabase(named: "stream-heads", create: create)
+        eventIDs = try txn.openDatabase(named: "event-ids", create: create)
+    }
+
+    private func checkFormat(in txn: ReadTransaction, path: String) throws {
+        guard let bytes = try txn.value(in: meta, key: Self.formatVersionKey), bytes.count == 4 else {
+            throw EventLogError.notAnEventStore(path: path)
+        }
+        let found = bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        guard found == EventStore.formatVersion else {
+            throw EventLogError.unsupportedFormat(found: found, supported: EventStore.formatVersion)
+        }
+    }
+
+    static func encode(_ value: UInt32) -> [UInt8] {
+        withUnsafeBytes(of: value.littleEndian) { Array($0) }
+    }
+
+    // MARK: Keys
+
+    @inline(__always)
+    static func bigEndian(_ value: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+
+    @inline(__always)
+    static func uint64(bigEndian bytes: UnsafeRawBufferPointer) -> UInt64 {
+        UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+    }
+
+    /// `stream UTF-8 || 0x00 || version BE`.
+    static func streamKey(_ stream: [UInt8], version: UInt64) -> [UInt8] {
+        var key = stream
+        key.reserveCapacity(stream.count + 9)
+        key.append(0)
+        withUnsafeBytes(of: version.bigEndian) { key.append(contentsOf: $0) }
+        return key
+    }
+
+    static func idKey(_ id: UUID) -> [UInt8] {
+        withUnsafeBytes(of: id.uuid) { Array($0) }
+    }
+
+    // MARK: Reads
+
+    func head(in txn: ReadTransaction) throws -> UInt64 {
+        try txn.withCursor(on: log) { cursor in
+            guard let last = try cursor.last() else { return 0 }
+            return Self.uint64(bigEndian: last.key)
+        }
+    }
+
+    func withRecord<R>(at position: UInt64, in txn: ReadTransaction, _ body: (RecordView) throws -> R) throws -> R? {
+        var key = position.bigEndian
+        return try withUnsafeBytes(of: &key) { k in
+            try txn.withValue(in: log, key: k) { bytes in
+                try body(try RecordView(validating: bytes, at: position))
+            }
+        }
+    }
+
+    func streamVersion(of stream: [UInt8], in txn: ReadTransaction) throws -> UInt64 {
+        try stream.withUnsafeBytes { k in
+            try txn.withValue(in: streamHeads, key: k) { Self.uint64(bigEndian: $0) }
+        } ?? 0
+    }
+
+    func position(ofEventID id: UUID, in txn: ReadTransaction) throws -> UInt64? {
+        var raw = id.uuid
+        return try withUnsafeBytes(of: &raw) { k in
+            try txn.withValue(in: eventIDs, key: k) { Self.uint64(bigEndian: $0) }
+        }
+    }
+}

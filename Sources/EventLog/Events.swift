@@ -1,0 +1,112 @@
+import Foundation
+
+/// An event to be appended: everything but what the log assigns (position, stream version,
+/// recorded time).
+public struct NewEvent: Sendable, Hashable {
+    /// The event's unique id. Appending an id that is already stored with the same content is a
+    /// no-op that returns the original positions (idempotent retry).
+    public var id: UUID
+    /// The event type name, e.g. `OrderPlaced`.
+    public var type: String
+    /// The version of the payload schema of `type`, for upcasting.
+    public var schemaVersion: UInt32
+    /// Business time: when the fact happened (may be back-dated). Stored in microseconds.
+    public var occurredAt: Date
+    /// Who caused the event: a user, a service, a policy.
+    public var actor: String
+    /// The id shared by every event of one business conversation.
+    public var correlationID: UUID?
+    /// The id of the event or command that caused this one.
+    public var causationID: UUID?
+    /// The encoded payload.
+    public var payload: [UInt8]
+
+    /// Creates an event to append.
+    public init(
+        id: UUID = UUID(), type: String, schemaVersion: UInt32 = 1, occurredAt: Date = Date(),
+        actor: String, correlationID: UUID? = nil, causationID: UUID? = nil, payload: [UInt8]
+    ) {
+        self.id = id
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.occurredAt = occurredAt
+        self.actor = actor
+        self.correlationID = correlationID
+        self.causationID = causationID
+        self.payload = payload
+    }
+}
+
+/// Events for one stream, with what the append expects of that stream's version.
+public struct StreamAppend: Sendable, Hashable {
+    /// The stream name, e.g. `customer-42`.
+    public var stream: String
+    /// The expectation checked before anything is written.
+    public var expectedVersion: ExpectedVersion
+    /// The events, in order.
+    public var events: [NewEvent]
+
+    /// Creates the part of an append that goes to one stream.
+    public init(stream: String, expectedVersion: ExpectedVersion = .any, events: [NewEvent]) {
+        self.stream = stream
+        self.expectedVersion = expectedVersion
+        self.events = events
+    }
+}
+
+/// Where an appended event landed.
+public struct AppendedEvent: Sendable, Hashable {
+    /// The event's id.
+    public let id: UUID
+    /// The stream the event belongs to.
+    public let stream: String
+    /// The global position (1, 2, 3 … without gaps).
+    public let position: UInt64
+    /// The version inside its stream (1, 2, 3 …).
+    public let streamVersion: UInt64
+}
+
+/// The outcome of one append.
+public struct AppendResult: Sendable, Hashable {
+    /// Every event of the append, in the order given.
+    public let events: [AppendedEvent]
+    /// `true` when every event was already stored with the same content, so nothing was
+    /// appended and the original positions are returned.
+    public let wasAlreadyStored: Bool
+
+    /// The position of the first event of the append.
+    public var firstPosition: UInt64 { events.first?.position ?? 0 }
+    /// The position of the last event of the append.
+    public var lastPosition: UInt64 { events.last?.position ?? 0 }
+}
+
+/// An event as stored in the log.
+public struct RecordedEvent: Sendable, Hashable {
+    /// The global position (1, 2, 3 … without gaps).
+    public let position: UInt64
+    /// The stream, e.g. `customer-42`.
+    public let stream: String
+    /// The version inside the stream (1, 2, 3 …).
+    public let streamVersion: UInt64
+    /// The event's unique id.
+    public let id: UUID
+    /// The event type name.
+    public let type: String
+    /// The payload schema version.
+    public let schemaVersion: UInt32
+    /// Business time, microsecond precision.
+    public let occurredAt: Date
+    /// When the log stored the event, microsecond precision; never decreases along the log.
+    public let recordedAt: Date
+    /// Who caused the event.
+    public let actor: String
+    /// The business conversation the event belongs to.
+    public let correlationID: UUID?
+    /// The event or command that caused this one.
+    public let causationID: UUID?
+    /// The encoded payload.
+    public let payload: [UInt8]
+
+    /// The category: the stream name up to its first `-` (the whole name when it has none).
+    public var category: String { EventStore.category(of: stream) }
+}
