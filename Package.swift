@@ -42,7 +42,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "EventLogTestHelper",
-            dependencies: ["EventLog", "LMDB"],
+            dependencies: [
+                "EventLog", "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Tests/EventLogTestHelper"
         ),
         .testTarget(
@@ -51,7 +54,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EventLogTests",
-            dependencies: ["EventLog", "LMDB", "EventLogTestHelper"]
+            dependencies: [
+                "EventLog", "LMDB", "EventLogTestHelper",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

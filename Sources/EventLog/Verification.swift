@@ -88,6 +88,11 @@ extension EventStore {
 }
 
 private struct Verifier {
+    /// An index value is exactly one big-endian UInt64; any other length is damage.
+    static func exactPosition(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+        bytes.count == 8 ? Databases.uint64(bigEndian: bytes) : nil
+    }
+
     let databases: Databases
     let txn: ReadTransaction
     let anchor: HeadAnchor?
@@ -138,12 +143,12 @@ private struct Verifier {
                 }
                 versions[stream] = version
                 let indexed = try Databases.streamKey(stream, version: version).withUnsafeBytes { key in
-                    try txn.withValue(in: databases.streams, key: key) { Databases.uint64(bigEndian: $0) }
-                }
+                    try txn.withValue(in: databases.streams, key: key, Self.exactPosition)
+                } ?? nil
                 if indexed != position {
                     return report(position, .streamIndexMismatch, "the stream index maps this version to \(indexed.map(String.init) ?? "nothing")")
                 }
-                let byID = try txn.withValue(in: databases.eventIDs, key: view.idBytes) { Databases.uint64(bigEndian: $0) }
+                let byID = try txn.withValue(in: databases.eventIDs, key: view.idBytes, Self.exactPosition) ?? nil
                 if byID != position {
                     return report(position, .eventIDIndexMismatch, "the event-id index maps this event's id to \(byID.map(String.init) ?? "nothing")")
                 }
@@ -172,9 +177,11 @@ private struct Verifier {
             return report(head, .streamIndexMismatch, "\(headEntries) stream heads are stored for \(versions.count) streams")
         }
         for (stream, version) in versions {
-            let stored = try databases.streamVersion(of: stream, in: txn)
+            let stored = try stream.withUnsafeBytes { key in
+                try txn.withValue(in: databases.streamHeads, key: key, Self.exactPosition)
+            } ?? nil
             if stored != version {
-                return report(head, .streamIndexMismatch, "the stored head of stream '\(String(decoding: stream, as: UTF8.self))' is \(stored), its last event has version \(version)")
+                return report(head, .streamIndexMismatch, "the stored head of stream '\(String(decoding: stream, as: UTF8.self))' is \(stored.map(String.init) ?? "missing or malformed"), its last event has version \(version)")
             }
         }
         if let anchor, anchor.position > head {

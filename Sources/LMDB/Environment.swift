@@ -204,7 +204,7 @@ public final class Environment: @unchecked Sendable {
     }
 
     private func endRead(_ txn: ReadTransaction) {
-        txn.abortIfActive()
+        txn.finishRead()
         gate.unlock()
     }
 
@@ -295,6 +295,28 @@ public final class Environment: @unchecked Sendable {
             maxReaders: Int(info.me_maxreaders),
             readersInUse: Int(info.me_numreaders)
         )
+    }
+
+    /// The byte offset in the data file of bytes handed out by a transaction of this
+    /// environment, or `nil` when they do not lie in a page of the map.
+    ///
+    /// The map is page-aligned and every page starts with its own page number, so the page a
+    /// value lies in tells where it is stored — for diagnostics, and for tests that damage a
+    /// known record. Call it inside the transaction that produced `bytes`.
+    public func dataFileOffset(of bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let start = bytes.baseAddress else { return nil }
+        var stat = MDB_stat()
+        mdb_env_stat(handle, &stat)
+        let pageSize = Int(stat.ms_psize)
+        guard pageSize > 0, pageSize & (pageSize - 1) == 0 else { return nil }
+        let address = UInt(bitPattern: start)
+        let pageStart = UnsafeRawPointer(bitPattern: address & ~UInt(pageSize - 1))!
+        let pageNumber = pageStart.loadUnaligned(as: UInt.self)
+        let offset = Int(pageNumber) * pageSize + Int(address - UInt(bitPattern: pageStart))
+        var info = MDB_envinfo()
+        mdb_env_info(handle, &info)
+        guard offset + bytes.count <= info.me_mapsize else { return nil }
+        return offset
     }
 
     /// Flushes the data buffers to disk; needed only with ``Flags/noSync`` or ``Flags/noMetaSync``.

@@ -27,6 +27,14 @@ public class ReadTransaction {
 
     func markEnded() { active = false }
 
+    /// Ends a read-only transaction by committing it, which keeps database handles opened in it
+    /// (an abort would close them).
+    func finishRead() {
+        guard active else { return }
+        active = false
+        mdb_txn_commit(handle)
+    }
+
     /// The id of the snapshot this transaction reads (`mdb_txn_id`).
     public var id: Int { Int(mdb_txn_id(handle)) }
 

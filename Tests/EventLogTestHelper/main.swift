@@ -1,1 +1,160 @@
-print("x")
+// A child process for the EventLog tests: crash trials, a reader in a second process, tamper
+// trials and stale reader slots. Each command prints machine-readable lines on stdout.
+import Crypto
+import EventLog
+import Foundation
+import LMDB
+
+
+/// Writes one line to stdout at once (a pipe would otherwise buffer it until exit).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+func fail(_ message: String, code: Int32 = 2) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    exit(code)
+}
+
+/// The payload every crash-trial event carries: derived from its id, so the parent can check it.
+func crashPayload(for id: UUID) -> [UInt8] {
+    var bytes: [UInt8] = []
+    let raw = withUnsafeBytes(of: id.uuid) { Array($0) }
+    for round in 0..<8 { bytes.append(contentsOf: raw.map { $0 &+ UInt8(round) }) }
+    return bytes
+}
+
+/// SHA-256 over every key and value of every database of the store, in order.
+func digest(of store: EventStore) throws -> String {
+    var hasher = SHA256()
+    for name in ["meta", "log", "streams", "stream-heads", "event-ids"] {
+        let db = try store.environment.openDatabase(named: name, create: false)
+        try store.environment.read { txn in
+            try txn.withCursor(on: db) { cursor in
+                var entry = try cursor.first()
+                while let e = entry {
+                    hasher.update(data: withUnsafeBytes(of: UInt64(e.key.count)) { Array($0) })
+                    hasher.update(bufferPointer: e.key)
+                    hasher.update(data: withUnsafeBytes(of: UInt64(e.value.count)) { Array($0) })
+                    hasher.update(bufferPointer: e.value)
+                    entry = try cursor.next()
+                }
+            }
+        }
+    }
+    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+}
+
+func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+func bytes(fromHex text: String) -> [UInt8] {
+    var out: [UInt8] = []
+    var index = text.startIndex
+    while index < text.endIndex {
+        let next = text.index(index, offsetBy: 2)
+        out.append(UInt8(text[index..<next], radix: 16)!)
+        index = next
+    }
+    return out
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else { fail("usage: EventLogTestHelper COMMAND DIR ...") }
+let command = arguments[1]
+let directory = arguments[2]
+
+switch command {
+case "append-until-killed":
+    // Appends from several concurrent tasks until killed; prints `ack POSITION ID` per event.
+    let writers = arguments.count > 3 ? Int(arguments[3])! : 4
+    let store = try EventStore(path: directory)
+    await withThrowingTaskGroup(of: Void.self) { group in
+        for writer in 0..<writers {
+            group.addTask {
+                var n = 0
+                while true {
+                    n += 1
+                    let count = (n % 3) + 1
+                    let events = (0..<count).map { _ -> NewEvent in
+                        let id = UUID()
+                        return NewEvent(id: id, type: "Tick", occurredAt: Date(timeIntervalSince1970: 1_700_000_000),
+                                        actor: "writer-\(writer)", payload: crashPayload(for: id))
+                    }
+                    let result = try await store.append(to: "writer-\(writer)", events: events)
+                    var lines = ""
+                    for event in result.events { lines += "ack \(event.position) \(event.id.uuidString)\n" }
+                    FileHandle.standardOutput.write(Data(lines.utf8))
+                }
+            }
+        }
+    }
+
+case "read-follow":
+    // Opens read-only and follows the log until it has seen TARGET events.
+    let target = UInt64(arguments[3])!
+    let store = try EventStore.openReadOnly(path: directory)
+    say("opened \(try store.head())")
+    var seen: UInt64 = 0
+    var last: UInt64 = 0
+    var hasher = SHA256()
+    for try await event in store.subscribe() {
+        seen += 1
+        guard event.position == last + 1 else { fail("skipped from \(last) to \(event.position)") }
+        last = event.position
+        hasher.update(data: event.payload)
+        if seen == target { break }
+    }
+    say("read \(seen) \(last) \(hasher.finalize().map { String(format: "%02x", $0) }.joined())")
+    store.close()
+
+case "verify":
+    // Opens the store read-only, verifies it (against an anchor when given) and prints a digest.
+    let store: EventStore
+    do {
+        store = try EventStore.openReadOnly(path: directory)
+    } catch {
+        say("open-failed \(error)")
+        exit(0)
+    }
+    var anchor: HeadAnchor?
+    if arguments.count > 4 { anchor = HeadAnchor(position: UInt64(arguments[3])!, hash: bytes(fromHex: arguments[4])) }
+    do {
+        let report = try store.verifyNow(anchor: anchor)
+        if let problem = report.problem {
+            say("problem \(problem.position) \(problem.kind) \(problem.detail)")
+        } else {
+            say("intact \(report.head) \(hex(report.headHash))")
+        }
+    } catch {
+        say("verify-failed \(error)")
+    }
+    do {
+        say("digest \(try digest(of: store))")
+    } catch {
+        say("digest-failed \(error)")
+    }
+    store.close()
+
+case "digest":
+    let store = try EventStore.openReadOnly(path: directory)
+    say("digest \(try digest(of: store))")
+    store.close()
+
+case "hold-reader":
+    // Opens a read transaction and keeps it open until killed.
+    let environment = try Environment(path: directory)
+    try environment.read { _ in
+        FileHandle.standardOutput.write(Data("ready\n".utf8))
+        while true { pause() }
+    }
+
+case "hold-open":
+    // Keeps the environment open, without a transaction, until killed.
+    let environment = try Environment(path: directory)
+    say("ready")
+    while true { pause() }
+    _ = environment
+
+default:
+    fail("unknown command \(command)")
+}

@@ -1,0 +1,146 @@
+import EventLog
+import Crypto
+import Foundation
+import LMDB
+import Testing
+
+/// Reads a child's stdout line by line while it runs.
+final class LineReader {
+    let handle: FileHandle
+    private var pending = Data()
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    /// The next complete line, or `nil` at end of file.
+    func nextLine() -> String? {
+        while true {
+            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                pending.removeSubrange(pending.startIndex...newline)
+                return line
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { return nil }
+            pending.append(chunk)
+        }
+    }
+}
+
+func startHelper(_ arguments: [String]) throws -> (Process, LineReader) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: helperPath())
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return (process, LineReader(pipe.fileHandleForReading))
+}
+
+/// The payload the helper derives from an event id (see `EventLogTestHelper`).
+func crashPayload(for id: UUID) -> [UInt8] {
+    let raw = withUnsafeBytes(of: id.uuid) { Array($0) }
+    return (0..<8).flatMap { round in raw.map { $0 &+ UInt8(round) } }
+}
+
+@Suite(.serialized) struct ProcessTests {
+    @Test func aSecondProcessReadsWhileTheFirstAppends() async throws {
+        let dir = TemporaryDirectory()
+        let store = try EventStore(path: dir.path, configuration: .fast)
+        defer { store.close() }
+        var payloads: [[UInt8]] = []
+        func appendBatch(_ count: Int) async throws {
+            let events = (0..<count).map { _ in makeEvent(payload: UUID().uuidString) }
+            payloads += events.map(\.payload)
+            _ = try await store.append(to: "customer-\(payloads.count)", events: events)
+        }
+        for _ in 0..<10 { try await appendBatch(100) }
+
+        let (child, output) = try startHelper(["read-follow", dir.path, "3000"])
+        let opened = try #require(output.nextLine())
+        #expect(opened.hasPrefix("opened "))
+        for _ in 0..<40 { try await appendBatch(50) }
+
+        let result = try #require(output.nextLine())
+        child.waitUntilExit()
+        #expect(child.terminationStatus == 0)
+        var hasher = SHA256()
+        for payload in payloads { hasher.update(data: payload) }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        #expect(result == "read 3000 3000 \(digest)")
+    }
+
+    @Test func staleReaderSlotsOfDeadProcessesAreClearedOnOpen() throws {
+        let dir = TemporaryDirectory()
+        try Environment(path: dir.path).close()
+        // Another live process keeps the lock file in use; otherwise the first process to open
+        // resets the whole reader table and no slot would need clearing.
+        let (keeper, keeperOutput) = try startHelper(["hold-open", dir.path])
+        defer {
+            kill(keeper.processIdentifier, SIGKILL)
+            keeper.waitUntilExit()
+        }
+        #expect(keeperOutput.nextLine() == "ready")
+        let (child, output) = try startHelper(["hold-reader", dir.path])
+        #expect(output.nextLine() == "ready")
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        let environment = try Environment(path: dir.path)
+        defer { environment.close() }
+        #expect(environment.staleReadersCleared == 1)
+        #expect(try environment.clearStaleReaders() == 0)
+    }
+
+    @Test func acknowledgedEventsSurviveSIGKILL() throws {
+        let dir = TemporaryDirectory()
+        var acknowledged: [UInt64: UUID] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for trial in 0..<trialCount {
+            let (child, output) = try startHelper(["append-until-killed", dir.path, "4"])
+            let killAfter = Int.random(in: 1...150, using: &generator)
+            var seen = 0
+            while seen < killAfter, let line = output.nextLine() {
+                try record(line, into: &acknowledged)
+                seen += 1
+            }
+            kill(child.processIdentifier, SIGKILL)
+            child.waitUntilExit()
+            // Lines written before the kill are acknowledged too.
+            while let line = output.nextLine() { try record(line, into: &acknowledged) }
+            #expect(child.terminationReason == .uncaughtSignal, "trial \(trial)")
+
+            let store = try EventStore(path: dir.path, configuration: .fast)
+            defer { store.close() }
+            let report = try store.verifyNow()
+            #expect(report.isIntact, "trial \(trial): \(String(describing: report.problem))")
+            let head = report.head
+            #expect(head >= UInt64(acknowledged.keys.max() ?? 0), "trial \(trial)")
+            for (position, id) in acknowledged where position > head - min(head, 400) {
+                let event = try #require(try store.event(at: position), "trial \(trial): position \(position) lost")
+                #expect(event.id == id)
+                #expect(event.payload == crashPayload(for: id))
+            }
+        }
+        // Every acknowledged event of every trial is present and intact at the end.
+        let store = try EventStore(path: dir.path, configuration: .fast)
+        defer { store.close() }
+        var intact = 0
+        try store.scan { view in
+            if let id = acknowledged[view.position] {
+                if view.id == id && Array(view.payloadBytes) == crashPayload(for: id) { intact += 1 }
+            }
+        }
+        #expect(intact == acknowledged.count)
+        #expect(acknowledged.count >= trialCount)
+    }
+
+    private func record(_ line: String, into acknowledged: inout [UInt64: UUID]) throws {
+        let parts = line.split(separator: " ")
+        guard parts.count == 3, parts[0] == "ack", let position = UInt64(parts[1]), let id = UUID(uuidString: String(parts[2])) else {
+            Issue.record("unexpected helper line: \(line)")
+            return
+        }
+        #expect(acknowledged[position] == nil, "position \(position) acknowledged twice")
+        acknowledged[position] = id
+    }
+}

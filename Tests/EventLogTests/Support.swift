@@ -1,0 +1,65 @@
+import EventLog
+import Foundation
+import Testing
+
+/// A fresh directory per test, removed afterwards.
+final class TemporaryDirectory: @unchecked Sendable {
+    let path: String
+
+    init(_ name: String = "store") {
+        let base = FileManager.default.temporaryDirectory.path
+        path = "\(base)/crmkit-tests-\(name)-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func sub(_ name: String) -> String { "\(path)/\(name)" }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// A test event with a recognisable payload.
+func makeEvent(
+    _ type: String = "CustomerRegistered", payload: String = "{}", id: UUID = UUID(),
+    occurredAt: Date = Date(timeIntervalSince1970: 1_767_225_600), actor: String = "tester",
+    correlationID: UUID? = nil, causationID: UUID? = nil
+) -> NewEvent {
+    NewEvent(id: id, type: type, schemaVersion: 1, occurredAt: occurredAt, actor: actor,
+             correlationID: correlationID, causationID: causationID, payload: Array(payload.utf8))
+}
+
+/// The helper executable built beside the test bundle.
+func helperPath() -> String {
+    let candidates = [
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("EventLogTestHelper").path,
+        Bundle.main.bundleURL.appendingPathComponent("EventLogTestHelper").path,
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("EventLogTestHelper").path,
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+}
+
+/// Runs the helper to completion and returns its stdout lines.
+func runHelper(_ arguments: [String]) throws -> (status: Int32, lines: [String]) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: helperPath())
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    return (process.terminationStatus, text.split(separator: "\n").map(String.init))
+}
+
+/// How many trials the crash and tamper suites run: 100, or `CRMKIT_TRIALS`.
+var trialCount: Int {
+    ProcessInfo.processInfo.environment["CRMKIT_TRIALS"].flatMap(Int.init) ?? 100
+}
+
+extension EventStore.Configuration {
+    /// Relaxed durability for tests that do not test durability: much faster on CI disks.
+    static var fast: Self { .init(durability: .relaxed) }
+}
