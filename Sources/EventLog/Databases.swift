@@ -30,6 +30,7 @@ struct Databases: Sendable {
                 }
             }
             return try environment.write { txn in
+                try Self.refuseForeignDatabases(in: txn, path: path)
                 let dbs = try Databases(txn: txn, create: true)
                 if try txn.value(in: dbs.meta, key: formatVersionKey) == nil {
                     guard try txn.count(of: dbs.log) == 0 else { throw EventLogError.notAnEventStore(path: path) }
@@ -43,6 +44,15 @@ struct Databases: Sendable {
         } catch let error as LMDBError {
             throw EventLogError.storage(error)
         }
+    }
+
+    /// An environment that already holds data but no `meta` database is someone else's: refuse
+    /// it rather than adding a log beside its databases. (With `meta`, the format check decides.)
+    private static func refuseForeignDatabases(in txn: WriteTransaction, path: String) throws {
+        let main = try txn.openDatabase(named: nil)
+        guard try txn.count(of: main) > 0 else { return }
+        let hasMeta = try txn.value(in: main, key: Array("meta".utf8)) != nil
+        if !hasMeta { throw EventLogError.notAnEventStore(path: path) }
     }
 
     private init(txn: ReadTransaction, create: Bool) throws {

@@ -38,6 +38,9 @@ public final class EventStore: Sendable {
         /// The most events one group-commit transaction takes (a larger single append still goes
         /// through whole, in its own transaction).
         public var maxEventsPerTransaction: Int
+        /// The most named LMDB databases the environment can hold (the log uses five; later
+        /// layers add projections and keys to the same environment).
+        public var maxNamedDatabases: Int
         /// How often a read-only store looks for events appended by the writing process.
         public var readOnlyPollInterval: Duration
         /// Where the store logs (map growth, stale readers, writer failures). Silent by default.
@@ -50,6 +53,7 @@ public final class EventStore: Sendable {
             maxReaders: Int = 126,
             durability: Durability = .durable,
             maxEventsPerTransaction: Int = 50_000,
+            maxNamedDatabases: Int = 32,
             readOnlyPollInterval: Duration = .milliseconds(20),
             logger: Logger = Logger(label: "crmkit.eventlog", factory: { _ in SwiftLogNoOpLogHandler() })
         ) {
@@ -58,6 +62,7 @@ public final class EventStore: Sendable {
             self.maxReaders = maxReaders
             self.durability = durability
             self.maxEventsPerTransaction = maxEventsPerTransaction
+            self.maxNamedDatabases = maxNamedDatabases
             self.readOnlyPollInterval = readOnlyPollInterval
             self.logger = logger
         }
@@ -108,7 +113,7 @@ public final class EventStore: Sendable {
         do {
             environment = try Environment(path: path, configuration: .init(
                 mapSize: configuration.initialMapSize, maximumMapSize: configuration.maximumMapSize,
-                maxReaders: configuration.maxReaders, maxDatabases: 8, flags: flags))
+                maxReaders: configuration.maxReaders, maxDatabases: configuration.maxNamedDatabases, flags: flags))
         } catch {
             throw EventLogError.storage(error)
         }
@@ -158,6 +163,7 @@ public final class EventStore: Sendable {
     /// Appends events to one stream atomically and returns where they landed.
     ///
     /// Returns after the transaction is durable (with ``Durability/durable``).
+    @discardableResult
     public func append(to stream: String, expectedVersion: ExpectedVersion = .any, events: [NewEvent]) async throws -> AppendResult {
         try await append([StreamAppend(stream: stream, expectedVersion: expectedVersion, events: events)])
     }
@@ -167,6 +173,11 @@ public final class EventStore: Sendable {
     ///
     /// An append whose every event id is already stored with the same content appends nothing and
     /// returns the original positions with ``AppendResult/wasAlreadyStored`` set.
+    ///
+    /// The append shares its write transaction with appends from other tasks (group commit); a
+    /// storage failure of that transaction (a full disk, say) fails every append in it, and
+    /// none of them is stored.
+    @discardableResult
     public func append(_ appends: [StreamAppend]) async throws -> AppendResult {
         guard let writer else { throw EventLogError.readOnly }
         guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }

@@ -7,7 +7,8 @@ public enum EventFilter: Sendable, Hashable {
     case all
     /// The events of one stream; `from` and `after` positions of such a read are stream versions.
     case stream(String)
-    /// The events of every stream whose name up to the first `-` is the category.
+    /// The events of every stream whose name up to the first `-` is the category (see
+    /// ``EventStore/category(of:)``). A name containing `-` is no category and matches nothing.
     case category(String)
     /// The events of these types.
     case eventTypes(Set<String>)
@@ -75,9 +76,10 @@ struct ReadCursor: Sendable {
         case .all, .stream:
             return true
         case .category(let name):
+            if name.contains(UInt8(ascii: "-")) { return false }
             let stream = view.streamBytes
             guard stream.count >= name.count, stream.prefix(name.count).elementsEqual(name) else { return false }
-            if stream.count == name.count { return !name.contains(UInt8(ascii: "-")) }
+            if stream.count == name.count { return true }
             return stream[name.count] == UInt8(ascii: "-")
         case .types(let types):
             let type = view.typeBytes

@@ -9,8 +9,6 @@ enum RecordFormat {
     static let version: UInt8 = 1
     static let headerSize = 100
     static let hashSize = 32
-    static let maxNameLength = Int(UInt16.max)
-    static let maxPayloadLength = Int(Int32.max)
 
     // Field offsets.
     static let versionOffset = 0
@@ -36,16 +34,6 @@ enum RecordFormat {
 
     static func size(streamLength: Int, typeLength: Int, actorLength: Int, payloadLength: Int) -> Int {
         headerSize + streamLength + typeLength + actorLength + payloadLength + hashSize
-    }
-
-    /// Position keys are big-endian so LMDB's byte order is numeric order.
-    @inline(__always)
-    static func positionKey(_ position: UInt64) -> UInt64 { position.bigEndian }
-
-    @inline(__always)
-    static func position(fromKey key: UnsafeRawBufferPointer) -> UInt64? {
-        guard key.count == 8 else { return nil }
-        return UInt64(bigEndian: key.loadUnaligned(as: UInt64.self))
     }
 }
 

@@ -57,7 +57,14 @@ public struct EventSubscription: AsyncSequence, Sendable {
                 if Task.isCancelled || store.isClosed.load(ordering: .acquiring) { return nil }
                 buffer.removeAll(keepingCapacity: true)
                 index = 0
-                let head = try store.head()
+                let head: UInt64
+                do {
+                    head = try store.head()
+                } catch {
+                    // The store closed between the check above and this read: the sequence ends.
+                    if store.isClosed.load(ordering: .acquiring) { return nil }
+                    throw error
+                }
                 cursor.limitPosition = head
                 cursor.exhausted = false
                 while buffer.isEmpty, !cursor.exhausted {

@@ -16,6 +16,22 @@ public struct HeadAnchor: Sendable, Hashable, Codable, CustomStringConvertible {
         self.hash = hash
     }
 
+    /// Parses the `position:hex-hash` form of ``description``; `nil` when it is not one.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let position = UInt64(parts[0]), parts[1].utf8.count == 64 else { return nil }
+        var hash: [UInt8] = []
+        hash.reserveCapacity(32)
+        var index = parts[1].startIndex
+        while index < parts[1].endIndex {
+            let next = parts[1].index(index, offsetBy: 2)
+            guard let byte = UInt8(parts[1][index..<next], radix: 16) else { return nil }
+            hash.append(byte)
+            index = next
+        }
+        self.init(position: position, hash: hash)
+    }
+
     /// `position:hex-hash`.
     public var description: String { "\(position):\(hash.hexString)" }
 }
@@ -101,6 +117,7 @@ private struct Verifier {
         var expected: UInt64 = 1
         var previous = RecordFormat.genesisHash
         var versions: [[UInt8]: UInt64] = [:]
+        var lastRecordedAt = Int64.min
 
         func report(_ position: UInt64, _ kind: VerificationProblem.Kind, _ detail: String) -> VerificationReport {
             VerificationReport(head: expected - 1, headHash: previous, problem: VerificationProblem(position: position, kind: kind, detail: detail))
@@ -125,6 +142,10 @@ private struct Verifier {
                 } catch {
                     return report(position, .malformedRecord, "\(error)")
                 }
+                if view.recordedAtMicros < lastRecordedAt {
+                    return report(position, .malformedRecord, "recorded time \(view.recordedAtMicros) µs is earlier than the previous record's \(lastRecordedAt) µs")
+                }
+                lastRecordedAt = view.recordedAtMicros
                 if view.position != position {
                     return report(position, .positionMismatch, "the record stored at \(position) says it is at position \(view.position)")
                 }
@@ -162,6 +183,9 @@ private struct Verifier {
             return nil
         }
         if let walked { return walked }
+        if let anchor, anchor.position == 0, anchor.hash != RecordFormat.genesisHash {
+            return report(0, .anchorMismatch, "an anchor at position 0 must hold the 32 zero bytes the chain starts from")
+        }
         let head = expected - 1
 
         let streamEntries = try txn.count(of: databases.streams)

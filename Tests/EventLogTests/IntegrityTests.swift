@@ -250,6 +250,19 @@ final class TamperFixture: @unchecked Sendable {
         try environment.write { txn in try txn.put(in: main, key: Array("x".utf8), value: [1]) }
         environment.close()
         #expect(throws: EventLogError.notAnEventStore(path: dir.path)) { try EventStore.openReadOnly(path: dir.path) }
+        #expect(throws: EventLogError.notAnEventStore(path: dir.path)) { try EventStore(path: dir.path) }
+        // Nothing was added to the foreign environment.
+        let again = try Environment(path: dir.path)
+        defer { again.close() }
+        let names = try again.read { txn in try txn.count(of: try txn.openDatabase(named: nil)) }
+        #expect(names == 1)
+    }
+
+    @Test func parsesAnAnchorFromItsDescription() {
+        let anchor = HeadAnchor(position: 42, hash: (0..<32).map { UInt8($0 * 7) })
+        #expect(HeadAnchor(anchor.description) == anchor)
+        #expect(HeadAnchor("42:00") == nil)
+        #expect(HeadAnchor("x:" + String(repeating: "0", count: 64)) == nil)
     }
 
     @Test func reportsAMissingDirectoryForReadOnlyOpen() throws {

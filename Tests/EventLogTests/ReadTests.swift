@@ -48,6 +48,7 @@ import Testing
         #expect(try store.events(.category("customers")).map(\.position) == [11])
         #expect(try store.events(.category("order"), direction: .backward, limit: 2).map(\.position) == [10, 8])
         #expect(try store.events(.category("order"), from: 5).map(\.position) == [6, 8, 10])
+        #expect(try store.events(.category("customer-1")).isEmpty)
     }
 
     @Test func readsASetOfEventTypes() async throws {

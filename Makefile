@@ -1,0 +1,44 @@
+# CRMKit — quick start: `make demo`, then `make test`.
+SWIFT ?= swift
+STORE ?= ./crm-store
+TRIALS ?= 100
+
+.PHONY: demo test test-long deps build bench clean
+
+## deps: install liblmdb-dev when it is missing (Debian/Ubuntu via apt-get; a clear message elsewhere)
+deps:
+	@if pkg-config --exists lmdb 2>/dev/null; then \
+		echo "liblmdb-dev: present ($$(pkg-config --modversion lmdb))"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "liblmdb-dev: installing with apt-get"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq liblmdb-dev pkg-config >/dev/null \
+			|| { echo "error: could not install liblmdb-dev with apt-get" >&2; exit 1; }; \
+	else \
+		echo "error: LMDB development files are missing and apt-get is not available." >&2; \
+		echo "       Install LMDB with its pkg-config file (lmdb.pc), e.g. 'brew install lmdb' or 'dnf install lmdb-devel'." >&2; \
+		exit 1; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+## demo: generate a seeded CRM history into $(STORE), verify it, back it up, show a customer
+demo: deps
+	$(SWIFT) build -c release --product crm
+	$$($(SWIFT) build -c release --show-bin-path)/crm demo --store $(STORE) --reset
+
+## test: the whole test suite, with 100 crash and 100 tamper trials
+test: deps
+	CRMKIT_TRIALS=$(TRIALS) $(SWIFT) test
+
+## test-long: the same with 1,000 crash and 1,000 tamper trials
+test-long:
+	$(MAKE) test TRIALS=1000
+
+## bench: the benchmarks against SQLite (GRDB) and raw LMDB; see docs/benchmarks.md
+bench: deps
+	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+
+clean:
+	rm -rf .build Benchmarks/.build $(STORE) $(STORE)-backup
