@@ -9,7 +9,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Customers to generate.") var customers = 5_000
     @Option(help: "Events to generate (about).") var events = 500_000
     @Option(help: "Random seed; the same seed gives the same history.") var seed: UInt64 = 2026
-    @Option(help: "Concurrent writers appending at once.") var writers = 16
+    @Option(help: "Concurrent writers appending at once.") var writers = 64
     @Flag(help: "Delete an existing store at --store first.") var reset = false
 
     func validate() throws {

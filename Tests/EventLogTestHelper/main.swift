@@ -148,6 +148,26 @@ case "hold-reader":
         while true { pause() }
     }
 
+case "make-golden":
+    // Writes the format-stability fixture: deterministic events, compacted into DIR/golden.
+    let scratch = directory + "/scratch"
+    let store = try EventStore(path: scratch)
+    for n in 0..<120 {
+        let id = UUID(uuidString: String(format: "00000000-0000-4000-8000-%012d", n))!
+        let occurredAt = Date(timeIntervalSince1970: 1_767_225_600 + Double(n) * 3_600.25)
+        let event = NewEvent(
+            id: id, type: n % 3 == 0 ? "OrderPlaced" : "InteractionLogged", schemaVersion: UInt32(1 + n % 2),
+            occurredAt: occurredAt, actor: "golden", correlationID: n % 4 == 0 ? id : nil, causationID: n % 5 == 0 ? id : nil,
+            payload: Array("{\"n\":\(n)}".utf8))
+        try await store.append(to: "customer-\(n % 7)", expectedVersion: .any, events: [event])
+    }
+    let report = try store.backupNow(to: directory + "/golden")
+    store.close()
+    try FileManager.default.removeItem(atPath: scratch)
+    try FileManager.default.removeItem(atPath: directory + "/golden/lock.mdb")
+    try "\(HeadAnchor(position: report.head, hash: report.headHash))\n".write(toFile: directory + "/golden/anchor.txt", atomically: true, encoding: .utf8)
+    say("golden \(report.head)")
+
 case "hold-open":
     // Keeps the environment open, without a transaction, until killed.
     let environment = try Environment(path: directory)

@@ -71,10 +71,9 @@ import Testing
         #expect(size >= 100 << 20)
     }
 
-    @Test func aCappedMapFailsClearlyAndStaysReadable() async throws {
+    @Test func aFullMapFailsClearlyStaysReadableAndRecoversWithRoom() async throws {
         let dir = TemporaryDirectory()
         let store = try EventStore(path: dir.path, configuration: .init(initialMapSize: 1 << 20, maximumMapSize: 2 << 20, durability: .relaxed))
-        defer { store.close() }
         let payload = [UInt8](repeating: 1, count: 2_000)
         var appended: UInt64 = 0
         var failure: EventLogError?
@@ -91,7 +90,17 @@ import Testing
             return
         }
         #expect(lmdb.kind == .mapFull)
+        #expect(failure?.description.hasPrefix("LMDB error -30792 (MDB_MAP_FULL)") == true)
         #expect(try store.head() == appended)
+        #expect(try store.verifyNow().isIntact)
         #expect(try store.verifyNow().head == appended)
+        store.close()
+
+        // Room is made (a larger map allowed): appends succeed again, nothing was lost.
+        let roomy = try EventStore(path: dir.path, configuration: .init(initialMapSize: 1 << 20, maximumMapSize: 64 << 20, durability: .relaxed))
+        defer { roomy.close() }
+        let next = try await roomy.append(to: "blob-1", expectedVersion: .exactly(appended), events: [NewEvent(type: "Blob", actor: "t", payload: payload)])
+        #expect(next.events.map(\.position) == [appended + 1])
+        #expect(try roomy.verifyNow().isIntact)
     }
 }
