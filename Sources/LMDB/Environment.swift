@@ -1,4 +1,5 @@
 import CLMDB
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -248,11 +249,13 @@ public final class Environment: @unchecked Sendable {
         let step = current < (1 << 30) ? current : (1 << 30)
         let next = min(current + step, configuration.maximumMapSize)
         try check(mdb_env_set_mapsize(handle, next), "growing the map to \(next) bytes")
-        mapGrowths &+= 1
+        growths.add(1, ordering: .relaxed)
     }
 
+    private let growths = Atomic<Int>(0)
+
     /// How many times this handle grew the map because a write ran out of room.
-    public private(set) var mapGrowths = 0
+    public var mapGrowths: Int { growths.load(ordering: .relaxed) }
 
     /// Sets the map size explicitly (for example to shrink the initial reservation in tests).
     public func setMapSize(_ bytes: Int) throws(LMDBError) {

@@ -1,0 +1,226 @@
+import EventLog
+import Foundation
+import GRDB
+import RawLMDB
+
+// MARK: - The shape of the workload, shared by CRMKit, the SQLite peer and raw LMDB
+
+enum Workload {
+    /// Events per transaction in the batched workload.
+    static let batchSize = 10_000
+    /// Streams one batch touches (`batchSize / batchStreams` events each).
+    static let batchStreams = 1_000
+    /// Customers the streams cycle through (`customer-0` … `customer-99999`).
+    static let customers = 100_000
+    /// Events in the store the full forward read scans.
+    static let scanEvents = 1_000_000
+    static let eventType = "CustomerEmailChanged"
+    static let actor = "user-42"
+    static let epoch = Date(timeIntervalSince1970: 1_767_225_600)  // 2026-01-01
+
+    static func stream(_ customer: Int) -> String { "customer-\(customer % customers)" }
+
+    /// A JSON payload of about 150 bytes; 1,024 distinct ones are prepared once.
+    static let payloadTexts: [String] = (0..<1_024).map { n in
+        #"{"customerId":"customer-\#(n * 97 % customers)","email":"jane.doe\#(n)@example.com","name":"Jane Doe","plan":"professional","mrrMinor":\#(12_900 + n),"currency":"EUR","source":"web"}"#
+    }
+    static let payloads: [[UInt8]] = payloadTexts.map { Array($0.utf8) }
+
+    static var meanPayloadBytes: Int { payloads.reduce(0) { $0 + $1.count } / payloads.count }
+
+    /// The size of one CRMKit log record for a typical event (header 100 + names + payload + hash 32,
+    /// see docs/log-format.md); raw LMDB writes values of this size so both move the same bytes.
+    static var matchedRecordBytes: Int {
+        100 + stream(12_345).utf8.count + eventType.utf8.count + actor.utf8.count + meanPayloadBytes + 32
+    }
+
+    /// A time-ordered id (like UUIDv7): a big-endian counter, then random bytes. Such ids land at
+    /// the right edge of the event-id index instead of on a random page.
+    static func orderedID(_ n: Int) -> UUID {
+        let r = UUID().uuid
+        let v = UInt64(orderedIDBase) &+ UInt64(n)
+        return UUID(uuid: (
+            UInt8(truncatingIfNeeded: v >> 56), UInt8(truncatingIfNeeded: v >> 48), UInt8(truncatingIfNeeded: v >> 40),
+            UInt8(truncatingIfNeeded: v >> 32), UInt8(truncatingIfNeeded: v >> 24), UInt8(truncatingIfNeeded: v >> 16),
+            UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v), r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15))
+    }
+    static let orderedIDBase = Int(Date().timeIntervalSince1970 * 1_000) << 16
+
+    static func newEvent(_ n: Int, orderedID: Bool = false) -> NewEvent {
+        NewEvent(
+            id: orderedID ? Self.orderedID(n) : UUID(), type: eventType, schemaVersion: 1,
+            occurredAt: epoch.addingTimeInterval(Double(n)), actor: actor,
+            correlationID: nil, causationID: nil, payload: payloads[n & 1_023])
+    }
+
+    /// One batch for CRMKit: `batchSize` events over `batchStreams` streams, starting at `first`.
+    static func crmBatch(first: Int, orderedIDs: Bool = false) -> [StreamAppend] {
+        let perStream = batchSize / batchStreams
+        return (0..<batchStreams).map { s in
+            let customer = first / perStream + s
+            return StreamAppend(
+                stream: stream(customer), expectedVersion: .any,
+                events: (0..<perStream).map { newEvent(first + s * perStream + $0, orderedID: orderedIDs) })
+        }
+    }
+
+    /// The same batch for the SQLite peer.
+    static func peerBatch(first: Int) -> [(stream: String, events: [PeerEvent])] {
+        let perStream = batchSize / batchStreams
+        return (0..<batchStreams).map { s in
+            let customer = first / perStream + s
+            return (stream(customer), (0..<perStream).map { PeerEvent(first + s * perStream + $0) })
+        }
+    }
+}
+
+/// One event as the SQLite peer stores it: a row with a JSON text payload.
+struct PeerEvent: Sendable {
+    let id: UUID
+    let occurredAtMicros: Int64
+    let payload: String
+
+    init(_ n: Int) {
+        id = UUID()
+        occurredAtMicros = Int64(Workload.epoch.timeIntervalSince1970 * 1e6) + Int64(n) * 1_000_000
+        payload = Workload.payloadTexts[n & 1_023]
+    }
+}
+
+// MARK: - Temporary directories
+
+func makeTemporaryDirectory(_ label: String) throws -> String {
+    let path = NSTemporaryDirectory() + "crmkit-bench-\(label)-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func removeDirectory(_ path: String?) {
+    guard let path else { return }
+    try? FileManager.default.removeItem(atPath: path)
+}
+
+// MARK: - The SQLite peer through GRDB
+
+/// An event table in SQLite: WAL (DatabasePool), `synchronous = FULL`, `UNIQUE(stream, version)`,
+/// a unique event id (CRMKit keeps an event-id index too) and JSON payloads.
+final class SQLitePeer: Sendable {
+    let pool: DatabasePool
+    let directory: String
+
+    init(label: String) throws {
+        directory = try makeTemporaryDirectory("sqlite-\(label)")
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: directory + "/events.sqlite", configuration: configuration)
+        try pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    position INTEGER PRIMARY KEY,
+                    stream TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    event_id BLOB NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    schema_version INTEGER NOT NULL,
+                    occurred_at INTEGER NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    UNIQUE (stream, version)
+                )
+                """)
+        }
+        // GRDB's DatabasePool sets `synchronous = NORMAL` on its writer connection after
+        // `prepareDatabase` runs (GRDB/Core/Database.swift, setUpWALMode), which syncs the WAL only
+        // at checkpoints: set FULL again on the writer, and check it there.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        let synchronous = try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        let journal = try pool.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        precondition(synchronous == 2 && journal == "wal", "SQLite peer is not WAL + synchronous=FULL: \(String(describing: synchronous)) \(String(describing: journal))")
+    }
+
+    func close() {
+        try? pool.close()
+        removeDirectory(directory)
+    }
+
+    static func currentVersion(_ db: Database, stream: String) throws -> Int64 {
+        let statement = try db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?")
+        return try Int64.fetchOne(statement, arguments: [stream]) ?? 0
+    }
+
+    static func insert(_ db: Database, stream: String, version: Int64, event: PeerEvent, recordedAt: Int64) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO events (stream, version, event_id, type, schema_version, occurred_at, recorded_at, actor, payload)
+            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
+            """)
+        statement.setUncheckedArguments([
+            stream, version, event.id, Workload.eventType, event.occurredAtMicros, recordedAt, Workload.actor, event.payload,
+        ])
+        try statement.execute()
+    }
+
+    /// Appends events to streams in one transaction, each stream's versions continuing its last.
+    static func append(_ db: Database, _ streams: [(stream: String, events: [PeerEvent])]) throws {
+        let recordedAt = Int64(Date().timeIntervalSince1970 * 1e6)
+        for (stream, events) in streams {
+            var version = try currentVersion(db, stream: stream)
+            for event in events {
+                version += 1
+                try insert(db, stream: stream, version: version, event: event, recordedAt: recordedAt)
+            }
+        }
+    }
+}
+
+// MARK: - Raw LMDB (the C ceiling)
+
+final class RawStore: @unchecked Sendable {
+    let handle: OpaquePointer
+    let directory: String
+
+    init(label: String, noSync: Bool = false) throws {
+        directory = try makeTemporaryDirectory("raw-\(label)")
+        guard let handle = raw_lmdb_open(directory, 8 << 30, noSync ? 1 : 0) else {
+            removeDirectory(directory)
+            throw BenchmarkFailure("raw_lmdb_open failed at \(directory)")
+        }
+        self.handle = handle
+    }
+
+    func close() {
+        raw_lmdb_close(handle)
+        removeDirectory(directory)
+    }
+
+    static func check(_ rc: Int32, _ what: String) throws {
+        if rc != 0 { throw BenchmarkFailure("\(what): LMDB error \(rc)") }
+    }
+}
+
+struct BenchmarkFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Raw LMDB with CRMKit's four-database layout (see `raw_indexed_batch`).
+final class RawIndexedStore: @unchecked Sendable {
+    let handle: OpaquePointer
+    let directory: String
+
+    init(label: String) throws {
+        directory = try makeTemporaryDirectory("rawidx-\(label)")
+        guard let handle = raw_indexed_open(directory, 8 << 30, 0) else {
+            removeDirectory(directory)
+            throw BenchmarkFailure("raw_indexed_open failed at \(directory)")
+        }
+        self.handle = handle
+    }
+
+    func close() {
+        raw_indexed_close(handle)
+        removeDirectory(directory)
+    }
+}
