@@ -28,18 +28,33 @@ struct BatchState {
         scratchKey.reserveCapacity(512)
     }
 
-    /// Applies one append: checks idempotency and expected versions, then writes its events.
+    /// Applies one append: claims its event ids, checks expected versions, then writes its events.
     ///
-    /// A validation failure is returned and writes nothing; an LMDB failure is thrown and aborts
-    /// the whole transaction.
+    /// A validation failure is returned and leaves the transaction as it was; an LMDB failure is
+    /// thrown and aborts the whole transaction.
     mutating func apply(_ request: PreparedAppend, txn: WriteTransaction, databases: Databases) throws -> Result<AppendResult, EventLogError> {
-        if let outcome = try checkIdempotency(request, txn: txn, databases: databases) { return outcome }
+        // Claim every id with MDB_NOOVERWRITE first: one B-tree operation per event on the common
+        // path. An id that is already stored undoes the claims and decides the retry below.
+        var claimed = 0
+        var position = head
+        claiming: for stream in request.streams {
+            for event in stream.events {
+                position += 1
+                if try !claim(event.event.id, position: position, txn: txn, databases: databases) { break claiming }
+                claimed += 1
+            }
+        }
+        if claimed < request.eventCount {
+            try releaseClaims(request, count: claimed, txn: txn, databases: databases)
+            return try retryOutcome(request, txn: txn, databases: databases)
+        }
 
         var currentVersions: [UInt64] = []
         currentVersions.reserveCapacity(request.streams.count)
         for stream in request.streams {
             let current = try streamHeads[stream.nameBytes] ?? databases.streamVersion(of: stream.nameBytes, in: txn)
             guard stream.expectedVersion.isSatisfied(by: current) else {
+                try releaseClaims(request, count: claimed, txn: txn, databases: databases)
                 return .failure(.wrongExpectedVersion(stream: stream.name, expected: stream.expectedVersion, actual: current))
             }
             currentVersions.append(current)
@@ -56,18 +71,42 @@ struct BatchState {
                 appended.append(AppendedEvent(id: event.event.id, stream: stream.name, position: head, streamVersion: version))
             }
             streamHeads[stream.nameBytes] = version
-            var versionBE = version.bigEndian
-            try stream.nameBytes.withUnsafeBytes { key in
-                try withUnsafeBytes(of: &versionBE) { value in
-                    try txn.put(in: databases.streamHeads, key: key, value: value)
-                }
-            }
         }
         return .success(AppendResult(events: appended, wasAlreadyStored: false))
     }
 
-    /// `nil` when no event of the append is stored yet; otherwise the outcome of the retry.
-    private func checkIdempotency(_ request: PreparedAppend, txn: WriteTransaction, databases: Databases) throws -> Result<AppendResult, EventLogError>? {
+    /// Stores `id → position` unless the id is already stored; returns whether it was new.
+    private func claim(_ id: UUID, position: UInt64, txn: WriteTransaction, databases: Databases) throws -> Bool {
+        var raw = id.uuid
+        var positionBE = position.bigEndian
+        do {
+            try withUnsafeBytes(of: &raw) { key in
+                try withUnsafeBytes(of: &positionBE) { value in
+                    try txn.put(in: databases.eventIDs, key: key, value: value, flags: .noOverwrite)
+                }
+            }
+            return true
+        } catch let error as LMDBError where error.kind == .keyExists {
+            return false
+        }
+    }
+
+    /// Removes the first `count` id claims of `request` (they were all new).
+    private func releaseClaims(_ request: PreparedAppend, count: Int, txn: WriteTransaction, databases: Databases) throws {
+        var remaining = count
+        for stream in request.streams {
+            for event in stream.events {
+                guard remaining > 0 else { return }
+                var raw = event.event.id.uuid
+                try withUnsafeBytes(of: &raw) { key in _ = try txn.delete(in: databases.eventIDs, key: key) }
+                remaining -= 1
+            }
+        }
+    }
+
+    /// The outcome of an append some of whose ids are already stored: the original positions when
+    /// every event is stored with the same content, an error otherwise.
+    private func retryOutcome(_ request: PreparedAppend, txn: WriteTransaction, databases: Databases) throws -> Result<AppendResult, EventLogError> {
         var existing: [AppendedEvent] = []
         var firstStored: (UUID, UInt64)?
         for stream in request.streams {
@@ -83,7 +122,9 @@ struct BatchState {
                 if firstStored == nil { firstStored = (event.event.id, position) }
             }
         }
-        guard let firstStored else { return nil }
+        guard let firstStored else {
+            throw EventLogError.corruptRecord(position: head, reason: "an event id claim failed but no id of the append is stored")
+        }
         guard existing.count == request.eventCount else {
             return .failure(.partialRetry(storedID: firstStored.0, storedAt: firstStored.1))
         }
@@ -111,11 +152,6 @@ struct BatchState {
             withUnsafeBytes(of: streamVersion.bigEndian) { scratchKey.append(contentsOf: $0) }
             try scratchKey.withUnsafeBytes { key in
                 try txn.put(in: databases.streams, key: key, value: positionKey, flags: .noOverwrite)
-            }
-
-            var id = event.event.id.uuid
-            try withUnsafeBytes(of: &id) { key in
-                try txn.put(in: databases.eventIDs, key: key, value: positionKey, flags: .noOverwrite)
             }
         }
     }

@@ -8,17 +8,17 @@ import LMDB
 /// | `meta`         | ASCII name                            | per key                     |
 /// | `log`          | position, UInt64 big-endian           | record (``RecordFormat``)   |
 /// | `streams`      | stream UTF-8, 0x00, version UInt64 BE | position UInt64 BE          |
-/// | `stream-heads` | stream UTF-8                          | version UInt64 BE           |
 /// | `event-ids`    | event id, 16 bytes                    | position UInt64 BE          |
+///
+/// A stream's current version is the version in its last `streams` key, found with one seek.
 struct Databases: Sendable {
     let meta: Database
     let log: Database
     let streams: Database
-    let streamHeads: Database
     let eventIDs: Database
 
     static let formatVersionKey = Array("format-version".utf8)
-    static let names = ["meta", "log", "streams", "stream-heads", "event-ids"]
+    static let names = ["meta", "log", "streams", "event-ids"]
 
     static func open(in environment: Environment, path: String, readOnly: Bool) throws -> Databases {
         do {
@@ -59,7 +59,6 @@ struct Databases: Sendable {
         meta = try txn.openDatabase(named: "meta", create: create)
         log = try txn.openDatabase(named: "log", create: create)
         streams = try txn.openDatabase(named: "streams", create: create)
-        streamHeads = try txn.openDatabase(named: "stream-heads", create: create)
         eventIDs = try txn.openDatabase(named: "event-ids", create: create)
     }
 
@@ -120,10 +119,19 @@ struct Databases: Sendable {
         }
     }
 
+    /// The version in the stream's last index key: one seek to just past the stream's keys.
     func streamVersion(of stream: [UInt8], in txn: ReadTransaction) throws -> UInt64 {
-        try stream.withUnsafeBytes { k in
-            try txn.withValue(in: streamHeads, key: k) { Self.uint64(bigEndian: $0) }
-        } ?? 0
+        var probe = stream
+        probe.reserveCapacity(stream.count + 9)
+        probe.append(0)
+        probe.append(contentsOf: repeatElement(0xFF, count: 8))
+        return try txn.withCursor(on: streams) { cursor in
+            guard let entry = try cursor.seek(atMost: probe),
+                  entry.key.count == stream.count + 9,
+                  entry.key.prefix(stream.count + 1).elementsEqual(probe.prefix(stream.count + 1))
+            else { return 0 }
+            return Self.uint64(bigEndian: UnsafeRawBufferPointer(rebasing: entry.key[(stream.count + 1)...]))
+        }
     }
 
     func position(ofEventID id: UUID, in txn: ReadTransaction) throws -> UInt64? {

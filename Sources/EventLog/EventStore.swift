@@ -38,6 +38,9 @@ public final class EventStore: Sendable {
         /// The most events one group-commit transaction takes (a larger single append still goes
         /// through whole, in its own transaction).
         public var maxEventsPerTransaction: Int
+        /// How long the writer waits, after a batch of *n* concurrent appends, for *n* appends to
+        /// queue up again before it commits. Zero turns lingering off.
+        public var groupCommitLinger: Duration
         /// The most named LMDB databases the environment can hold (the log uses five; later
         /// layers add projections and keys to the same environment).
         public var maxNamedDatabases: Int
@@ -53,6 +56,7 @@ public final class EventStore: Sendable {
             maxReaders: Int = 126,
             durability: Durability = .durable,
             maxEventsPerTransaction: Int = 50_000,
+            groupCommitLinger: Duration = .microseconds(500),
             maxNamedDatabases: Int = 32,
             readOnlyPollInterval: Duration = .milliseconds(20),
             logger: Logger = Logger(label: "crmkit.eventlog", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -63,6 +67,7 @@ public final class EventStore: Sendable {
             self.durability = durability
             self.maxEventsPerTransaction = maxEventsPerTransaction
             self.maxNamedDatabases = maxNamedDatabases
+            self.groupCommitLinger = groupCommitLinger
             self.readOnlyPollInterval = readOnlyPollInterval
             self.logger = logger
         }
@@ -138,7 +143,9 @@ public final class EventStore: Sendable {
             writer = nil
         } else {
             let box = WeakStore()
-            writer = GroupCommitWriter(maxEventsPerTransaction: configuration.maxEventsPerTransaction) { batch in
+            writer = GroupCommitWriter(
+                maxEventsPerTransaction: configuration.maxEventsPerTransaction, linger: configuration.groupCommitLinger
+            ) { batch in
                 box.store?.commit(batch) ?? batch.forEach { $0.continuation.resume(throwing: EventLogError.closed) }
             }
             box.store = self
@@ -214,18 +221,19 @@ public final class EventStore: Sendable {
             logger.info("grew the LMDB map", metadata: ["mapSize": "\(environment.info.mapSize)"])
         }
         counters.transactions.add(1, ordering: .relaxed)
-        var appended = 0
-        for (pending, outcome) in zip(batch, outcomes) {
-            switch outcome {
-            case .success(let result):
-                if !result.wasAlreadyStored { appended += result.events.count }
-                pending.continuation.resume(returning: result)
-            case .failure(let error):
-                pending.continuation.resume(throwing: error)
-            }
+        let appended = outcomes.reduce(0) { sum, outcome in
+            guard case .success(let result) = outcome, !result.wasAlreadyStored else { return sum }
+            return sum + result.events.count
         }
         counters.events.add(appended, ordering: .relaxed)
+        // Subscribers may wake before the appenders do; both see a committed, durable head.
         headWatch.publish(head: newHead)
+        for (pending, outcome) in zip(batch, outcomes) {
+            switch outcome {
+            case .success(let result): pending.continuation.resume(returning: result)
+            case .failure(let error): pending.continuation.resume(throwing: error)
+            }
+        }
     }
 
     // MARK: Inspecting

@@ -196,18 +196,6 @@ private struct Verifier {
         if idEntries != Int(head) {
             return report(head, .eventIDIndexMismatch, "the event-id index has \(idEntries) entries for \(head) records")
         }
-        let headEntries = try txn.count(of: databases.streamHeads)
-        if headEntries != versions.count {
-            return report(head, .streamIndexMismatch, "\(headEntries) stream heads are stored for \(versions.count) streams")
-        }
-        for (stream, version) in versions {
-            let stored = try stream.withUnsafeBytes { key in
-                try txn.withValue(in: databases.streamHeads, key: key, Self.exactPosition)
-            } ?? nil
-            if stored != version {
-                return report(head, .streamIndexMismatch, "the stored head of stream '\(String(decoding: stream, as: UTF8.self))' is \(stored.map(String.init) ?? "missing or malformed"), its last event has version \(version)")
-            }
-        }
         if let anchor, anchor.position > head {
             return report(head + 1, .truncated, "the log ends at \(head), before the anchored position \(anchor.position)")
         }

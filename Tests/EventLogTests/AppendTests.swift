@@ -103,9 +103,35 @@ import Testing
         await #expect(throws: EventLogError.wrongExpectedVersion(stream: "customer-2", expected: .exactly(1), actual: 0)) {
             try await store.append(to: "customer-2", expectedVersion: .exactly(1), events: [makeEvent()])
         }
-        let ok = try await store.append(to: "customer-1", expectedVersion: .exactly(2), events: [makeEvent()])
+        // A rejected append leaves its ids unclaimed: the same events go through once the
+        // expectation is right.
+        let event = makeEvent(payload: "late")
+        await #expect(throws: EventLogError.wrongExpectedVersion(stream: "customer-1", expected: .exactly(5), actual: 2)) {
+            try await store.append(to: "customer-1", expectedVersion: .exactly(5), events: [event])
+        }
+        #expect(try store.position(ofEventID: event.id) == nil)
+        let ok = try await store.append(to: "customer-1", expectedVersion: .exactly(2), events: [event])
         #expect(ok.events.map(\.streamVersion) == [3])
         #expect(ok.events.map(\.position) == [3])
+        #expect(ok.wasAlreadyStored == false)
+        #expect(try store.verifyNow().isIntact)
+    }
+
+    @Test func defaultIDsAreTimeOrderedVersion7UUIDs() async throws {
+        let first = NewEvent.makeID()
+        let firstBytes = withUnsafeBytes(of: first.uuid) { Array($0) }
+        #expect(firstBytes[6] >> 4 == 7)
+        #expect(firstBytes[8] >> 6 == 0b10)
+        let millis = firstBytes[0..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let now = UInt64(Date().timeIntervalSince1970 * 1_000)
+        #expect(millis <= now && now - millis < 5_000)
+        // Ids made in later milliseconds sort after earlier ones, byte for byte.
+        let clock = ContinuousClock()
+        let start = clock.now
+        while clock.now - start < .milliseconds(2) {}
+        let later = withUnsafeBytes(of: NewEvent.makeID().uuid) { Array($0) }
+        #expect(firstBytes.lexicographicallyPrecedes(later))
+        #expect(Set((0..<1_000).map { _ in NewEvent.makeID() }).count == 1_000)
     }
 
     @Test func appendsAcrossStreamsAtomically() async throws {
@@ -179,6 +205,7 @@ import Testing
             try await store.append(to: "customer-5", events: [stored, makeEvent(payload: "new")])
         }
         #expect(try store.head() == 1)
+        #expect(try store.verifyNow().isIntact)
     }
 
     @Test func rejectsBadInputWithNamedErrors() async throws {

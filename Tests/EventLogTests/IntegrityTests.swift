@@ -163,10 +163,8 @@ final class TamperFixture: @unchecked Sendable {
             store.close()
             try txn.delete(in: log, key: key(TamperFixture.eventCount))
             let streams = try txn.openDatabase(named: "streams")
-            let heads = try txn.openDatabase(named: "stream-heads")
             let ids = try txn.openDatabase(named: "event-ids")
             try txn.delete(in: streams, key: Array(last.stream.utf8) + [0] + key(last.streamVersion))
-            try txn.put(in: heads, key: Array(last.stream.utf8), value: key(last.streamVersion - 1))
             try txn.delete(in: ids, key: withUnsafeBytes(of: last.id.uuid) { Array($0) })
         }
         let store = try EventStore.openReadOnly(path: path)
