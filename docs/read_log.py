@@ -7,19 +7,22 @@ lmdb-utils), so it needs no LMDB binding:
 
     python3 docs/read_log.py STORE_DIR                  # verify, print the head anchor
     python3 docs/read_log.py --events STORE_DIR         # ... and print every event as JSON
-    python3 docs/read_log.py --anchor 54:a6eb... STORE_DIR
+    python3 docs/read_log.py --anchor 54:452f... STORE_DIR
+    python3 docs/read_log.py --streams STORE_DIR        # ... and every stream's current version
     mdb_dump -a STORE_DIR > dump.txt && python3 docs/read_log.py --dump dump.txt
 
 `mdb_dump -a` dumps every named database inside one read transaction, so the log and its
 indexes come from one consistent snapshot even while a writer appends.
 
-It checks what `EventStore.verify(anchor:)` checks (gapless positions, record structure,
-position inside the record, hash chain, stream and event-id indexes, stream heads, anchor) and
-also that recordedAt never decreases. Exit status: 0 intact, 1 a problem was found, 2 usage or
-I/O error.
+It checks what `EventStore.verify(anchor:)` checks, in the same order and with the same problem
+kinds: gapless positions, record structure, recordedAt never decreasing, position inside the
+record, hash chain, stream versions, the stream and event-id indexes (8-byte values, one entry
+per record), and the anchor. It also checks `meta`'s format-version, which the Swift code checks
+when it opens a store. Exit status: 0 intact, 1 a problem was found, 2 usage or I/O error.
 """
 
 import argparse
+import bisect
 import datetime
 import hashlib
 import json
@@ -36,12 +39,13 @@ GENESIS = bytes(32)
 HAS_CORRELATION = 0x01
 HAS_CAUSATION = 0x02
 
-# Fixed header, little-endian, no padding (struct's "<" means exactly these offsets):
-#  0 u8 record version | 1 u8 flags | 2 u16 reserved | 4 u32 schema version
-#  8 u64 position | 16 u64 stream version | 24 i64 recordedAt us | 32 i64 occurredAt us
-# 40 16s event id | 56 16s correlation id | 72 16s causation id
-# 88 u16 stream len | 90 u16 type len | 92 u16 actor len | 94 u16 reserved | 96 u32 payload len
-HEADER = struct.Struct("<BBHIQQqq16s16s16sHHHHI")
+# Fixed header, little-endian, no padding (struct's "<" means exactly these offsets). The lengths
+# come first, so the first 16 bytes are enough to slice a record:
+#  0 u8 record version | 1 u8 flags | 2 u16 stream len | 4 u16 type len | 6 u16 actor len
+#  8 u32 payload len | 12 u32 schema version | 16 u64 position | 24 u64 stream version
+# 32 i64 recordedAt us | 40 i64 occurredAt us | 48 16s event id | 64 16s correlation id
+# 80 16s causation id | 96 u32 reserved (written as 0)
+HEADER = struct.Struct("<BBHHHIIQQqq16s16s16sI")
 assert HEADER.size == HEADER_SIZE
 
 
@@ -112,9 +116,9 @@ def decode_record(data, stored_at):
     """Parses one value of the `log` database. Raises Problem(malformedRecord) when it does not parse."""
     if len(data) < HEADER_SIZE + HASH_SIZE:
         raise Problem(stored_at, "malformedRecord", f"record is {len(data)} bytes, shorter than header and hash")
-    (version, flags, _reserved1, schema_version, position, stream_version, recorded_at, occurred_at,
-     event_id, correlation, causation, stream_len, type_len, actor_len, _reserved2,
-     payload_len) = HEADER.unpack_from(data, 0)
+    (version, flags, stream_len, type_len, actor_len, payload_len, schema_version, position,
+     stream_version, recorded_at, occurred_at, event_id, correlation, causation,
+     _reserved) = HEADER.unpack_from(data, 0)
     if version != RECORD_VERSION:
         raise Problem(stored_at, "malformedRecord", f"unknown record format version {version}")
     expected = HEADER_SIZE + stream_len + type_len + actor_len + payload_len + HASH_SIZE
@@ -172,9 +176,40 @@ def as_json(record):
 
 # --- verification ----------------------------------------------------------------------------
 
+DATABASES = ("meta", "log", "streams", "event-ids")
+
+
+def be64(b):
+    return struct.unpack(">Q", b)[0]
+
+
+def index_position(value):
+    """An index value is exactly one big-endian UInt64; any other length is damage (None)."""
+    return be64(value) if value is not None and len(value) == 8 else None
+
+
+def stream_version(streams_entries, stream):
+    """The current version of `stream` (0 when it has no events), derived as the writer does.
+
+    There is no table of stream heads: the version is the one in the stream's last `streams`
+    key. Seek to the greatest key <= stream || 0x00 || FF x 8 (LMDB: MDB_SET_RANGE on that key;
+    unless it lands exactly on it, MDB_PREV, or MDB_LAST when no key is that large) and take it
+    when it is S + 9 bytes long and starts with stream || 0x00. `streams_entries` is the dump's list, in LMDB (memcmp) order.
+    """
+    probe = stream + b"\x00" + b"\xff" * 8
+    keys = [key for key, _ in streams_entries]
+    index = bisect.bisect_right(keys, probe) - 1       # bytes compare like memcmp, shorter first
+    if index < 0:
+        return 0
+    key = keys[index]
+    if len(key) != len(stream) + 9 or not key.startswith(stream + b"\x00"):
+        return 0
+    return be64(key[len(stream) + 1:])
+
+
 def verify(databases, anchor=None, on_event=None):
-    """Returns (head, head hash). Raises Problem at the first mismatch."""
-    for name in ("meta", "log", "streams", "stream-heads", "event-ids"):
+    """Returns (head, head hash, {stream: version}). Raises Problem at the first mismatch."""
+    for name in DATABASES:
         if name not in databases:
             raise Problem(0, "notAnEventStore", f"the named database '{name}' is missing")
     meta = dict(databases["meta"])
@@ -187,10 +222,6 @@ def verify(databases, anchor=None, on_event=None):
 
     streams_index = dict(databases["streams"])
     ids_index = dict(databases["event-ids"])
-    heads = dict(databases["stream-heads"])
-
-    def be64(b):
-        return struct.unpack(">Q", b)[0]
 
     expected = 1
     previous = GENESIS
@@ -205,26 +236,25 @@ def verify(databases, anchor=None, on_event=None):
         if position < expected:
             raise Problem(expected, "unexpectedKey", f"position {position} is stored out of order")
         record = decode_record(value, position)
+        if last_recorded is not None and record["recordedAtMicros"] < last_recorded:
+            raise Problem(position, "malformedRecord",
+                          f"recorded time {record['recordedAtMicros']} us is earlier than the previous record's {last_recorded} us")
+        last_recorded = record["recordedAtMicros"]
         if record["position"] != position:
             raise Problem(position, "positionMismatch", f"the record says it is at position {record['position']}")
         digest = hashlib.sha256(previous + record["body"]).digest()
         if digest != record["hash"]:
             raise Problem(position, "hashMismatch", f"stored {record['hash'].hex()} computed {digest.hex()}")
-        if last_recorded is not None and record["recordedAtMicros"] < last_recorded:
-            raise Problem(position, "recordedAtDecreases", "recordedAt is earlier than the previous record's")
-        last_recorded = record["recordedAtMicros"]
         stream = record["stream"]
         prior = versions.get(stream, 0)
         if record["streamVersion"] != prior + 1:
             raise Problem(position, "streamIndexMismatch", f"stream version {record['streamVersion']} follows {prior}")
         versions[stream] = record["streamVersion"]
         stream_key = stream + b"\x00" + struct.pack(">Q", record["streamVersion"])
-        indexed = streams_index.get(stream_key)
-        if indexed is None or be64(indexed) != position:
-            raise Problem(position, "streamIndexMismatch", "the stream index does not map this version to this position")
-        by_id = ids_index.get(record["id"])
-        if by_id is None or be64(by_id) != position:
-            raise Problem(position, "eventIDIndexMismatch", "the event-id index does not map this id to this position")
+        if index_position(streams_index.get(stream_key)) != position:
+            raise Problem(position, "streamIndexMismatch", "the stream index does not map this version to this position (or its value is not 8 bytes)")
+        if index_position(ids_index.get(record["id"])) != position:
+            raise Problem(position, "eventIDIndexMismatch", "the event-id index does not map this id to this position (or its value is not 8 bytes)")
         if anchor is not None and anchor[0] == position and anchor[1] != digest:
             raise Problem(position, "anchorMismatch", f"hash {digest.hex()} differs from the anchored {anchor[1].hex()}")
         if on_event:
@@ -232,19 +262,17 @@ def verify(databases, anchor=None, on_event=None):
         previous = digest
         expected += 1
     head = expected - 1
+    if anchor is not None and anchor[0] == 0 and anchor[1] != GENESIS:
+        raise Problem(0, "anchorMismatch", "an anchor at position 0 must hold the 32 zero bytes the chain starts from")
+    # Every record's two index entries exist (checked above); equal counts mean there are no others.
+    # So each stream's last `streams` key carries the version of its last record.
     if len(streams_index) != head:
         raise Problem(head, "streamIndexMismatch", f"the stream index has {len(streams_index)} entries for {head} records")
     if len(ids_index) != head:
         raise Problem(head, "eventIDIndexMismatch", f"the event-id index has {len(ids_index)} entries for {head} records")
-    if len(heads) != len(versions):
-        raise Problem(head, "streamIndexMismatch", f"{len(heads)} stream heads are stored for {len(versions)} streams")
-    for stream, version in versions.items():
-        stored = heads.get(stream)
-        if stored is None or be64(stored) != version:
-            raise Problem(head, "streamIndexMismatch", f"the stored head of {stream!r} is not {version}")
     if anchor is not None and anchor[0] > head:
         raise Problem(head + 1, "truncated", f"the log ends at {head}, before the anchored position {anchor[0]}")
-    return head, previous
+    return head, previous, versions
 
 
 def main(argv):
@@ -253,6 +281,8 @@ def main(argv):
     parser.add_argument("--dump", help="read `mdb_dump -a` output from this file ('-' for stdin) instead")
     parser.add_argument("--events", action="store_true", help="print every event as one JSON line")
     parser.add_argument("--anchor", help="POSITION:HEXHASH kept outside the system, as printed by crm/HeadAnchor")
+    parser.add_argument("--streams", action="store_true",
+                        help="after verifying, print every stream and its current version, derived from the streams index")
     args = parser.parse_args(argv)
     if (args.store is None) == (args.dump is None):
         parser.error("give a store directory or --dump, not both")
@@ -271,11 +301,14 @@ def main(argv):
         return 2
     printer = (lambda record: print(as_json(record))) if args.events else None
     try:
-        head, head_hash = verify(databases, anchor, printer)
+        head, head_hash, versions = verify(databases, anchor, printer)
     except Problem as problem:
         print(f"NOT INTACT: {problem}")
         return 1
     print(f"intact: head {head}, anchor {head}:{head_hash.hex()}")
+    if args.streams:
+        for stream in sorted(versions):
+            print(f"stream {stream.decode('utf-8', errors='replace')} version {stream_version(databases['streams'], stream)}")
     return 0
 
 

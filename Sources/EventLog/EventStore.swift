@@ -41,7 +41,7 @@ public final class EventStore: Sendable {
         /// How long the writer waits, after a batch of *n* concurrent appends, for *n* appends to
         /// queue up again before it commits. Zero turns lingering off.
         public var groupCommitLinger: Duration
-        /// The most named LMDB databases the environment can hold (the log uses five; later
+        /// The most named LMDB databases the environment can hold (the log uses four; later
         /// layers add projections and keys to the same environment).
         public var maxNamedDatabases: Int
         /// How often a read-only store looks for events appended by the writing process.

@@ -9,20 +9,18 @@ struct PendingAppend: Sendable {
 /// The single writer of a store: a dedicated thread that takes every append waiting when it
 /// becomes free and commits them in one durable write transaction (group commit).
 ///
-/// Two refinements keep both ends fast:
-/// - **Linger.** After a batch of *n* appends, the writer waits up to `linger` for *n* appends to
-///   be queued again before it commits: the appenders it just resumed are still on their way
-///   back, and one sync for all of them is cheaper than two.
-/// - **Inline commit.** When only one appender is active (the last batch held one append and the
-///   writer is idle), its append commits on the caller's thread, saving two thread hand-offs.
+/// **Linger.** After a batch of *n* appends, the writer waits up to `linger` for *n* appends to be
+/// queued again before it commits: the appenders it just resumed are still on their way back, and
+/// one sync for all of them is cheaper than two. After a batch of one there is no wait.
+///
+/// (Committing a lone append inline on the caller's thread was tried and dropped: on a saturated
+/// cooperative pool every append then went inline, one sync each, and group commit collapsed.)
 ///
 /// The thread blocks in `fsync`, so it is a real thread and not a task on the cooperative pool.
 final class GroupCommitWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [PendingAppend] = []
     private var stopping = false
-    /// A commit is running, on the writer thread or inline on a caller's thread.
-    private var busy = false
     /// How many appends the last commit held.
     private var lastBatchSize = 0
     private let finished = DispatchSemaphore(value: 0)
@@ -43,23 +41,12 @@ final class GroupCommitWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Commits or queues an append; returns `false` when the writer is stopping.
+    /// Queues an append; returns `false` when the writer is stopping.
     func submit(_ pending: PendingAppend) -> Bool {
         condition.lock()
         guard !stopping else {
             condition.unlock()
             return false
-        }
-        if !busy && queue.isEmpty && lastBatchSize <= 1 {
-            busy = true
-            condition.unlock()
-            commit([pending])
-            condition.lock()
-            busy = false
-            lastBatchSize = 1
-            if !queue.isEmpty { condition.broadcast() }
-            condition.unlock()
-            return true
         }
         queue.append(pending)
         condition.broadcast()
@@ -81,18 +68,13 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func run() {
         condition.lock()
         while true {
-            while (queue.isEmpty || busy) && !stopping { condition.wait() }
+            while queue.isEmpty && !stopping { condition.wait() }
             if queue.isEmpty && stopping { break }
-            if stopping && busy {
-                condition.wait()
-                continue
-            }
             if lastBatchSize > 1 && queue.count < lastBatchSize && !stopping {
                 let deadline = Date(timeIntervalSinceNow: linger)
                 while queue.count < lastBatchSize && !stopping {
                     if !condition.wait(until: deadline) { break }
                 }
-                if busy { continue }
             }
             var events = 0
             var take = 0
@@ -102,13 +84,10 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
-            busy = true
             condition.unlock()
             commit(batch)
             condition.lock()
-            busy = false
             lastBatchSize = batch.count
-            condition.broadcast()
         }
         condition.unlock()
         finished.signal()

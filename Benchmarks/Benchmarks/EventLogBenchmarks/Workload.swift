@@ -34,33 +34,23 @@ enum Workload {
         100 + stream(12_345).utf8.count + eventType.utf8.count + actor.utf8.count + meanPayloadBytes + 32
     }
 
-    /// A time-ordered id (like UUIDv7): a big-endian counter, then random bytes. Such ids land at
-    /// the right edge of the event-id index instead of on a random page.
-    static func orderedID(_ n: Int) -> UUID {
-        let r = UUID().uuid
-        let v = UInt64(orderedIDBase) &+ UInt64(n)
-        return UUID(uuid: (
-            UInt8(truncatingIfNeeded: v >> 56), UInt8(truncatingIfNeeded: v >> 48), UInt8(truncatingIfNeeded: v >> 40),
-            UInt8(truncatingIfNeeded: v >> 32), UInt8(truncatingIfNeeded: v >> 24), UInt8(truncatingIfNeeded: v >> 16),
-            UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v), r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15))
-    }
-    static let orderedIDBase = Int(Date().timeIntervalSince1970 * 1_000) << 16
-
-    static func newEvent(_ n: Int, orderedID: Bool = false) -> NewEvent {
+    /// An event with the library's default id (`NewEvent.makeID()`, time-ordered UUIDv7), or a
+    /// random version-4 id for the diagnostic runs.
+    static func newEvent(_ n: Int, randomID: Bool = false) -> NewEvent {
         NewEvent(
-            id: orderedID ? Self.orderedID(n) : UUID(), type: eventType, schemaVersion: 1,
+            id: randomID ? UUID() : NewEvent.makeID(), type: eventType, schemaVersion: 1,
             occurredAt: epoch.addingTimeInterval(Double(n)), actor: actor,
             correlationID: nil, causationID: nil, payload: payloads[n & 1_023])
     }
 
     /// One batch for CRMKit: `batchSize` events over `batchStreams` streams, starting at `first`.
-    static func crmBatch(first: Int, orderedIDs: Bool = false) -> [StreamAppend] {
+    static func crmBatch(first: Int, randomIDs: Bool = false) -> [StreamAppend] {
         let perStream = batchSize / batchStreams
         return (0..<batchStreams).map { s in
             let customer = first / perStream + s
             return StreamAppend(
                 stream: stream(customer), expectedVersion: .any,
-                events: (0..<perStream).map { newEvent(first + s * perStream + $0, orderedID: orderedIDs) })
+                events: (0..<perStream).map { newEvent(first + s * perStream + $0, randomID: randomIDs) })
         }
     }
 
