@@ -38,7 +38,7 @@ test-long:
 
 ## bench: the benchmarks against SQLite (GRDB) and raw LMDB; see docs/benchmarks.md
 bench: deps
-	cd Benchmarks && $(SWIFT) package --disable-sandbox benchmark
+	cd Benchmarks && $(SWIFT) package benchmark --no-progress
 
 clean:
 	rm -rf .build Benchmarks/.build $(STORE) $(STORE)-backup

@@ -87,6 +87,26 @@ struct ReadCursor: Sendable {
         }
     }
 
+    /// Moves past `key` (a position, or a version in a stream read). Returns `false` when the read
+    /// is over or this chunk's budget is spent.
+    private mutating func step(past key: UInt64, budget: inout Int) -> Bool {
+        if direction == .forward {
+            next = key + 1
+        } else {
+            guard key > 1 else {
+                exhausted = true
+                return false
+            }
+            next = key - 1
+        }
+        if remaining == 0 {
+            exhausted = true
+            return false
+        }
+        budget -= 1
+        return budget > 0
+    }
+
     private mutating func advanceLog(in txn: ReadTransaction, databases: Databases, body: (RecordView) throws -> Void) throws {
         try txn.withCursor(on: databases.log) { cursor in
             var budget = Self.scanBudget
@@ -106,15 +126,7 @@ struct ReadCursor: Sendable {
                     try body(view)
                     remaining -= 1
                 }
-                if direction == .forward {
-                    next = position + 1
-                } else {
-                    guard position > 1 else { exhausted = true; return }
-                    next = position - 1
-                }
-                if remaining == 0 { exhausted = true; return }
-                budget -= 1
-                if budget == 0 { return }
+                guard step(past: position, budget: &budget) else { return }
                 entry = direction == .forward ? try cursor.next() : try cursor.previous()
             }
             exhausted = true
@@ -143,15 +155,7 @@ struct ReadCursor: Sendable {
                     }
                     remaining -= 1
                 }
-                if direction == .forward {
-                    next = version + 1
-                } else {
-                    guard version > 1 else { exhausted = true; return }
-                    next = version - 1
-                }
-                if remaining == 0 { exhausted = true; return }
-                budget -= 1
-                if budget == 0 { return }
+                guard step(past: version, budget: &budget) else { return }
                 entry = direction == .forward ? try cursor.next() : try cursor.previous()
             }
             exhausted = true

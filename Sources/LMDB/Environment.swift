@@ -183,25 +183,7 @@ public final class Environment: @unchecked Sendable {
     }
 
     private func beginRead() throws(LMDBError) -> ReadTransaction {
-        while true {
-            gate.lockShared()
-            guard !closed else {
-                gate.unlock()
-                throw LMDBError(code: EINVAL, operation: "beginning a read transaction on a closed environment")
-            }
-            var txn: OpaquePointer?
-            let rc = mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &txn)
-            if rc == MDB_MAP_RESIZED {
-                gate.unlock()
-                try adoptForeignMapSize()
-                continue
-            }
-            if rc != MDB_SUCCESS {
-                gate.unlock()
-                throw LMDBError(code: rc, operation: "beginning a read transaction")
-            }
-            return ReadTransaction(handle: txn!)
-        }
+        ReadTransaction(handle: try begin(flags: UInt32(MDB_RDONLY), kind: "read"))
     }
 
     private func endRead(_ txn: ReadTransaction) {
@@ -210,24 +192,29 @@ public final class Environment: @unchecked Sendable {
     }
 
     private func beginWrite() throws(LMDBError) -> WriteTransaction {
+        WriteTransaction(handle: try begin(flags: 0, kind: "write"))
+    }
+
+    /// Begins a transaction holding the map gate shared; the gate stays held until it ends.
+    private func begin(flags: UInt32, kind: String) throws(LMDBError) -> OpaquePointer {
         while true {
             gate.lockShared()
             guard !closed else {
                 gate.unlock()
-                throw LMDBError(code: EINVAL, operation: "beginning a write transaction on a closed environment")
+                throw LMDBError(code: EINVAL, operation: "beginning a \(kind) transaction on a closed environment")
             }
             var txn: OpaquePointer?
-            let rc = mdb_txn_begin(handle, nil, 0, &txn)
+            let rc = mdb_txn_begin(handle, nil, flags, &txn)
             if rc == MDB_MAP_RESIZED {
                 gate.unlock()
                 try adoptForeignMapSize()
                 continue
             }
-            if rc != MDB_SUCCESS {
+            guard rc == MDB_SUCCESS, let txn else {
                 gate.unlock()
-                throw LMDBError(code: rc, operation: "beginning a write transaction")
+                throw LMDBError(code: rc, operation: "beginning a \(kind) transaction")
             }
-            return WriteTransaction(handle: txn!)
+            return txn
         }
     }
 

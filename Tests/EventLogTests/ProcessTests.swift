@@ -26,17 +26,6 @@ final class LineReader {
     }
 }
 
-func startHelper(_ arguments: [String]) throws -> (Process, LineReader) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: helperPath())
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return (process, LineReader(pipe.fileHandleForReading))
-}
-
 /// The payload the helper derives from an event id (see `EventLogTestHelper`).
 func crashPayload(for id: UUID) -> [UInt8] {
     let raw = withUnsafeBytes(of: id.uuid) { Array($0) }

@@ -39,8 +39,8 @@ func helperPath() -> String {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
 }
 
-/// Runs the helper to completion and returns its stdout lines.
-func runHelper(_ arguments: [String]) throws -> (status: Int32, lines: [String]) {
+/// Starts the helper with its stdout on a pipe, read line by line while it runs.
+func startHelper(_ arguments: [String]) throws -> (Process, LineReader) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: helperPath())
     process.arguments = arguments
@@ -48,10 +48,16 @@ func runHelper(_ arguments: [String]) throws -> (status: Int32, lines: [String])
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    return (process, LineReader(pipe.fileHandleForReading))
+}
+
+/// Runs the helper to completion and returns its exit status and stdout lines.
+func runHelper(_ arguments: [String]) throws -> (status: Int32, lines: [String]) {
+    let (process, output) = try startHelper(arguments)
+    var lines: [String] = []
+    while let line = output.nextLine() { lines.append(line) }
     process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    return (process.terminationStatus, text.split(separator: "\n").map(String.init))
+    return (process.terminationStatus, lines)
 }
 
 /// How many trials the crash and tamper suites run: 100, or `CRMKIT_TRIALS`.
