@@ -32,6 +32,7 @@ import Testing
         #expect(stats.eventsAppended == total)
         // Group commit: far fewer durable transactions than appends.
         #expect(stats.writeTransactions < total / 4, "\(stats.writeTransactions) transactions for \(total) appends")
+        print("group commit: \(total) durable appends from \(writers) writers in \(stats.writeTransactions) transactions")
         store.close()
 
         // Durable: a fresh open sees every acknowledged event, in each writer's order.
