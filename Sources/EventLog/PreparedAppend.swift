@@ -22,7 +22,7 @@ struct PreparedAppend: Sendable {
         var streams: [Stream] = []
         streams.reserveCapacity(appends.count)
         var seenStreams = Set<String>()
-        var seenIDs = Set<UUID>()
+        var seenIDs = Set<UUID>(minimumCapacity: appends.reduce(0) { $0 + $1.events.count })
         var count = 0
         for append in appends {
             guard seenStreams.insert(append.stream).inserted else { throw .duplicateStreamInAppend(append.stream) }

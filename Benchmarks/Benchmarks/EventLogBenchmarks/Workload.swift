@@ -195,7 +195,7 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Raw LMDB with CRMKit's four-database layout (see `raw_indexed_batch`).
+/// Raw LMDB with CRMKit's three-database layout (log, streams, event-ids; time-ordered ids) (see `raw_indexed_batch`).
 final class RawIndexedStore: @unchecked Sendable {
     let handle: OpaquePointer
     let directory: String

@@ -1,3 +1,4 @@
+#include <time.h>
 #include "RawLMDB.h"
 #include <lmdb.h>
 #include <pthread.h>
@@ -146,8 +147,9 @@ int raw_lmdb_scan(raw_lmdb *db, uint64_t *entries, uint64_t *bytes) {
 
 struct raw_indexed {
     MDB_env *env;
-    MDB_dbi log, streams, heads, ids;
+    MDB_dbi log, streams, ids;
     uint64_t head;
+    uint64_t id_counter;
 };
 
 raw_indexed *raw_indexed_open(const char *path, size_t map_size, int no_sync) {
@@ -161,10 +163,11 @@ raw_indexed *raw_indexed_open(const char *path, size_t map_size, int no_sync) {
         mdb_env_close(db->env); free(db); return NULL;
     }
     if (mdb_dbi_open(txn, "log", MDB_CREATE, &db->log) != 0 || mdb_dbi_open(txn, "streams", MDB_CREATE, &db->streams) != 0 ||
-        mdb_dbi_open(txn, "stream-heads", MDB_CREATE, &db->heads) != 0 || mdb_dbi_open(txn, "event-ids", MDB_CREATE, &db->ids) != 0 ||
+        mdb_dbi_open(txn, "event-ids", MDB_CREATE, &db->ids) != 0 ||
         mdb_txn_commit(txn) != 0) {
         mdb_env_close(db->env); free(db); return NULL;
     }
+    db->id_counter = (uint64_t)time(NULL) * 1000ull << 16;
     return db;
 }
 
@@ -178,7 +181,7 @@ int raw_indexed_batch(raw_indexed *db, uint64_t count, uint64_t streams, uint64_
     if (streams < 1) streams = 1;
     uint64_t per_stream = count / streams;
     if (per_stream < 1) per_stream = 1;
-    unsigned char value[4096], pos[8], ver[8], id[16], skey[64];
+    unsigned char value[4096], pos[8], id[16], skey[64];
     if (value_size > sizeof value) value_size = sizeof value;
     for (size_t i = 0; i < value_size; i++) value[i] = (unsigned char)('a' + i % 26);
     MDB_txn *txn;
@@ -187,11 +190,18 @@ int raw_indexed_batch(raw_indexed *db, uint64_t count, uint64_t streams, uint64_
     uint64_t head = db->head;
     for (uint64_t s = 0; s < streams && rc == 0; s++) {
         int name_len = snprintf((char *)skey, 40, "customer-%llu", (unsigned long long)((first_customer + s) % 100000));
-        MDB_val hk = { (size_t)name_len, skey }, hv;
+        // The stream's version: the last key of the stream in `streams` (CRMKit's current layout).
         uint64_t version = 0;
-        rc = mdb_get(txn, db->heads, &hk, &hv);
-        if (rc == 0 && hv.mv_size == 8) version = get_be64(hv.mv_data);
-        else if (rc != MDB_NOTFOUND) break;
+        skey[name_len] = 0;
+        memset(skey + name_len + 1, 0xFF, 8);
+        MDB_cursor *cur;
+        if ((rc = mdb_cursor_open(txn, db->streams, &cur)) != 0) break;
+        MDB_val probe = { (size_t)name_len + 9, skey }, pv;
+        rc = mdb_cursor_get(cur, &probe, &pv, MDB_SET_RANGE);
+        rc = rc == 0 ? mdb_cursor_get(cur, &probe, &pv, MDB_PREV) : mdb_cursor_get(cur, &probe, &pv, MDB_LAST);
+        if (rc == 0 && probe.mv_size == (size_t)name_len + 9 && memcmp(probe.mv_data, skey, (size_t)name_len + 1) == 0)
+            version = get_be64((unsigned char *)probe.mv_data + name_len + 1);
+        mdb_cursor_close(cur);
         rc = 0;
         for (uint64_t e = 0; e < per_stream && rc == 0; e++) {
             head++;
@@ -204,14 +214,13 @@ int raw_indexed_batch(raw_indexed *db, uint64_t count, uint64_t streams, uint64_
             put_be64(skey + name_len + 1, version);
             MDB_val sk = { (size_t)name_len + 9, skey }, sv = { 8, pos };
             if ((rc = mdb_put(txn, db->streams, &sk, &sv, MDB_NOOVERWRITE)) != 0) break;
-            if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id) { rc = -1; break; }
+            // Time-ordered ids, like CRMKit's default UUIDv7: a rising prefix, then random bytes.
+            put_be64(id, ++db->id_counter);
+            if (getrandom(id + 8, 8, 0) != 8) { rc = -1; break; }
             MDB_val ik = { 16, id }, iv = { 8, pos };
             if ((rc = mdb_put(txn, db->ids, &ik, &iv, MDB_NOOVERWRITE)) != 0) break;
         }
         if (rc != 0) break;
-        put_be64(ver, version);
-        MDB_val hk2 = { (size_t)name_len, skey }, hv2 = { 8, ver };
-        rc = mdb_put(txn, db->heads, &hk2, &hv2, 0);
     }
     if (rc != 0) { mdb_txn_abort(txn); return rc; }
     rc = mdb_txn_commit(txn);
