@@ -33,6 +33,12 @@ let package = Package(
             path: "Sources/RawLMDB",
             linkerSettings: [.linkedLibrary("lmdb")]
         ),
+        // The scale run (not in CI): 100 M events appended and replayed; see docs/benchmarks.md.
+        .executableTarget(
+            name: "ScaleRun",
+            dependencies: [.product(name: "EventLog", package: rootIdentity)],
+            path: "Sources/ScaleRun"
+        ),
         .executableTarget(
             name: "EventLogBenchmarks",
             dependencies: [

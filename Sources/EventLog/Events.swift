@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// An event to be appended: everything but what the log assigns (position, stream version,
 /// recorded time).
@@ -45,19 +46,41 @@ extension NewEvent {
     /// few index pages instead of one page per event: batched appends run about half again as
     /// fast as with random (version 4) ids. Any unique id works; this is only the default.
     public static func makeID() -> UUID {
-        // One random UUID supplies the random bits (one call into the system's generator); the
-        // first 48 bits become the timestamp and the version nibble becomes 7.
-        var bytes = UUID().uuid
         let millis = UInt64(Micros.now() / 1_000)
-        bytes.0 = UInt8(truncatingIfNeeded: millis >> 40)
-        bytes.1 = UInt8(truncatingIfNeeded: millis >> 32)
-        bytes.2 = UInt8(truncatingIfNeeded: millis >> 24)
-        bytes.3 = UInt8(truncatingIfNeeded: millis >> 16)
-        bytes.4 = UInt8(truncatingIfNeeded: millis >> 8)
-        bytes.5 = UInt8(truncatingIfNeeded: millis)
-        bytes.6 = 0x70 | (bytes.6 & 0x0F)
-        bytes.8 = 0x80 | (bytes.8 & 0x3F)
+        // The 74 "random" bits are SplitMix64 outputs of a per-process random seed and a counter:
+        // unique within the process, unpredictable across processes, and free of a system call
+        // per id (UUID() opens /dev/urandom; getrandom enters the kernel).
+        let sequence = IDSource.counter.add(1, ordering: .relaxed).newValue
+        let a = IDSource.mix(IDSource.seed &+ sequence)
+        let b = IDSource.mix(a ^ sequence)
+        let bytes: uuid_t = (
+            UInt8(truncatingIfNeeded: millis >> 40), UInt8(truncatingIfNeeded: millis >> 32),
+            UInt8(truncatingIfNeeded: millis >> 24), UInt8(truncatingIfNeeded: millis >> 16),
+            UInt8(truncatingIfNeeded: millis >> 8), UInt8(truncatingIfNeeded: millis),
+            0x70 | UInt8(truncatingIfNeeded: a & 0x0F), UInt8(truncatingIfNeeded: a >> 8),
+            0x80 | UInt8(truncatingIfNeeded: (a >> 16) & 0x3F), UInt8(truncatingIfNeeded: a >> 24),
+            UInt8(truncatingIfNeeded: b), UInt8(truncatingIfNeeded: b >> 8),
+            UInt8(truncatingIfNeeded: b >> 16), UInt8(truncatingIfNeeded: b >> 24),
+            UInt8(truncatingIfNeeded: b >> 32), UInt8(truncatingIfNeeded: b >> 40))
         return UUID(uuid: bytes)
+    }
+}
+
+/// The state behind ``NewEvent/makeID()``.
+enum IDSource {
+    static let seed: UInt64 = {
+        var generator = SystemRandomNumberGenerator()
+        return generator.next()
+    }()
+    static let counter = Atomic<UInt64>(0)
+
+    /// SplitMix64's finaliser: a bijection that scatters consecutive inputs.
+    @inline(__always)
+    static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 
