@@ -2,7 +2,10 @@
 // and, at 1 M, 10 M and 100 M, records the append cost of the last stretch, the full replay cost
 // (scan without decoding, and with decoding every record), the data file size and peak memory.
 //
-//     cd Benchmarks && swift run -c release ScaleRun [--events N] [--dir PATH] [--keep]
+//     cd Benchmarks && swift run -c release ScaleRun [--events N] [--dir PATH] [--keep] [--verify]
+//
+// `--verify` also runs `verify` over the whole log at the end (at 100 M events the store is larger
+// than this machine's memory and the index look-ups make that a long, disk-bound run).
 //
 // The results are printed as Markdown rows for docs/benchmarks.md.
 import EventLog
@@ -11,14 +14,16 @@ import Foundation
 var events = 100_000_000
 var directory = NSTemporaryDirectory() + "crmkit-scale"
 var keep = false
+var verifyAtEnd = false
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
     case "--events": events = Int(arguments.popFirst() ?? "") ?? events
     case "--dir": directory = arguments.popFirst() ?? directory
     case "--keep": keep = true
+    case "--verify": verifyAtEnd = true
     default:
-        FileHandle.standardError.write(Data("usage: ScaleRun [--events N] [--dir PATH] [--keep]\n".utf8))
+        FileHandle.standardError.write(Data("usage: ScaleRun [--events N] [--dir PATH] [--keep] [--verify]\n".utf8))
         exit(2)
     }
 }
@@ -30,10 +35,17 @@ let checkpoints = Array(Set([1_000_000, 10_000_000, 100_000_000].filter { $0 < e
 let payloads: [[UInt8]] = (0..<256).map { n in Array("{\"amount\":\(n * 137 % 100_000),\"currency\":\"EUR\",\"channel\":\"web\"}".utf8) }
 let epoch = Date(timeIntervalSince1970: 1_700_000_000)
 
+/// Prints a line at once, also when stdout is a file.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func peakResidentMiB() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1_024
+        // "VmHWM:\t 1234 kB" — the number is right-aligned, so split on any whitespace.
+        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        return (fields.count > 1 ? Int(fields[1]) ?? 0 : 0) / 1_024
     }
     return 0
 }
@@ -48,8 +60,8 @@ let clock = ContinuousClock()
 var appended = 0
 var windowStart = clock.now
 var windowEvents = 0
-print("| events | append ns/event (last stretch) | append events/s | scan ns/event | replay+decode ns/event | data file | bytes/event | peak RSS |")
-print("|---|---|---|---|---|---|---|---|")
+say("| events | append ns/event (last stretch) | append events/s | scan ns/event | replay+decode ns/event | data file | bytes/event | peak RSS (includes mapped file pages) |")
+say("|---|---|---|---|---|---|---|---|")
 for checkpoint in checkpoints {
     while appended < checkpoint {
         let count = min(batch, checkpoint - appended)
@@ -86,12 +98,14 @@ for checkpoint in checkpoints {
 
     let size = (try? FileManager.default.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? Int) ?? 0
     let ns = { (s: Double, n: Int) in String(format: "%.0f", s * 1e9 / Double(n)) }
-    print("| \(appended) | \(ns(appendSeconds, windowEvents)) | \(Int(Double(windowEvents) / appendSeconds)) | \(ns(scanSeconds, appended)) | \(ns(replaySeconds, appended)) | \(size / 1_048_576) MiB | \(size / appended) | \(peakResidentMiB()) MiB |")
+    say("| \(appended) | \(ns(appendSeconds, windowEvents)) | \(Int(Double(windowEvents) / appendSeconds)) | \(ns(scanSeconds, appended)) | \(ns(replaySeconds, appended)) | \(size / 1_048_576) MiB | \(size / appended) | \(peakResidentMiB()) MiB |")
     precondition(bytes > 0 && amountDigits == bytes, "scan and replay disagree")
     windowStart = clock.now
     windowEvents = 0
 }
-let report = try store.verifyNow()
-print("\nverify: \(report.isIntact ? "intact" : "PROBLEM \(report.problem!)"), head \(report.head)")
+if verifyAtEnd {
+    let report = try store.verifyNow()
+    say("\nverify: \(report.isIntact ? "intact" : "PROBLEM \(report.problem!)"), head \(report.head)")
+}
 store.close()
 if !keep { try? FileManager.default.removeItem(atPath: directory) }
