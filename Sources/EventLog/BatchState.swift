@@ -16,7 +16,7 @@ struct BatchState {
         var lastRecordedAt = Int64.min
         try txn.withCursor(on: databases.log) { cursor in
             guard let last = try cursor.last() else { return }
-            head = Databases.uint64(bigEndian: last.key)
+            head = try Databases.position(last.key, in: "the last log key")
             let view = try RecordView(validating: last.value, at: head)
             hash = Array(view.hash)
             lastRecordedAt = view.recordedAtMicros

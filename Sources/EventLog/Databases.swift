@@ -83,9 +83,19 @@ struct Databases: Sendable {
         withUnsafeBytes(of: value.bigEndian) { Array($0) }
     }
 
+    /// Reads a big-endian UInt64 from exactly 8 bytes; callers check the length first.
     @inline(__always)
     static func uint64(bigEndian bytes: UnsafeRawBufferPointer) -> UInt64 {
         UInt64(bigEndian: bytes.loadUnaligned(as: UInt64.self))
+    }
+
+    /// A stored position (a log key or an index value): exactly 8 big-endian bytes, else damage.
+    @inline(__always)
+    static func position(_ bytes: UnsafeRawBufferPointer, in what: String) throws(EventLogError) -> UInt64 {
+        guard bytes.count == 8 else {
+            throw .corruptRecord(position: 0, reason: "\(what) holds \(bytes.count) bytes where a position of 8 belongs")
+        }
+        return uint64(bigEndian: bytes)
     }
 
     /// `stream UTF-8 || 0x00 || version BE`.
@@ -106,7 +116,7 @@ struct Databases: Sendable {
     func head(in txn: ReadTransaction) throws -> UInt64 {
         try txn.withCursor(on: log) { cursor in
             guard let last = try cursor.last() else { return 0 }
-            return Self.uint64(bigEndian: last.key)
+            return try Self.position(last.key, in: "the last log key")
         }
     }
 
@@ -137,7 +147,7 @@ struct Databases: Sendable {
     func position(ofEventID id: UUID, in txn: ReadTransaction) throws -> UInt64? {
         var raw = id.uuid
         return try withUnsafeBytes(of: &raw) { k in
-            try txn.withValue(in: eventIDs, key: k) { Self.uint64(bigEndian: $0) }
+            try txn.withValue(in: eventIDs, key: k) { try Self.position($0, in: "an event-id index value") }
         }
     }
 }

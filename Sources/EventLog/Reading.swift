@@ -55,7 +55,10 @@ struct ReadCursor: Sendable {
         self.remaining = limit ?? Int.max
         switch direction {
         case .forward: next = max(from ?? 1, 1)
-        case .backward: next = from ?? UInt64.max
+        case .backward:
+            next = from ?? UInt64.max
+            // A log read starts at the bound instead of stepping over newer records each chunk.
+            if case .stream = matcher {} else { next = min(next, through) }
         }
         if remaining <= 0 { exhausted = true }
     }
@@ -115,7 +118,7 @@ struct ReadCursor: Sendable {
                 direction == .forward ? try cursor.seek(atLeast: k) : try cursor.seek(atMost: k)
             }
             while let current = entry {
-                let position = Databases.uint64(bigEndian: current.key)
+                let position = try Databases.position(current.key, in: "a log key")
                 if position > limitPosition {
                     if direction == .forward { exhausted = true; return }
                     entry = try cursor.previous()
@@ -145,7 +148,7 @@ struct ReadCursor: Sendable {
                     return
                 }
                 let version = Databases.uint64(bigEndian: UnsafeRawBufferPointer(rebasing: current.key[prefix.count...]))
-                let position = Databases.uint64(bigEndian: current.value)
+                let position = try Databases.position(current.value, in: "a stream index value")
                 if position > limitPosition {
                     if direction == .forward { exhausted = true; return }
                 } else {

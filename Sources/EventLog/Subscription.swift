@@ -32,7 +32,7 @@ public struct EventSubscription: AsyncSequence, Sendable {
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(store: store, cursor: ReadCursor(filter: filter, direction: .forward, from: after + 1, through: 0, limit: nil))
+        AsyncIterator(store: store, cursor: ReadCursor(filter: filter, direction: .forward, from: after == .max ? .max : after + 1, through: 0, limit: nil))
     }
 
     /// Reads chunks while there are stored events, then waits for the next commit.
@@ -67,8 +67,13 @@ public struct EventSubscription: AsyncSequence, Sendable {
                 }
                 cursor.limitPosition = head
                 cursor.exhausted = false
-                while buffer.isEmpty, !cursor.exhausted {
-                    try store.readChunk(&cursor, into: &buffer)
+                do {
+                    while buffer.isEmpty, !cursor.exhausted {
+                        try store.readChunk(&cursor, into: &buffer)
+                    }
+                } catch {
+                    if store.isClosed.load(ordering: .acquiring) { return nil }
+                    throw error
                 }
                 if buffer.isEmpty {
                     await store.waitForHead(beyond: head)

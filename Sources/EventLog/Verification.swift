@@ -18,16 +18,23 @@ public struct HeadAnchor: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// Parses the `position:hex-hash` form of ``description``; `nil` when it is not one.
     public init?(_ text: String) {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, let position = UInt64(parts[0]), parts[1].utf8.count == 64 else { return nil }
+        let parts = text.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+        guard parts.count == 2, let position = UInt64(String(decoding: parts[0], as: UTF8.self)) else { return nil }
+        let digits = Array(parts[1])
+        guard digits.count == 64 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
         var hash: [UInt8] = []
         hash.reserveCapacity(32)
-        var index = parts[1].startIndex
-        while index < parts[1].endIndex {
-            let next = parts[1].index(index, offsetBy: 2)
-            guard let byte = UInt8(parts[1][index..<next], radix: 16) else { return nil }
-            hash.append(byte)
-            index = next
+        for pair in stride(from: 0, to: 64, by: 2) {
+            guard let high = value(digits[pair]), let low = value(digits[pair + 1]) else { return nil }
+            hash.append(high << 4 | low)
         }
         self.init(position: position, hash: hash)
     }

@@ -95,7 +95,8 @@ public final class Environment: @unchecked Sendable {
 
     let handle: OpaquePointer
     let gate = MapGate()
-    private let stateLock = MapGate()
+    /// Serializes `mdb_dbi_open`: LMDB forbids two transactions of a process opening databases at once.
+    private let databaseOpenLock = MapGate()
     private var closed = false
     /// Reader slots of dead processes cleared when the environment was opened.
     public let staleReadersCleared: Int
@@ -220,15 +221,17 @@ public final class Environment: @unchecked Sendable {
 
     /// Another process grew the map: adopt its size (LMDB reads it from the file when given 0).
     private func adoptForeignMapSize() throws(LMDBError) {
-        gate.lockExclusive()
-        defer { gate.unlock() }
-        try check(mdb_env_set_mapsize(handle, 0), "adopting the map size another process set")
+        try withOpenHandle(exclusive: true, "adopting the map size another process set") { () throws(LMDBError) in
+            try check(mdb_env_set_mapsize(handle, 0), "adopting the map size another process set")
+        }
     }
 
     /// Doubles the map (1 GiB steps above 1 GiB), up to ``Configuration/maximumMapSize``.
     private func growMap() throws(LMDBError) {
-        gate.lockExclusive()
-        defer { gate.unlock() }
+        try withOpenHandle(exclusive: true, "growing the map") { () throws(LMDBError) in try growLocked() }
+    }
+
+    private func growLocked() throws(LMDBError) {
         let current = currentInfo().mapSize
         guard current < configuration.maximumMapSize else {
             throw LMDBError(code: MDB_MAP_FULL, operation: "growing the map beyond its maximum of \(configuration.maximumMapSize) bytes")
@@ -246,9 +249,20 @@ public final class Environment: @unchecked Sendable {
 
     /// Sets the map size explicitly (for example to shrink the initial reservation in tests).
     public func setMapSize(_ bytes: Int) throws(LMDBError) {
-        gate.lockExclusive()
+        try withOpenHandle(exclusive: true, "setting the map size to \(bytes) bytes") { () throws(LMDBError) in
+            try check(mdb_env_set_mapsize(handle, bytes), "setting the map size to \(bytes) bytes")
+        }
+    }
+
+    /// Runs `body` holding the map gate, after checking the environment is still open: every
+    /// operation on the handle outside a transaction goes through here.
+    private func withOpenHandle<R>(
+        exclusive: Bool = false, _ operation: @autoclosure () -> String, _ body: () throws(LMDBError) -> R
+    ) throws(LMDBError) -> R {
+        if exclusive { gate.lockExclusive() } else { gate.lockShared() }
         defer { gate.unlock() }
-        try check(mdb_env_set_mapsize(handle, bytes), "setting the map size to \(bytes) bytes")
+        guard !closed else { throw LMDBError(code: EINVAL, operation: "\(operation()) on a closed environment") }
+        return try body()
     }
 
     // MARK: Databases
@@ -257,6 +271,8 @@ public final class Environment: @unchecked Sendable {
     ///
     /// Pass `nil` as the name for the environment's main database.
     public func openDatabase(named name: String?, flags: Database.Flags = [], create: Bool = true) throws -> Database {
+        databaseOpenLock.lockExclusive()
+        defer { databaseOpenLock.unlock() }
         if create && !isReadOnly {
             return try write { txn in try txn.openDatabase(named: name, flags: flags, create: true) }
         }
@@ -265,11 +281,10 @@ public final class Environment: @unchecked Sendable {
 
     // MARK: Maintenance
 
-    /// Size and usage figures.
+    /// Size and usage figures; all zero once the environment is closed.
     public var info: Info {
-        gate.lockShared()
-        defer { gate.unlock() }
-        return currentInfo()
+        (try? withOpenHandle("reading environment info") { currentInfo() })
+            ?? Info(mapSize: 0, pageSize: 0, lastPageNumber: 0, lastTransactionID: 0, maxReaders: 0, readersInUse: 0)
     }
 
     private func currentInfo() -> Info {
@@ -311,26 +326,31 @@ public final class Environment: @unchecked Sendable {
 
     /// Flushes the data buffers to disk; needed only with ``Flags/noSync`` or ``Flags/noMetaSync``.
     public func sync(force: Bool = true) throws(LMDBError) {
-        gate.lockShared()
-        defer { gate.unlock() }
-        try check(mdb_env_sync(handle, force ? 1 : 0), "syncing environment")
+        try withOpenHandle("syncing environment") { () throws(LMDBError) in
+            try check(mdb_env_sync(handle, force ? 1 : 0), "syncing environment")
+        }
     }
 
     /// Clears reader slots of processes that no longer exist and returns how many were cleared.
     @discardableResult
     public func clearStaleReaders() throws(LMDBError) -> Int {
-        var dead: Int32 = 0
-        try check(mdb_reader_check(handle, &dead), "clearing stale readers")
-        return Int(dead)
+        try withOpenHandle("clearing stale readers") { () throws(LMDBError) in
+            var dead: Int32 = 0
+            try check(mdb_reader_check(handle, &dead), "clearing stale readers")
+            return Int(dead)
+        }
     }
 
     /// Copies the environment to the existing, empty directory `directory` while writes go on.
     ///
     /// The copy is a consistent snapshot taken in a read transaction. With `compact`, free pages
     /// are left out and pages renumbered, so no stale page of a deleted value is copied.
+    ///
+    /// The copy holds the map gate shared throughout: a write that needs the map to grow waits
+    /// until the copy ends.
     public func copy(to directory: String, compact: Bool = true) throws(LMDBError) {
-        gate.lockShared()
-        defer { gate.unlock() }
-        try check(mdb_env_copy2(handle, directory, compact ? UInt32(MDB_CP_COMPACT) : 0), "copying environment to \(directory)")
+        try withOpenHandle("copying environment to \(directory)") { () throws(LMDBError) in
+            try check(mdb_env_copy2(handle, directory, compact ? UInt32(MDB_CP_COMPACT) : 0), "copying environment to \(directory)")
+        }
     }
 }

@@ -261,6 +261,9 @@ final class TamperFixture: @unchecked Sendable {
         #expect(HeadAnchor(anchor.description) == anchor)
         #expect(HeadAnchor("42:00") == nil)
         #expect(HeadAnchor("x:" + String(repeating: "0", count: 64)) == nil)
+        #expect(HeadAnchor("1:" + String(repeating: "0", count: 62) + "é") == nil)
+        #expect(HeadAnchor("1:" + String(repeating: "g", count: 64)) == nil)
+        #expect(HeadAnchor("7:" + String(repeating: "AB", count: 32)) == HeadAnchor(position: 7, hash: [UInt8](repeating: 0xAB, count: 32)))
     }
 
     @Test func reportsAMissingDirectoryForReadOnlyOpen() throws {

@@ -231,5 +231,12 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         } catch let error as LMDBError {
             #expect(error.kind == .invalidArgument)
         }
+        // Every other use of the handle fails the same way instead of touching freed memory.
+        #expect(throws: LMDBError(code: EINVAL, operation: "copying environment to \(dir.path)-copy on a closed environment")) {
+            try env.copy(to: dir.path + "-copy")
+        }
+        #expect(throws: LMDBError(code: EINVAL, operation: "syncing environment on a closed environment")) { try env.sync() }
+        #expect(throws: LMDBError(code: EINVAL, operation: "clearing stale readers on a closed environment")) { try env.clearStaleReaders() }
+        #expect(env.info.mapSize == 0)
     }
 }
