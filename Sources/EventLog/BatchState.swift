@@ -147,9 +147,7 @@ struct BatchState {
             }
 
             scratchKey.removeAll(keepingCapacity: true)
-            scratchKey.append(contentsOf: stream.nameBytes)
-            scratchKey.append(0)
-            withUnsafeBytes(of: streamVersion.bigEndian) { scratchKey.append(contentsOf: $0) }
+            Databases.appendStreamKey(stream.nameBytes, version: streamVersion, to: &scratchKey)
             try scratchKey.withUnsafeBytes { key in
                 try txn.put(in: databases.streams, key: key, value: positionKey, flags: .noOverwrite)
             }

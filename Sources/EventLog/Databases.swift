@@ -78,11 +78,6 @@ struct Databases: Sendable {
 
     // MARK: Keys
 
-    @inline(__always)
-    static func bigEndian(_ value: UInt64) -> [UInt8] {
-        withUnsafeBytes(of: value.bigEndian) { Array($0) }
-    }
-
     /// Reads a big-endian UInt64 from exactly 8 bytes; callers check the length first.
     @inline(__always)
     static func uint64(bigEndian bytes: UnsafeRawBufferPointer) -> UInt64 {
@@ -98,17 +93,20 @@ struct Databases: Sendable {
         return uint64(bigEndian: bytes)
     }
 
-    /// `stream UTF-8 || 0x00 || version BE`.
-    static func streamKey(_ stream: [UInt8], version: UInt64) -> [UInt8] {
-        var key = stream
-        key.reserveCapacity(stream.count + 9)
+    /// Appends the `streams` key `stream UTF-8 || 0x00 || version BE` to `key`.
+    @inline(__always)
+    static func appendStreamKey(_ stream: [UInt8], version: UInt64, to key: inout [UInt8]) {
+        key.append(contentsOf: stream)
         key.append(0)
         withUnsafeBytes(of: version.bigEndian) { key.append(contentsOf: $0) }
-        return key
     }
 
-    static func idKey(_ id: UUID) -> [UInt8] {
-        withUnsafeBytes(of: id.uuid) { Array($0) }
+    /// The `streams` key of `version` of `stream`.
+    static func streamKey(_ stream: [UInt8], version: UInt64) -> [UInt8] {
+        var key: [UInt8] = []
+        key.reserveCapacity(stream.count + 9)
+        appendStreamKey(stream, version: version, to: &key)
+        return key
     }
 
     // MARK: Reads
@@ -131,10 +129,7 @@ struct Databases: Sendable {
 
     /// The version in the stream's last index key: one seek to just past the stream's keys.
     func streamVersion(of stream: [UInt8], in txn: ReadTransaction) throws -> UInt64 {
-        var probe = stream
-        probe.reserveCapacity(stream.count + 9)
-        probe.append(0)
-        probe.append(contentsOf: repeatElement(0xFF, count: 8))
+        let probe = Self.streamKey(stream, version: .max)
         return try txn.withCursor(on: streams) { cursor in
             guard let entry = try cursor.seek(atMost: probe),
                   entry.key.count == stream.count + 9,

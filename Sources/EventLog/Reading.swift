@@ -208,18 +208,20 @@ extension EventStore {
         let bound = try through ?? head()
         var cursor = ReadCursor(filter: filter, direction: direction, from: from, through: bound, limit: limit)
         while !cursor.exhausted {
-            try Self.mapStorage {
-                try environment.read { txn in try cursor.advance(in: txn, databases: databases, body: body) }
-            }
+            try readChunk(&cursor, body)
         }
     }
 
-    func readChunk(_ cursor: inout ReadCursor, into buffer: inout [RecordedEvent]) throws {
+    /// Reads one chunk of `cursor` in its own read transaction: the step every read repeats.
+    func readChunk(_ cursor: inout ReadCursor, _ body: (RecordView) throws -> Void) throws {
         try Self.mapStorage {
-            try environment.read { txn in
-                try cursor.advance(in: txn, databases: databases) { buffer.append($0.decoded()) }
-            }
+            try environment.read { txn in try cursor.advance(in: txn, databases: databases, body: body) }
         }
+    }
+
+    /// Reads one chunk of `cursor`, appending owned copies to `buffer`.
+    func readChunk(_ cursor: inout ReadCursor, into buffer: inout [RecordedEvent]) throws {
+        try readChunk(&cursor) { buffer.append($0.decoded()) }
     }
 }
 
