@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "CRMDomain", targets: ["CRMDomain"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -32,6 +33,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "CRMDomain",
+            dependencies: [
+                "EventLog",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "crm",
             dependencies: [
@@ -51,6 +59,10 @@ let package = Package(
         .testTarget(
             name: "LMDBTests",
             dependencies: ["LMDB"]
+        ),
+        .testTarget(
+            name: "CRMDomainTests",
+            dependencies: ["CRMDomain", "EventLog"]
         ),
         .testTarget(
             name: "EventLogTests",

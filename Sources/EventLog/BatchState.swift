@@ -7,6 +7,8 @@ struct BatchState {
     private(set) var head: UInt64
     private var previousHash: [UInt8]
     private let recordedAt: Int64
+    /// The recorded time of the last record, in the store or written by this transaction.
+    private var lastRecordedAt: Int64
     private var streamHeads: [[UInt8]: UInt64] = [:]
     private var scratchKey: [UInt8] = []
 
@@ -23,6 +25,7 @@ struct BatchState {
         }
         self.head = head
         self.previousHash = hash
+        self.lastRecordedAt = lastRecordedAt
         // Recorded time never decreases along the log, even when the wall clock steps back.
         self.recordedAt = max(Micros.now(), lastRecordedAt)
         scratchKey.reserveCapacity(512)
@@ -67,12 +70,49 @@ struct BatchState {
             for event in stream.events {
                 head += 1
                 version += 1
-                try write(event, position: head, streamVersion: version, stream: stream, txn: txn, databases: databases)
+                try write(event, position: head, streamVersion: version, recordedAt: recordedAt, txn: txn, databases: databases)
                 appended.append(AppendedEvent(id: event.event.id, stream: stream.name, position: head, streamVersion: version))
             }
             streamHeads[stream.nameBytes] = version
         }
+        lastRecordedAt = recordedAt
         return .success(AppendResult(events: appended, wasAlreadyStored: false))
+    }
+
+    /// Applies one import: checks that it continues the log at the head, that each event
+    /// continues its stream and the recorded time, and that its ids are new, while it writes the
+    /// records with the positions, versions and times they carry. Returns the new head.
+    ///
+    /// A rejection is returned, but records and id claims of the import may already be written:
+    /// the caller must abort the transaction, which the import therefore has to itself. An LMDB
+    /// failure is thrown.
+    mutating func applyImport(_ request: PreparedImport, txn: WriteTransaction, databases: Databases) throws -> Result<UInt64, EventLogError> {
+        let firstPosition = request.events.first?.position ?? 0
+        guard firstPosition == head + 1 else {
+            return .failure(.importPositionMismatch(expected: head + 1, found: firstPosition))
+        }
+        for event in request.events {
+            let streamBytes = event.encodable.stream
+            let current = try streamHeads[streamBytes] ?? databases.streamVersion(of: streamBytes, in: txn)
+            guard event.streamVersion == current + 1 else {
+                return .failure(.importStreamVersionMismatch(stream: event.stream, expected: current + 1, found: event.streamVersion))
+            }
+            guard event.recordedAtMicros >= lastRecordedAt else {
+                return .failure(.importRecordedAtDecreasing(
+                    position: event.position, recordedAt: Micros.date(event.recordedAtMicros), previous: Micros.date(lastRecordedAt)))
+            }
+            let id = event.encodable.event.id
+            // Positions are contiguous from head + 1 (checked before the writer and above).
+            head += 1
+            if try !claim(id, position: head, txn: txn, databases: databases) {
+                let storedAt = try databases.position(ofEventID: id, in: txn) ?? 0
+                return .failure(.importEventIDAlreadyStored(id: id, storedAt: storedAt))
+            }
+            try write(event.encodable, position: head, streamVersion: event.streamVersion, recordedAt: event.recordedAtMicros, txn: txn, databases: databases)
+            streamHeads[streamBytes] = event.streamVersion
+            lastRecordedAt = event.recordedAtMicros
+        }
+        return .success(head)
     }
 
     /// Stores `id → position` unless the id is already stored; returns whether it was new.
@@ -131,8 +171,9 @@ struct BatchState {
         return .success(AppendResult(events: existing, wasAlreadyStored: true))
     }
 
+    /// Writes the record of `event` (hash chained to the previous one) and its `streams` entry.
     private mutating func write(
-        _ event: EncodableEvent, position: UInt64, streamVersion: UInt64, stream: PreparedAppend.Stream,
+        _ event: EncodableEvent, position: UInt64, streamVersion: UInt64, recordedAt: Int64,
         txn: WriteTransaction, databases: Databases
     ) throws {
         var positionBE = position.bigEndian
@@ -147,7 +188,7 @@ struct BatchState {
             }
 
             scratchKey.removeAll(keepingCapacity: true)
-            Databases.appendStreamKey(stream.nameBytes, version: streamVersion, to: &scratchKey)
+            Databases.appendStreamKey(event.stream, version: streamVersion, to: &scratchKey)
             try scratchKey.withUnsafeBytes { key in
                 try txn.put(in: databases.streams, key: key, value: positionKey, flags: .noOverwrite)
             }

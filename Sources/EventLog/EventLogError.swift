@@ -3,7 +3,8 @@ import LMDB
 
 /// Everything that can go wrong with the event log, each case naming what was wrong.
 ///
-/// A rejected append (any case other than ``storage(_:)`` after commit) appended nothing.
+/// A rejected append or import (any case other than ``storage(_:)`` after commit) appended
+/// nothing.
 public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The stream's version did not match the append's expectation; `actual` is 0 when the
     /// stream does not exist.
@@ -17,8 +18,20 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     case duplicateEventIDInAppend(UUID)
     /// The same stream appears twice in one append.
     case duplicateStreamInAppend(String)
-    /// An append without events.
+    /// An append or import without events.
     case emptyAppend
+    /// An imported event's position is not the next one: the first must be the head + 1, and
+    /// the rest must follow without gaps.
+    case importPositionMismatch(expected: UInt64, found: UInt64)
+    /// An imported event's stream version is not its stream's current version + 1 (counting the
+    /// import's earlier events of that stream).
+    case importStreamVersionMismatch(stream: String, expected: UInt64, found: UInt64)
+    /// An imported event's id is already stored, at `storedAt`.
+    case importEventIDAlreadyStored(id: UUID, storedAt: UInt64)
+    /// An imported event's recorded time (microsecond precision, as it would be stored) is
+    /// earlier than that of the record before it, `previous`: recorded time never decreases
+    /// along the log.
+    case importRecordedAtDecreasing(position: UInt64, recordedAt: Date, previous: Date)
     /// A stream name is not acceptable; `reason` says why.
     case invalidStreamName(String, reason: String)
     /// An event type name is not acceptable; `reason` says why.
@@ -59,6 +72,14 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "stream '\(stream)' appears more than once in one append; put its events in one entry"
         case .emptyAppend:
             return "an append needs at least one event"
+        case let .importPositionMismatch(expected, found):
+            return "an imported event has position \(found) where position \(expected) comes next: an import continues the log at its head + 1, without gaps"
+        case let .importStreamVersionMismatch(stream, expected, found):
+            return "an imported event of stream '\(stream)' has stream version \(found) where version \(expected) comes next"
+        case let .importEventIDAlreadyStored(id, position):
+            return "imported event id \(id) is already stored at position \(position)"
+        case let .importRecordedAtDecreasing(position, recordedAt, previous):
+            return "the imported event at position \(position) was recorded at \(Micros.from(recordedAt)) µs, earlier than the previous record's \(Micros.from(previous)) µs: recorded time never decreases along the log"
         case let .invalidStreamName(name, reason):
             return "invalid stream name '\(name)': \(reason)"
         case let .invalidEventType(name, reason):

@@ -146,7 +146,7 @@ public final class EventStore: Sendable {
             writer = GroupCommitWriter(
                 maxEventsPerTransaction: configuration.maxEventsPerTransaction, linger: configuration.groupCommitLinger
             ) { batch in
-                box.store?.commit(batch) ?? batch.forEach { $0.continuation.resume(throwing: EventLogError.closed) }
+                if let store = box.store { store.commit(batch) } else { batch.fail(with: EventLogError.closed) }
             }
             box.store = self
         }
@@ -191,14 +191,98 @@ public final class EventStore: Sendable {
         let prepared = try PreparedAppend(appends)
         counters.appendCalls.add(1, ordering: .relaxed)
         return try await withCheckedThrowingContinuation { continuation in
-            if !writer.submit(PendingAppend(request: prepared, continuation: continuation)) {
+            if !writer.submit(.append(PendingAppend(request: prepared, continuation: continuation))) {
                 continuation.resume(throwing: EventLogError.closed)
             }
         }
     }
 
+    // MARK: Importing
+
+    /// Appends `events` in one write transaction exactly as another store recorded them, with
+    /// their positions, stream versions and recorded times, and returns the new head position.
+    ///
+    /// Use it to restore an exported log: importing every event of a store, read as
+    /// ``RecordedEvent``s and converted with ``ImportedEvent/init(_:)``, into an empty store gives
+    /// the same records byte for byte, so the same chain hashes (computed as for any append), and
+    /// the result passes ``verify(anchor:)``. The import can be split into several calls, each
+    /// continuing where the previous one ended.
+    ///
+    /// All or nothing: on any error nothing is appended. The import goes through the same single
+    /// writer as appends, in a transaction of its own, with the store's ``Durability``; it wakes
+    /// subscribers like an append. Its events count in ``statistics`` as appended events.
+    ///
+    /// - Throws: ``EventLogError/emptyAppend`` without events;
+    ///   ``EventLogError/importPositionMismatch(expected:found:)`` unless the positions run
+    ///   from the head + 1 without gaps;
+    ///   ``EventLogError/importStreamVersionMismatch(stream:expected:found:)`` unless every event
+    ///   has its stream's current version + 1 (counting earlier events of the import);
+    ///   ``EventLogError/duplicateEventIDInAppend(_:)`` for an id given twice;
+    ///   ``EventLogError/importEventIDAlreadyStored(id:storedAt:)`` for an id the store holds;
+    ///   ``EventLogError/importRecordedAtDecreasing(position:recordedAt:previous:)`` when a
+    ///   recorded time is earlier than the one before it; the limit errors of an append
+    ///   (``EventLogError/invalidStreamName(_:reason:)``, ``EventLogError/invalidEventType(_:reason:)``,
+    ///   ``EventLogError/fieldTooLong(field:length:limit:)``); ``EventLogError/readOnly``,
+    ///   ``EventLogError/closed`` and ``EventLogError/storage(_:)`` as an append does.
+    @discardableResult
+    public func importEvents(_ events: [ImportedEvent]) async throws -> UInt64 {
+        guard let writer else { throw EventLogError.readOnly }
+        guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }
+        let prepared = try PreparedImport(events)
+        return try await withCheckedThrowingContinuation { continuation in
+            if !writer.submit(.importEvents(PendingImport(request: prepared, continuation: continuation))) {
+                continuation.resume(throwing: EventLogError.closed)
+            }
+        }
+    }
+
+    /// Runs on the writer thread.
+    fileprivate func commit(_ batch: WriteBatch) {
+        switch batch {
+        case .appends(let appends): commit(appends)
+        case .importEvents(let pending): commit(pending)
+        }
+    }
+
+    /// Runs on the writer thread: one write transaction for one import, aborted when it is
+    /// rejected.
+    private func commit(_ pending: PendingImport) {
+        var rejection: EventLogError?
+        let newHead: UInt64
+        let growthsBefore = environment.mapGrowths
+        do {
+            newHead = try environment.write { txn in
+                rejection = nil
+                var state = try BatchState(txn: txn, databases: databases)
+                switch try state.applyImport(pending.request, txn: txn, databases: databases) {
+                case .success(let head):
+                    return head
+                case .failure(let error):
+                    rejection = error
+                    throw error
+                }
+            }
+        } catch {
+            if let rejection {
+                pending.continuation.resume(throwing: rejection)
+                return
+            }
+            let failure = EventLogError.wrapping(error)
+            logger.error("import transaction failed", metadata: ["error": "\(failure)", "events": "\(pending.request.events.count)"])
+            pending.continuation.resume(throwing: failure)
+            return
+        }
+        if environment.mapGrowths != growthsBefore {
+            logger.info("grew the LMDB map", metadata: ["mapSize": "\(environment.info.mapSize)"])
+        }
+        counters.transactions.add(1, ordering: .relaxed)
+        counters.events.add(pending.request.events.count, ordering: .relaxed)
+        headWatch.publish(head: newHead)
+        pending.continuation.resume(returning: newHead)
+    }
+
     /// Runs on the writer thread: one write transaction for the whole batch.
-    fileprivate func commit(_ batch: [PendingAppend]) {
+    private func commit(_ batch: [PendingAppend]) {
         var outcomes: [Result<AppendResult, EventLogError>] = []
         var newHead: UInt64 = 0
         let growthsBefore = environment.mapGrowths
@@ -321,7 +405,7 @@ public struct AppendStatistics: Sendable, Hashable {
     public let appendCalls: Int
     /// Write transactions committed.
     public let writeTransactions: Int
-    /// Events newly appended (idempotent retries not counted).
+    /// Events newly appended, imported ones included (idempotent retries not counted).
     public let eventsAppended: Int
     /// Times the map grew because a write ran out of room.
     public let mapGrowths: Int

@@ -157,3 +157,63 @@ public struct RecordedEvent: Sendable, Hashable {
     /// The category: the stream name up to its first `-` (the whole name when it has none).
     public var category: String { EventStore.category(of: stream) }
 }
+
+/// An event exactly as another store recorded it, to be restored by ``EventStore/importEvents(_:)``.
+///
+/// Unlike a ``NewEvent``, it carries what the log normally assigns itself: the position, the
+/// stream version and the recorded time. Both times are stored at microsecond precision.
+public struct ImportedEvent: Sendable, Hashable {
+    /// The global position the event had; an import continues the log at its head + 1.
+    public var position: UInt64
+    /// The stream, e.g. `customer-42`.
+    public var stream: String
+    /// The version inside the stream: the stream's current version + 1.
+    public var streamVersion: UInt64
+    /// The event's unique id; it must not be stored yet.
+    public var id: UUID
+    /// The event type name.
+    public var type: String
+    /// The payload schema version.
+    public var schemaVersion: UInt32
+    /// Business time.
+    public var occurredAt: Date
+    /// When the original log stored the event; must not be earlier than the record before it.
+    public var recordedAt: Date
+    /// Who caused the event.
+    public var actor: String
+    /// The business conversation the event belongs to.
+    public var correlationID: UUID?
+    /// The event or command that caused this one.
+    public var causationID: UUID?
+    /// The encoded payload.
+    public var payload: [UInt8]
+
+    /// Creates an event to import from each of its fields.
+    public init(
+        position: UInt64, stream: String, streamVersion: UInt64, id: UUID, type: String, schemaVersion: UInt32,
+        occurredAt: Date, recordedAt: Date, actor: String, correlationID: UUID? = nil, causationID: UUID? = nil,
+        payload: [UInt8]
+    ) {
+        self.position = position
+        self.stream = stream
+        self.streamVersion = streamVersion
+        self.id = id
+        self.type = type
+        self.schemaVersion = schemaVersion
+        self.occurredAt = occurredAt
+        self.recordedAt = recordedAt
+        self.actor = actor
+        self.correlationID = correlationID
+        self.causationID = causationID
+        self.payload = payload
+    }
+
+    /// Creates an event to import from one read from a store, with every field as recorded.
+    public init(_ recorded: RecordedEvent) {
+        self.init(
+            position: recorded.position, stream: recorded.stream, streamVersion: recorded.streamVersion,
+            id: recorded.id, type: recorded.type, schemaVersion: recorded.schemaVersion,
+            occurredAt: recorded.occurredAt, recordedAt: recorded.recordedAt, actor: recorded.actor,
+            correlationID: recorded.correlationID, causationID: recorded.causationID, payload: recorded.payload)
+    }
+}

@@ -32,21 +32,7 @@ struct PreparedAppend: Sendable {
             events.reserveCapacity(append.events.count)
             for event in append.events {
                 guard seenIDs.insert(event.id).inserted else { throw .duplicateEventIDInAppend(event.id) }
-                let type = Array(event.type.utf8)
-                guard !type.isEmpty else { throw .invalidEventType(event.type, reason: "it is empty") }
-                guard type.count <= Self.maxTypeLength else {
-                    throw .fieldTooLong(field: "event type", length: type.count, limit: Self.maxTypeLength)
-                }
-                let actor = Array(event.actor.utf8)
-                guard actor.count <= Self.maxActorLength else {
-                    throw .fieldTooLong(field: "actor", length: actor.count, limit: Self.maxActorLength)
-                }
-                guard event.payload.count <= Self.maxPayloadLength else {
-                    throw .fieldTooLong(field: "payload", length: event.payload.count, limit: Self.maxPayloadLength)
-                }
-                events.append(EncodableEvent(
-                    event: event, stream: nameBytes, type: type, actor: actor,
-                    occurredAtMicros: Micros.from(event.occurredAt)))
+                events.append(try Self.encodable(event, stream: nameBytes))
             }
             count += events.count
             streams.append(Stream(name: append.stream, nameBytes: nameBytes, expectedVersion: append.expectedVersion, events: events))
@@ -56,11 +42,79 @@ struct PreparedAppend: Sendable {
         self.eventCount = count
     }
 
+    /// Checks an event's type, actor and payload against the limits and prepares its bytes for
+    /// `stream` (whose name the caller has validated).
+    static func encodable(_ event: NewEvent, stream nameBytes: [UInt8]) throws(EventLogError) -> EncodableEvent {
+        let type = Array(event.type.utf8)
+        guard !type.isEmpty else { throw .invalidEventType(event.type, reason: "it is empty") }
+        guard type.count <= maxTypeLength else {
+            throw .fieldTooLong(field: "event type", length: type.count, limit: maxTypeLength)
+        }
+        let actor = Array(event.actor.utf8)
+        guard actor.count <= maxActorLength else {
+            throw .fieldTooLong(field: "actor", length: actor.count, limit: maxActorLength)
+        }
+        guard event.payload.count <= maxPayloadLength else {
+            throw .fieldTooLong(field: "payload", length: event.payload.count, limit: maxPayloadLength)
+        }
+        return EncodableEvent(
+            event: event, stream: nameBytes, type: type, actor: actor,
+            occurredAtMicros: Micros.from(event.occurredAt))
+    }
+
     static func validateStreamName(_ name: String, bytes: [UInt8]) throws(EventLogError) {
         guard !bytes.isEmpty else { throw .invalidStreamName(name, reason: "it is empty") }
         guard bytes.count <= maxStreamNameLength else {
             throw .fieldTooLong(field: "stream name", length: bytes.count, limit: maxStreamNameLength)
         }
         guard !bytes.contains(0) else { throw .invalidStreamName(name, reason: "it contains a NUL character") }
+    }
+}
+
+/// An import checked and converted to bytes before it reaches the writer: the same limits as an
+/// append, a non-empty batch, unique ids and contiguous positions. What depends on the store (the
+/// head, stream versions, stored ids, the last recorded time) the writer checks.
+struct PreparedImport: Sendable {
+    struct Event: Sendable {
+        let stream: String
+        let encodable: EncodableEvent
+        let position: UInt64
+        let streamVersion: UInt64
+        let recordedAtMicros: Int64
+    }
+
+    let events: [Event]
+
+    init(_ imported: [ImportedEvent]) throws(EventLogError) {
+        guard let first = imported.first else { throw .emptyAppend }
+        var events: [Event] = []
+        events.reserveCapacity(imported.count)
+        var seenIDs = Set<UUID>(minimumCapacity: imported.count)
+        var streamNames: [String: [UInt8]] = [:]
+        var expectedPosition = first.position
+        for event in imported {
+            guard event.position == expectedPosition else {
+                throw .importPositionMismatch(expected: expectedPosition, found: event.position)
+            }
+            expectedPosition &+= 1
+            guard seenIDs.insert(event.id).inserted else { throw .duplicateEventIDInAppend(event.id) }
+            let nameBytes: [UInt8]
+            if let known = streamNames[event.stream] {
+                nameBytes = known
+            } else {
+                nameBytes = Array(event.stream.utf8)
+                try PreparedAppend.validateStreamName(event.stream, bytes: nameBytes)
+                streamNames[event.stream] = nameBytes
+            }
+            let content = NewEvent(
+                id: event.id, type: event.type, schemaVersion: event.schemaVersion, occurredAt: event.occurredAt,
+                actor: event.actor, correlationID: event.correlationID, causationID: event.causationID,
+                payload: event.payload)
+            events.append(Event(
+                stream: event.stream, encodable: try PreparedAppend.encodable(content, stream: nameBytes),
+                position: event.position, streamVersion: event.streamVersion,
+                recordedAtMicros: Micros.from(event.recordedAt)))
+        }
+        self.events = events
     }
 }

@@ -107,16 +107,26 @@ struct EncodableEvent: Sendable {
     }
 }
 
-/// Converts dates to and from the log's microseconds since 1970-01-01T00:00:00Z.
-enum Micros {
+/// Converts dates to and from the log's microseconds since 1970-01-01T00:00:00Z: the precision
+/// and rounding every stored time goes through.
+///
+/// `Date` holds seconds since 2001 as a `Double`; the conversion works relative to 2001 so that
+/// `from(date(m)) == m` holds exactly for every microsecond of the years 1930–2072 (outside
+/// them a `Date` may be a microsecond off; the stored value is exact either way).
+public enum Micros {
+    /// 2001-01-01T00:00:00Z in microseconds since 1970.
+    static let referenceOffset: Int64 = 978_307_200_000_000
+
+    /// The stored form of `date`: microseconds since 1970, rounded to the nearest.
     @inline(__always)
-    static func from(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+    public static func from(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSinceReferenceDate * 1_000_000).rounded()) &+ referenceOffset
     }
 
+    /// The date a stored time stands for.
     @inline(__always)
-    static func date(_ micros: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    public static func date(_ micros: Int64) -> Date {
+        Date(timeIntervalSinceReferenceDate: Double(micros &- referenceOffset) / 1_000_000)
     }
 
     static func now() -> Int64 {

@@ -1,0 +1,90 @@
+/// An event type of the CRM catalog.
+///
+/// Catalog events are facts: they are produced by ``CRMCommand``s after validation, decoded from
+/// the log as ``DomainEvent`` cases, and read by projections. Their fields are read-only outside
+/// this module. Each type lists its fields once, with stable field numbers; see
+/// `docs/event-format.md` for the table of every type and field.
+public protocol CatalogEvent: Sendable, Hashable {
+    /// The type name stored in the log record, e.g. `OpportunityWon`.
+    static var eventType: String { get }
+    /// The current schema version of the payload; older versions are upcast on read.
+    static var schemaVersion: UInt32 { get }
+    /// Whose personal data the event carries, if any: the subject whose key seals its
+    /// ``PersonalText`` fields.
+    var dataSubject: DataSubject? { get }
+    /// The event as a ``DomainEvent`` case.
+    var domainEvent: DomainEvent { get }
+}
+
+extension CatalogEvent {
+    /// Events carry no personal data unless they say so.
+    public var dataSubject: DataSubject? { nil }
+}
+
+/// The codec side of a catalog event.
+protocol CatalogMessage: CatalogEvent, FieldMessage {}
+
+extension CatalogMessage {
+    static var messageName: String { eventType }
+}
+
+/// One line of an order or a quote.
+public struct OrderLine: Sendable, Hashable, FieldMessage {
+    static let messageName = "OrderLine"
+    /// Product or service code (SKU).
+    public internal(set) var product = ""
+    /// Quantity ordered (≥ 1).
+    public internal(set) var quantity = 1
+    /// Price of one unit.
+    public internal(set) var unitPrice = Money.placeholder
+    /// Discount granted on the line, if any.
+    public internal(set) var discount: Money?
+
+    /// Creates a line.
+    public init(product: String, quantity: Int, unitPrice: Money, discount: Money? = nil) {
+        self.product = product
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.discount = discount
+    }
+
+    init() {}
+
+    /// quantity × unit price − discount, or `nil` on overflow.
+    public var netAmount: Int64? {
+        let (gross, overflow) = Int64(quantity).multipliedReportingOverflow(by: unitPrice.minorUnits)
+        guard !overflow else { return nil }
+        let (net, overflow2) = gross.subtractingReportingOverflow(discount?.minorUnits ?? 0)
+        return overflow2 ? nil : net
+    }
+
+    mutating func visitFields<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field(1, "product", &product)
+        try v.field(2, "quantity", &quantity)
+        try v.field(3, "unitPrice", &unitPrice)
+        try v.field(4, "discount", &discount)
+    }
+}
+
+/// One attribute recorded about a lead (company size, web visits, newsletter subscription, …),
+/// the input of lead scoring.
+public struct LeadAttribute: Sendable, Hashable, FieldMessage {
+    static let messageName = "LeadAttribute"
+    /// The attribute name, e.g. `companySize`.
+    public internal(set) var name = ""
+    /// The value as text, e.g. `250`.
+    public internal(set) var value = ""
+
+    /// Creates an attribute.
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    init() {}
+
+    mutating func visitFields<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field(1, "name", &name)
+        try v.field(2, "value", &value)
+    }
+}

@@ -1,0 +1,223 @@
+import EventLog
+import Foundation
+import Logging
+
+/// Who sends a command, when it happened and what it belongs to: becomes the events' metadata.
+public struct CommandContext: Sendable, Hashable {
+    /// Who caused the events: a user, a service, a policy.
+    public var actor: String
+    /// Business time of the fact (may be back-dated); also the day rules compare with.
+    public var occurredAt: Date
+    /// The business conversation the events belong to.
+    public var correlationID: UUID?
+    /// The event or command that caused these events.
+    public var causationID: UUID?
+
+    /// Creates a context; `occurredAt` defaults to now.
+    public init(actor: String = "system", occurredAt: Date = Date(), correlationID: UUID? = nil, causationID: UUID? = nil) {
+        self.actor = actor
+        self.occurredAt = occurredAt
+        self.correlationID = correlationID
+        self.causationID = causationID
+    }
+}
+
+/// Validates ``CRMCommand``s against the streams they touch and appends their events.
+///
+/// Each command reads the current state of the streams it touches, checks every domain rule,
+/// and appends with the stream versions it read as expected versions, so a concurrent change
+/// makes the append fail instead of slipping past a rule; the handler then reads and decides
+/// again (up to ``maximumAttempts`` times). A rejected command throws ``DomainRuleError`` and
+/// appends nothing.
+public final class CommandHandler: Sendable {
+    /// The log commands append to.
+    public let store: EventStore
+    /// The event types this handler reads and writes.
+    public let registry: EventRegistry
+    /// How often a command is decided again after a concurrent append to one of its streams.
+    public let maximumAttempts: Int
+    private let logger: Logger
+
+    /// Creates a handler over `store`.
+    public init(store: EventStore, registry: EventRegistry = EventRegistry(), maximumAttempts: Int = 5,
+                logger: Logger = Logger(label: "crmkit.commands", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        self.store = store
+        self.registry = registry
+        self.maximumAttempts = max(1, maximumAttempts)
+        self.logger = logger
+    }
+
+    /// Checks `command` and appends its events.
+    ///
+    /// - Returns: the positions of the appended events.
+    /// - Throws: ``DomainRuleError`` naming the rule broken (nothing appended); ``CodecError``
+    ///   if a stream it reads holds undecodable events; ``EventLogError`` from the log.
+    @discardableResult
+    public func execute(_ command: CRMCommand, context: CommandContext = CommandContext()) async throws -> AppendResult {
+        var attempt = 1
+        while true {
+            let decision = try decide(command, context: context)
+            do {
+                return try await store.append(decision)
+            } catch let error as EventLogError {
+                guard case .wrongExpectedVersion(let stream, _, _) = error, attempt < maximumAttempts else { throw error }
+                logger.debug("concurrent append, deciding again", metadata: ["stream": "\(stream)", "attempt": "\(attempt)"])
+                attempt += 1
+            }
+        }
+    }
+
+    /// Appends an extension event to `stream` (no domain rules apply to app-defined types).
+    @discardableResult
+    public func append<E: ExtensionEvent>(_ event: E, to stream: String, expectedVersion: ExpectedVersion = .any,
+                                          context: CommandContext = CommandContext()) async throws -> AppendResult {
+        guard registry.knows(E.eventType) else { throw CodecError.unknownEventType(E.eventType) }
+        let value = try ExtensionEventValue(event)
+        let new = NewEvent(type: value.eventType, schemaVersion: value.schemaVersion, occurredAt: context.occurredAt,
+                           actor: context.actor, correlationID: context.correlationID, causationID: context.causationID,
+                           payload: value.payload)
+        return try await store.append(to: stream, expectedVersion: expectedVersion, events: [new])
+    }
+
+    /// Reads and folds the streams `command` touches and returns the appends it leads to.
+    func decide(_ command: CRMCommand, context: CommandContext) throws -> [StreamAppend] {
+        var decider = Decider(store: store, registry: registry, today: CalendarDay(containing: context.occurredAt))
+        try decider.decide(command)
+        return decider.appends.map { stream, events in
+            StreamAppend(
+                stream: stream,
+                expectedVersion: decider.versions[stream].map { $0 == 0 ? .noStream : .exactly($0) } ?? .any,
+                events: events.map { event in
+                    let (type, version, payload) = registry.encode(event)
+                    return NewEvent(type: type, schemaVersion: version, occurredAt: context.occurredAt, actor: context.actor,
+                                    correlationID: context.correlationID, causationID: context.causationID, payload: payload)
+                })
+        }
+    }
+}
+
+/// One command's decision: the states it read (with their versions) and the events it emits.
+struct Decider {
+    let store: EventStore
+    let registry: EventRegistry
+    let today: CalendarDay
+    var versions: [String: UInt64] = [:]
+    var appends: [(String, [DomainEvent])] = []
+
+    init(store: EventStore, registry: EventRegistry, today: CalendarDay) {
+        self.store = store
+        self.registry = registry
+        self.today = today
+    }
+
+    // MARK: Reading state
+
+    mutating func load<S: StreamState>(_ stream: String, as _: S.Type = S.self) throws -> S {
+        var state = S()
+        var version: UInt64 = 0
+        let registry = registry
+        try store.scan(.stream(stream)) { view in
+            let type = String(decoding: view.typeBytes, as: UTF8.self)
+            let event = try registry.decode(eventType: type, schemaVersion: view.schemaVersion, payload: view.payloadBytes)
+            let day = CalendarDay(containing: Date(timeIntervalSince1970: Double(view.occurredAtMicros) / 1_000_000))
+            state.apply(event, occurredOn: day)
+            version = view.streamVersion
+        }
+        versions[stream] = version
+        return state
+    }
+
+    /// The state of an entity that must exist.
+    mutating func existing<S: StreamState, K>(_ id: Identifier<K>, as _: S.Type = S.self) throws -> S {
+        let state: S = try load(id.stream)
+        guard state.exists else { throw DomainRuleError.unknownEntity(kind: K.category, id: id.description) }
+        return state
+    }
+
+    /// Checks that an entity does not exist yet.
+    mutating func absent<S: StreamState, K>(_ id: Identifier<K>, as _: S.Type) throws {
+        let state: S = try load(id.stream)
+        guard !state.exists else { throw DomainRuleError.alreadyExists(kind: K.category, id: id.description) }
+    }
+
+    /// A customer that exists and was not merged away.
+    mutating func customer(_ id: CustomerID) throws -> CustomerState {
+        let state: CustomerState = try existing(id)
+        if let survivor = state.mergedInto { throw DomainRuleError.customerMerged(id, survivor: survivor) }
+        return state
+    }
+
+    /// An employee that exists and has not left.
+    mutating func employee(_ id: EmployeeID) throws {
+        let state: EmployeeState = try existing(id)
+        guard !state.left else { throw DomainRuleError.employeeLeft(id) }
+    }
+
+    mutating func emit<K>(_ id: Identifier<K>, _ events: DomainEvent...) {
+        appends.append((id.stream, events))
+    }
+
+    // MARK: Checks
+
+    func text(_ field: String, _ value: String) throws {
+        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw DomainRuleError.emptyField(field) }
+    }
+
+    func text(_ field: String, _ value: PersonalText) throws {
+        if case .plain(let plain) = value { try text(field, plain) }
+    }
+
+    func nonNegative(_ field: String, _ amount: Money) throws {
+        guard !amount.isNegative else { throw DomainRuleError.negativeAmount(field: field, amount: amount) }
+    }
+
+    func positive(_ field: String, _ amount: Money) throws {
+        guard amount.minorUnits > 0 else { throw DomainRuleError.nonPositiveAmount(field: field, amount: amount) }
+    }
+
+    func currency(_ field: String, _ amount: Money, _ expected: CurrencyCode) throws {
+        guard amount.currency == expected else {
+            throw DomainRuleError.currencyMismatch(field: field, expected: expected, found: amount.currency)
+        }
+    }
+
+    func range(_ field: String, _ value: Int, _ allowed: ClosedRange<Int>) throws {
+        guard allowed.contains(value) else { throw DomainRuleError.valueOutOfRange(field: field, value: value, allowed: allowed) }
+    }
+
+    func probability(_ value: Int) throws {
+        guard (0...100).contains(value) else { throw DomainRuleError.probabilityOutOfRange(value) }
+    }
+
+    func dates(_ field: String, _ start: CalendarDay, _ end: CalendarDay) throws {
+        guard end >= start else { throw DomainRuleError.dateRangeReversed(field: field, start: start, end: end) }
+    }
+
+    func transition<K>(_ id: Identifier<K>, _ state: String, _ action: String, allowed: Bool) throws {
+        guard allowed else { throw DomainRuleError.invalidTransition(kind: K.category, id: id.description, state: state, action: action) }
+    }
+
+    /// Checks order or quote lines and returns their total.
+    func total(of lines: [OrderLine]) throws -> Money {
+        guard let first = lines.first else { throw DomainRuleError.emptyList("lines") }
+        var sum: Int64 = 0
+        for (index, line) in lines.enumerated() {
+            try text("lines[\(index)].product", line.product)
+            try range("lines[\(index)].quantity", line.quantity, 1...1_000_000_000)
+            try nonNegative("lines[\(index)].unitPrice", line.unitPrice)
+            try currency("lines[\(index)].unitPrice", line.unitPrice, first.unitPrice.currency)
+            if let discount = line.discount {
+                try nonNegative("lines[\(index)].discount", discount)
+                try currency("lines[\(index)].discount", discount, first.unitPrice.currency)
+            }
+            guard let net = line.netAmount else { throw DomainRuleError.amountOverflow(field: "lines[\(index)]") }
+            guard net >= 0 else {
+                throw DomainRuleError.negativeAmount(field: "lines[\(index)] net amount", amount: Money(minorUnits: net, currency: first.unitPrice.currency))
+            }
+            let (next, overflow) = sum.addingReportingOverflow(net)
+            guard !overflow else { throw DomainRuleError.amountOverflow(field: "total") }
+            sum = next
+        }
+        return Money(minorUnits: sum, currency: first.unitPrice.currency)
+    }
+}

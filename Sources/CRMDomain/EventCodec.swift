@@ -1,0 +1,244 @@
+import EventLog
+import Foundation
+
+/// An event type an embedding app defines beside the catalog's, e.g. a loyalty-points booking.
+///
+/// Extension events are `Codable`; their payload in the log is the JSON of the value (sorted
+/// keys). Register the type with ``EventRegistry/register(_:)`` before appending or reading it.
+public protocol ExtensionEvent: Codable, Sendable, Hashable {
+    /// The type name stored in the log. Must not be a catalog type name.
+    static var eventType: String { get }
+    /// The payload's schema version (default 1).
+    static var schemaVersion: UInt32 { get }
+}
+
+extension ExtensionEvent {
+    /// Schema version 1.
+    public static var schemaVersion: UInt32 { 1 }
+}
+
+/// A decoded extension event with its type name and stored JSON payload.
+public struct ExtensionEventValue: Sendable, Hashable {
+    /// The type name.
+    public let eventType: String
+    /// The stored schema version.
+    public let schemaVersion: UInt32
+    /// The decoded value.
+    public let value: any ExtensionEvent
+    /// The payload bytes as stored (UTF-8 JSON).
+    public let payload: [UInt8]
+
+    /// Wraps a value for appending.
+    public init<E: ExtensionEvent>(_ value: E) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.init(eventType: E.eventType, schemaVersion: E.schemaVersion, value: value, payload: Array(try encoder.encode(value)))
+    }
+
+    init(eventType: String, schemaVersion: UInt32, value: any ExtensionEvent, payload: [UInt8]) {
+        self.eventType = eventType
+        self.schemaVersion = schemaVersion
+        self.value = value
+        self.payload = payload
+    }
+
+    /// The value as `type`, or `nil` when it is another type.
+    public func `as`<E: ExtensionEvent>(_ type: E.Type) -> E? { value as? E }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.eventType == rhs.eventType && lhs.schemaVersion == rhs.schemaVersion && lhs.payload == rhs.payload
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(eventType)
+        hasher.combine(payload)
+    }
+}
+
+/// An event of a type this reader does not know, kept with its raw bytes.
+public struct UnknownEvent: Sendable, Hashable {
+    /// The stored type name.
+    public let eventType: String
+    /// The stored schema version.
+    public let schemaVersion: UInt32
+    /// The payload bytes as stored.
+    public let payload: [UInt8]
+
+    /// Creates an unknown event (e.g. to re-append it unchanged).
+    public init(eventType: String, schemaVersion: UInt32, payload: [UInt8]) {
+        self.eventType = eventType
+        self.schemaVersion = schemaVersion
+        self.payload = payload
+    }
+}
+
+/// Why an event type could not be registered.
+public enum RegistryError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The name is a catalog type's or already registered.
+    case duplicateEventType(String)
+    /// The name is empty or longer than the log allows (256 bytes).
+    case invalidEventType(String)
+
+    public var description: String {
+        switch self {
+        case .duplicateEventType(let name): return "event type '\(name)' is already defined (catalog or registered extension)"
+        case .invalidEventType(let name): return "event type '\(name)' must be 1…256 bytes of UTF-8"
+        }
+    }
+}
+
+/// The event types a reader knows: the whole catalog, the catalog's upcasters, and the
+/// extension types an app registered.
+///
+/// Decoding never traps: a known type decodes or throws a ``CodecError``; an unknown type comes
+/// back as ``DomainEvent/unknown(_:)``.
+public struct EventRegistry: Sendable {
+    typealias ExtensionDecoder = @Sendable ([UInt8]) throws -> any ExtensionEvent
+    private var extensions: [String: ExtensionDecoder] = [:]
+
+    /// The catalog only.
+    public init() {}
+
+    /// Registers an extension event type.
+    public mutating func register<E: ExtensionEvent>(_ type: E.Type) throws(RegistryError) {
+        let name = E.eventType
+        guard !name.isEmpty, name.utf8.count <= 256 else { throw .invalidEventType(name) }
+        guard Self.catalogDecoders[name] == nil, extensions[name] == nil else { throw .duplicateEventType(name) }
+        extensions[name] = { bytes in try JSONDecoder().decode(E.self, from: Data(bytes)) }
+    }
+
+    /// Whether `eventType` is a catalog or registered extension type.
+    public func knows(_ eventType: String) -> Bool {
+        Self.catalogDecoders[eventType] != nil || extensions[eventType] != nil
+    }
+
+    // MARK: Decoding
+
+    typealias CatalogDecoder = @Sendable (UnsafeRawBufferPointer) throws -> DomainEvent
+
+    private static func decoder<T: CatalogMessage>(for _: T.Type) -> CatalogDecoder {
+        { bytes in try T.decode(payload: bytes).domainEvent }
+    }
+
+    static let catalogDecoders: [String: CatalogDecoder] = {
+        var table: [String: CatalogDecoder] = [:]
+        for type in CatalogTypes.all { table[type.eventType] = decoder(for: type) }
+        return table
+    }()
+
+    /// Runs a catalog decoder, whose only errors are ``CodecError``s.
+    private static func run(_ decoder: CatalogDecoder, _ bytes: UnsafeRawBufferPointer) throws(CodecError) -> DomainEvent {
+        do {
+            return try decoder(bytes)
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw .invalidValue(type: "?", field: "?", reason: "\(error)")
+        }
+    }
+
+    static let currentVersions: [String: UInt32] = {
+        var table: [String: UInt32] = [:]
+        for type in CatalogTypes.all { table[type.eventType] = type.schemaVersion }
+        return table
+    }()
+
+    /// Decodes one stored event.
+    public func decode(_ event: RecordedEvent) throws(CodecError) -> DomainEvent {
+        try withBytes(event.payload) { bytes throws(CodecError) in
+            try decode(eventType: event.type, schemaVersion: event.schemaVersion, payload: bytes)
+        }
+    }
+
+    /// Decodes a payload of `eventType` stored with `schemaVersion`, upcasting older versions.
+    public func decode(eventType: String, schemaVersion: UInt32, payload: UnsafeRawBufferPointer) throws(CodecError) -> DomainEvent {
+        if let decoder = Self.catalogDecoders[eventType] {
+            let current = Self.currentVersions[eventType]!
+            if schemaVersion >= current {
+                // Newer versions only add fields, which this reader skips.
+                return try Self.run(decoder, payload)
+            }
+            let upcast = try Upcasters.upcast(eventType: eventType, from: schemaVersion, to: current, payload: payload)
+            return try withBytes(upcast) { bytes throws(CodecError) in try Self.run(decoder, bytes) }
+        }
+        if let decoder = extensions[eventType] {
+            let bytes = Array(payload)
+            do {
+                let value = try decoder(bytes)
+                return .extensionEvent(ExtensionEventValue(eventType: eventType, schemaVersion: schemaVersion, value: value, payload: bytes))
+            } catch {
+                throw .invalidValue(type: eventType, field: "(payload)", reason: "\(error)")
+            }
+        }
+        return .unknown(UnknownEvent(eventType: eventType, schemaVersion: schemaVersion, payload: Array(payload)))
+    }
+
+    /// Decodes a stored record with its metadata.
+    public func record(_ event: RecordedEvent) throws(CodecError) -> DomainRecord {
+        DomainRecord(metadata: EventMetadata(event), event: try decode(event))
+    }
+
+    // MARK: Encoding
+
+    /// The type name, schema version and payload bytes `event` is stored as.
+    public func encode(_ event: DomainEvent) -> (eventType: String, schemaVersion: UInt32, payload: [UInt8]) {
+        switch event {
+        case .extensionEvent(let value): return (value.eventType, value.schemaVersion, value.payload)
+        case .unknown(let value): return (value.eventType, value.schemaVersion, value.payload)
+        default:
+            let message = event.catalogMessage!
+            return (type(of: message).eventType, type(of: message).schemaVersion, message.encodedPayload())
+        }
+    }
+}
+
+/// What the log recorded about an event besides its payload.
+public struct EventMetadata: Sendable, Hashable {
+    /// Global position (1, 2, 3, … without gaps).
+    public let position: UInt64
+    /// The stream, e.g. `customer-<uuid>`.
+    public let stream: String
+    /// The version inside the stream.
+    public let streamVersion: UInt64
+    /// The event id.
+    public let id: UUID
+    /// Business time.
+    public let occurredAt: Date
+    /// When the log stored it.
+    public let recordedAt: Date
+    /// Who caused it.
+    public let actor: String
+    /// The conversation it belongs to.
+    public let correlationID: UUID?
+    /// What caused it.
+    public let causationID: UUID?
+
+    /// The metadata of a stored event.
+    public init(_ event: RecordedEvent) {
+        position = event.position
+        stream = event.stream
+        streamVersion = event.streamVersion
+        id = event.id
+        occurredAt = event.occurredAt
+        recordedAt = event.recordedAt
+        actor = event.actor
+        correlationID = event.correlationID
+        causationID = event.causationID
+    }
+}
+
+/// A decoded event with its metadata.
+public struct DomainRecord: Sendable, Hashable {
+    /// What the log recorded.
+    public let metadata: EventMetadata
+    /// The event.
+    public let event: DomainEvent
+}
+
+/// `withUnsafeBytes` that keeps the body's error type.
+func withBytes<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(CodecError) -> R) throws(CodecError) -> R {
+    let result = bytes.withUnsafeBytes { pointer in
+        Result { () throws(CodecError) -> R in try body(pointer) }
+    }
+    return try result.get()
+}

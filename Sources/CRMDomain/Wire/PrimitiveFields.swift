@@ -1,0 +1,128 @@
+import Foundation
+
+extension String: FieldValue {
+    static var wireType: WireType { .bytes }
+    static var placeholder: String { "" }
+
+    func encodeValue(into writer: inout ByteWriter) {
+        writer.lengthPrefixed(utf8)
+    }
+
+    static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> String {
+        guard case .bytes(let bytes) = value else { throw .wrongWire(value.wireType) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .invalid("not valid UTF-8") }
+        return text
+    }
+
+    var json: JSONValue { .string(self) }
+
+    static func fromJSON(_ json: JSONValue) throws(FieldError) -> String {
+        guard case .string(let text) = json else { throw .wrongJSON(expected: "a string") }
+        return text
+    }
+}
+
+extension Bool: FieldValue {
+    static var wireType: WireType { .varint }
+    static var placeholder: Bool { false }
+
+    func encodeValue(into writer: inout ByteWriter) { writer.varint(self ? 1 : 0) }
+
+    static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> Bool {
+        guard case .varint(let raw) = value else { throw .wrongWire(value.wireType) }
+        guard raw <= 1 else { throw .invalid("a boolean must be 0 or 1, found \(raw)") }
+        return raw == 1
+    }
+
+    var json: JSONValue { .bool(self) }
+
+    static func fromJSON(_ json: JSONValue) throws(FieldError) -> Bool {
+        guard case .bool(let value) = json else { throw .wrongJSON(expected: "true or false") }
+        return value
+    }
+}
+
+extension Int: FieldValue {
+    static var wireType: WireType { .varint }
+    static var placeholder: Int { 0 }
+
+    func encodeValue(into writer: inout ByteWriter) { writer.varint(ZigZag.encode(Int64(self))) }
+
+    static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> Int {
+        guard case .varint(let raw) = value else { throw .wrongWire(value.wireType) }
+        return Int(ZigZag.decode(raw))
+    }
+
+    var json: JSONValue { .integer(Int64(self)) }
+
+    static func fromJSON(_ json: JSONValue) throws(FieldError) -> Int {
+        guard case .integer(let value) = json else { throw .wrongJSON(expected: "an integer") }
+        return Int(value)
+    }
+}
+
+extension UUID: FieldValue {
+    static var wireType: WireType { .bytes }
+    static var placeholder: UUID { UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)) }
+
+    func encodeValue(into writer: inout ByteWriter) {
+        writer.bytes.append(16)
+        withUnsafeBytes(of: uuid) { writer.bytes.append(contentsOf: $0) }
+    }
+
+    static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> UUID {
+        guard case .bytes(let bytes) = value else { throw .wrongWire(value.wireType) }
+        guard bytes.count == 16 else { throw .invalid("an id must be 16 bytes, found \(bytes.count)") }
+        var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: bytes) }
+        return UUID(uuid: raw)
+    }
+
+    var json: JSONValue { .string(uuidString.lowercased()) }
+
+    static func fromJSON(_ json: JSONValue) throws(FieldError) -> UUID {
+        guard case .string(let text) = json else { throw .wrongJSON(expected: "a UUID string") }
+        guard let id = UUID(uuidString: text) else { throw .invalid("'\(text)' is not a UUID") }
+        return id
+    }
+}
+
+/// A closed set of named cases stored as their varint number and written in JSON by name.
+///
+/// Case numbers are part of the format: a new case takes a new number, and a number is never
+/// reused.
+protocol CatalogEnum: FieldValue, RawRepresentable<UInt8>, CaseIterable, CaseNamed {}
+
+extension CatalogEnum {
+    static var wireType: WireType { .varint }
+    static var placeholder: Self { allCases.first! }
+
+    func encodeValue(into writer: inout ByteWriter) { writer.varint(UInt64(rawValue)) }
+
+    static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> Self {
+        guard case .varint(let raw) = value else { throw .wrongWire(value.wireType) }
+        guard raw <= UInt64(UInt8.max), let result = Self(rawValue: UInt8(raw)) else {
+            throw .invalid("\(raw) is not a known \(Self.self) case")
+        }
+        return result
+    }
+
+    var json: JSONValue { .string(name) }
+
+    static func fromJSON(_ json: JSONValue) throws(FieldError) -> Self {
+        guard case .string(let name) = json else { throw .wrongJSON(expected: "a \(Self.self) name") }
+        guard let match = allCases.first(where: { $0.name == name }) else {
+            throw .invalid("'\(name)' is not one of \(allCases.map(\.name).joined(separator: ", "))")
+        }
+        return match
+    }
+
+}
+
+/// An enum whose cases are written by name in JSON and reports.
+public protocol CaseNamed {}
+
+extension CaseNamed {
+    /// The case name as written in JSON and reports, e.g. `whatsApp`.
+    public var name: String { String(describing: self) }
+}
