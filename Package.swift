@@ -60,14 +60,18 @@ let package = Package(
             name: "LMDBTests",
             dependencies: ["LMDB"]
         ),
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "CRMDomainTests",
-            dependencies: ["CRMDomain", "EventLog"]
+            dependencies: ["CRMDomain", "EventLog", "TestSupport"]
         ),
         .testTarget(
             name: "EventLogTests",
             dependencies: [
-                "EventLog", "LMDB", "EventLogTestHelper",
+                "EventLog", "LMDB", "EventLogTestHelper", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -52,5 +52,17 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // CRMDomain's binary event codec against Foundation's JSONEncoder/JSONDecoder.
+        .executableTarget(
+            name: "CodecBenchmarks",
+            dependencies: [
+                .product(name: "CRMDomain", package: rootIdentity),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/CodecBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ]
 )

@@ -412,3 +412,105 @@ extension PersonalText: FieldValue {
         }
     }
 }
+
+// MARK: - Codable
+
+// Catalog events are also `Codable` (for apps that pass them through their own APIs); the
+// forms match the JSON Lines `data` forms.
+
+extension Identifier: Codable {
+    /// Decodes a UUID string.
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(UUID.self))
+    }
+
+    /// Encodes the UUID string in lower case.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension CurrencyCode: Codable {
+    /// Decodes and validates a three-letter code.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let code = try container.decode(String.self)
+        guard let value = CurrencyCode(code) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(code)' is not an ISO 4217 code")
+        }
+        self = value
+    }
+
+    /// Encodes the code.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(code)
+    }
+}
+
+extension Money: Codable {
+    private enum CodingKeys: String, CodingKey { case amount, currency }
+
+    /// Decodes `{"amount": <minor units>, "currency": "EUR"}`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(minorUnits: try container.decode(Int64.self, forKey: .amount),
+                  currency: try container.decode(CurrencyCode.self, forKey: .currency))
+    }
+
+    /// Encodes `{"amount": <minor units>, "currency": "EUR"}`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(minorUnits, forKey: .amount)
+        try container.encode(currency, forKey: .currency)
+    }
+}
+
+extension CalendarDay: Codable {
+    /// Decodes `YYYY-MM-DD`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let day = CalendarDay(iso: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not a day YYYY-MM-DD")
+        }
+        self = day
+    }
+
+    /// Encodes `YYYY-MM-DD`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension PersonalText: Codable {
+    private enum CodingKeys: String, CodingKey { case sealed }
+
+    /// Decodes a string, or `{"sealed": "<base64>"}`.
+    public init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            self = .plain(text)
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let base64 = try container.decode(String.self, forKey: .sealed)
+        guard let data = Data(base64Encoded: base64) else {
+            throw DecodingError.dataCorruptedError(forKey: .sealed, in: container, debugDescription: "not base64")
+        }
+        self = .sealed(Array(data))
+    }
+
+    /// Encodes a string, or `{"sealed": "<base64>"}`.
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .plain(let text):
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        case .sealed(let bytes):
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(Data(bytes).base64EncodedString(), forKey: .sealed)
+        }
+    }
+}

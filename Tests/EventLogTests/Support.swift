@@ -1,23 +1,7 @@
 import EventLog
 import Foundation
 import Testing
-
-/// A fresh directory per test, removed afterwards.
-final class TemporaryDirectory: @unchecked Sendable {
-    let path: String
-
-    init(_ name: String = "store") {
-        let base = FileManager.default.temporaryDirectory.path
-        path = "\(base)/crmkit-tests-\(name)-\(UUID().uuidString)"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func sub(_ name: String) -> String { "\(path)/\(name)" }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-}
+@_exported import TestSupport
 
 /// A test event with a recognisable payload.
 func makeEvent(

@@ -4,7 +4,7 @@
 /// the log as ``DomainEvent`` cases, and read by projections. Their fields are read-only outside
 /// this module. Each type lists its fields once, with stable field numbers; see
 /// `docs/event-format.md` for the table of every type and field.
-public protocol CatalogEvent: Sendable, Hashable {
+public protocol CatalogEvent: Sendable, Hashable, Codable {
     /// The type name stored in the log record, e.g. `OpportunityWon`.
     static var eventType: String { get }
     /// The current schema version of the payload; older versions are upcast on read.
@@ -29,7 +29,7 @@ extension CatalogMessage {
 }
 
 /// One line of an order or a quote.
-public struct OrderLine: Sendable, Hashable, FieldMessage {
+public struct OrderLine: Sendable, Hashable, Codable, FieldMessage {
     static let messageName = "OrderLine"
     /// Product or service code (SKU).
     public internal(set) var product = ""
@@ -68,7 +68,7 @@ public struct OrderLine: Sendable, Hashable, FieldMessage {
 
 /// One attribute recorded about a lead (company size, web visits, newsletter subscription, …),
 /// the input of lead scoring.
-public struct LeadAttribute: Sendable, Hashable, FieldMessage {
+public struct LeadAttribute: Sendable, Hashable, Codable, FieldMessage {
     static let messageName = "LeadAttribute"
     /// The attribute name, e.g. `companySize`.
     public internal(set) var name = ""

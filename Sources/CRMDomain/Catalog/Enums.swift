@@ -2,7 +2,7 @@
 // case, never reuse a number; add new cases with new numbers.
 
 /// A contact channel (seeds 000, 003, 004).
-public enum Channel: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum Channel: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// Telephone.
     case phone = 1
     /// E-mail.
@@ -40,7 +40,7 @@ public enum Channel: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
 }
 
 /// Who started an interaction.
-public enum Direction: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum Direction: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// The customer contacted us.
     case inbound = 1
     /// We contacted the customer.
@@ -48,7 +48,7 @@ public enum Direction: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
 }
 
 /// A private person or a company.
-public enum CustomerKind: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum CustomerKind: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// B2C: a private person.
     case person = 1
     /// B2B: a company account with contacts.
@@ -56,7 +56,7 @@ public enum CustomerKind: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
 }
 
 /// A contact's role in the buying decision of a B2B account (buying centre).
-public enum BuyingRole: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum BuyingRole: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// Makes the decision.
     case decisionMaker = 1
     /// Controls the budget.
@@ -74,7 +74,7 @@ public enum BuyingRole: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
 }
 
 /// Where a lead came from (seed 003, lead capture).
-public enum LeadSource: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum LeadSource: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// Newsletter sign-up.
     case newsletter = 1
     /// Trade fair.
@@ -96,7 +96,7 @@ public enum LeadSource: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
 }
 
 /// The sales stage of an open opportunity.
-public enum PipelineStage: UInt8, Sendable, Hashable, CaseIterable, Comparable, CatalogEnum {
+public enum PipelineStage: UInt8, Sendable, Hashable, Codable, CaseIterable, Comparable, CatalogEnum {
     /// First contact, need not yet confirmed.
     case prospecting = 1
     /// Need, budget and authority checked.
@@ -112,7 +112,7 @@ public enum PipelineStage: UInt8, Sendable, Hashable, CaseIterable, Comparable, 
 }
 
 /// How urgent a ticket is.
-public enum TicketPriority: UInt8, Sendable, Hashable, CaseIterable, Comparable, CatalogEnum {
+public enum TicketPriority: UInt8, Sendable, Hashable, Codable, CaseIterable, Comparable, CatalogEnum {
     /// Low.
     case low = 1
     /// Normal.
@@ -126,7 +126,7 @@ public enum TicketPriority: UInt8, Sendable, Hashable, CaseIterable, Comparable,
 }
 
 /// The kind of a piece of feedback (seed 003, feedback management).
-public enum FeedbackKind: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum FeedbackKind: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// A complaint.
     case complaint = 1
     /// Praise.
@@ -136,7 +136,7 @@ public enum FeedbackKind: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
 }
 
 /// An activity a customer causes cost for (activity-based costing, seed 004).
-public enum CostActivity: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum CostActivity: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// Service and support work.
     case service = 1
     /// A visit by field staff.
@@ -154,7 +154,7 @@ public enum CostActivity: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
 }
 
 /// What a consent covers (GDPR: consent is per purpose).
-public enum ConsentPurpose: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum ConsentPurpose: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// Marketing contact.
     case marketing = 1
     /// The newsletter.
@@ -168,7 +168,7 @@ public enum ConsentPurpose: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum
 }
 
 /// How a payment was made.
-public enum PaymentMethod: UInt8, Sendable, Hashable, CaseIterable, CatalogEnum {
+public enum PaymentMethod: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// Bank transfer.
     case bankTransfer = 1
     /// Direct debit.
