@@ -52,6 +52,7 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        .executableTarget(name: "CodecProfile", dependencies: [.product(name: "CRMDomain", package: rootIdentity)], path: "Sources/CodecProfile"),
         // CRMDomain's binary event codec against Foundation's JSONEncoder/JSONDecoder.
         .executableTarget(
             name: "CodecBenchmarks",

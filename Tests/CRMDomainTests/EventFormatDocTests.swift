@@ -137,6 +137,8 @@ struct DocEventType {
     /// The versions older payloads are upcast from, e.g. `[1]` for a version-2 type.
     let upcastFrom: [UInt32]
     let streamCategory: String?
+    /// The id field whose UUID names the stream, e.g. `customerID`.
+    let streamField: String?
     /// `customer (customerID)`, or `nil` when the event carries no personal data subject.
     let dataSubject: String?
     let fields: [DocField]
@@ -158,11 +160,12 @@ enum EventFormatCatalog {
     static func describe<M: CatalogMessage>(_ type: M.Type) -> DocEventType {
         let fields = fields(of: M.self)
         // The stream: that of the first id field whose entity has streams of its own.
-        let stream = fields.lazy.compactMap { field -> String? in
-            guard case .identifier(let category) = field.kind, field.cardinality == .required,
-                  !kindsWithoutStreams.contains(category) else { return nil }
-            return category
-        }.first
+        let stream = fields.first { field in
+            guard case .identifier(let category) = field.kind, field.cardinality == .required else { return false }
+            return !kindsWithoutStreams.contains(category)
+        }
+        let streamCategory: String?
+        if case .identifier(let category)? = stream?.kind { streamCategory = category } else { streamCategory = nil }
 
         var tagger = DocIdentifierTagger()
         var value = M()
@@ -177,7 +180,7 @@ enum EventFormatCatalog {
         }
         let upcasts = Upcasters.steps.filter { $0.eventType == M.eventType }.map(\.fromVersion).sorted()
         return DocEventType(eventType: M.eventType, schemaVersion: M.schemaVersion, upcastFrom: upcasts,
-                            streamCategory: stream, dataSubject: subject, fields: fields)
+                            streamCategory: streamCategory, streamField: stream?.name, dataSubject: subject, fields: fields)
     }
 
     static var events: [DocEventType] { CatalogTypes.all.map { describe($0) } }
@@ -251,6 +254,11 @@ enum EventFormatRenderer {
         return lines
     }
 
+    static func streamText(_ event: DocEventType) -> String {
+        guard let category = event.streamCategory, let field = event.streamField else { return "—" }
+        return "`\(category)` (`\(field)`)"
+    }
+
     static func versionText(_ event: DocEventType) -> String {
         guard !event.upcastFrom.isEmpty else { return "\(event.schemaVersion)" }
         let steps = event.upcastFrom.map { "\($0) → \($0 + 1)" }.joined(separator: ", ")
@@ -266,8 +274,8 @@ enum EventFormatRenderer {
             "",
             "### A.1 Event types",
             "",
-            "\(events.count) catalog event types. *Stream* is the category of the stream the CRM commands append the event to "
-                + "(`<category>-<uuid>`, the uuid being that of the entity's id field). *Subject* is whose personal data the "
+            "\(events.count) catalog event types. *Stream* is the category of the stream the CRM commands append the event to, "
+                + "and the id field whose UUID completes the stream name `<category>-<uuid>`. *Subject* is whose personal data the "
                 + "event carries, with the id field that names the subject; `—` means the event carries no personal data.",
             "",
             "| event type | stream | schema version | subject | fields | personal-data fields |",
@@ -275,7 +283,7 @@ enum EventFormatRenderer {
         ]
         for event in events {
             let personal = event.fields.filter(\.isPersonalData).map { "`\($0.name)`" }.joined(separator: ", ")
-            lines.append("| [\(event.eventType)](\(anchor(event.eventType))) | \(event.streamCategory.map { "`\($0)`" } ?? "—") | "
+            lines.append("| [\(event.eventType)](\(anchor(event.eventType))) | \(streamText(event)) | "
                 + "\(versionText(event)) | \(event.dataSubject ?? "—") | \(event.fields.count) | \(personal.isEmpty ? "—" : personal) |")
         }
         for event in events {
@@ -283,7 +291,7 @@ enum EventFormatRenderer {
                 "",
                 "#### \(event.eventType)",
                 "",
-                "Stream category: \(event.streamCategory.map { "`\($0)`" } ?? "—") · "
+                "Stream: \(streamText(event)) · "
                     + "schema version: \(versionText(event)) · data subject: \(event.dataSubject ?? "none")",
                 "",
             ]
