@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog",
+                "EventLog", "CRMDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

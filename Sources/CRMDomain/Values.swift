@@ -343,7 +343,7 @@ public enum DataSubject: Sendable, Hashable, CustomStringConvertible {
 ///
 /// A sealed value is stored with wire type `sealed` in place of the text, so sealing needs no new
 /// event type; a reader without the subject's key sees ``sealed(_:)`` and shows it as erased.
-public enum PersonalText: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+public enum PersonalText: Sendable, Hashable, ExpressibleByStringInterpolation, CustomStringConvertible {
     /// The text in the clear.
     case plain(String)
     /// The sealed (encrypted) bytes; their layout belongs to the sealing component.
@@ -353,6 +353,8 @@ public enum PersonalText: Sendable, Hashable, ExpressibleByStringLiteral, Custom
     public init(_ text: String) { self = .plain(text) }
     /// Wraps a literal.
     public init(stringLiteral value: String) { self = .plain(value) }
+    /// Wraps an interpolated literal.
+    public init(stringInterpolation: DefaultStringInterpolation) { self = .plain(String(stringInterpolation: stringInterpolation)) }
 
     /// The text, or `nil` while sealed.
     public var text: String? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMDomain
 import EventLog
 import Foundation
 
@@ -118,7 +119,13 @@ struct Tail: AsyncParsableCommand {
 
     func line(_ event: RecordedEvent) -> String {
         let time = ISO8601DateFormatter().string(from: event.occurredAt)
-        return "\(event.position)\t\(time)\t\(event.stream)@\(event.streamVersion)\t\(event.type)\t\(String(decoding: event.payload.prefix(120), as: UTF8.self))"
+        let summary: String
+        do {
+            summary = try EventRegistry().decode(event).summary
+        } catch {
+            summary = "undecodable: \(error)"
+        }
+        return "\(event.position)\t\(time)\t\(event.stream)@\(event.streamVersion)\t\(event.type)\t\(summary.prefix(160))"
     }
 }
 

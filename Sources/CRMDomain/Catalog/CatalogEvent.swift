@@ -88,3 +88,52 @@ public struct LeadAttribute: Sendable, Hashable, Codable, FieldMessage {
         try v.field(2, "value", &value)
     }
 }
+
+extension DomainEvent {
+    /// The event's fields for people: `name: value` pairs without the entity ids, money as
+    /// `123.45 EUR`, sealed personal data as `‹sealed›`; e.g. `score: 9, comment: sehr gut`.
+    public var summary: String {
+        switch self {
+        case .extensionEvent(let value): return String(decoding: value.payload, as: UTF8.self)
+        case .unknown(let value): return "\(value.payload.count) bytes of an unknown type"
+        default:
+            var writer = SummaryWriter()
+            var message = catalogMessage!
+            try? message.visitFields(&writer)
+            return writer.parts.joined(separator: ", ")
+        }
+    }
+}
+
+/// Writes fields as `name: value` for ``DomainEvent/summary``.
+private struct SummaryWriter: FieldVisitor {
+    var parts: [String] = []
+
+    static func text<T: FieldValue>(_ value: T) -> String {
+        switch value {
+        case let money as Money: return money.description
+        case let personal as PersonalText: return personal.description
+        case let text as String: return text
+        case let message as any FieldMessage:
+            var writer = SummaryWriter()
+            var copy = message
+            try? copy.visitFields(&writer)
+            return "(" + writer.parts.joined(separator: ", ") + ")"
+        default:
+            if case .string(let text) = value.json { return text }
+            return value.json.text
+        }
+    }
+
+    mutating func field<T: FieldValue>(_ number: UInt32, _ name: String, _ value: inout T) {
+        if !name.hasSuffix("ID") { parts.append("\(name): \(Self.text(value))") }
+    }
+
+    mutating func field<T: FieldValue>(_ number: UInt32, _ name: String, _ value: inout T?) {
+        if let value, !name.hasSuffix("ID") { parts.append("\(name): \(Self.text(value))") }
+    }
+
+    mutating func repeated<T: FieldValue>(_ number: UInt32, _ name: String, _ value: inout [T]) {
+        parts.append("\(name): [" + value.map { Self.text($0) }.joined(separator: "; ") + "]")
+    }
+}
