@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import Logging
+import Synchronization
 
 /// Who sends a command, when it happened and what it belongs to: becomes the events' metadata.
 public struct CommandContext: Sendable, Hashable {
@@ -37,6 +38,9 @@ public final class CommandHandler: Sendable {
     /// How often a command is decided again after a concurrent append to one of its streams.
     public let maximumAttempts: Int
     private let logger: Logger
+    /// Folded write-side states by stream, with the stream version they reflect. A command
+    /// folds only the events appended since; the log is append-only, so this is exact.
+    let stateCache = StateCache()
 
     /// Creates a handler over `store`.
     public init(store: EventStore, registry: EventRegistry = EventRegistry(), maximumAttempts: Int = 5,
@@ -81,7 +85,7 @@ public final class CommandHandler: Sendable {
 
     /// Reads and folds the streams `command` touches and returns the appends it leads to.
     func decide(_ command: CRMCommand, context: CommandContext) throws -> [StreamAppend] {
-        var decider = Decider(store: store, registry: registry, today: CalendarDay(containing: context.occurredAt))
+        var decider = Decider(store: store, registry: registry, today: CalendarDay(containing: context.occurredAt), cache: stateCache)
         try decider.decide(command)
         return decider.appends.map { stream, events in
             StreamAppend(
@@ -101,28 +105,32 @@ struct Decider {
     let store: EventStore
     let registry: EventRegistry
     let today: CalendarDay
+    let cache: StateCache
     var versions: [String: UInt64] = [:]
     var appends: [(String, [DomainEvent])] = []
 
-    init(store: EventStore, registry: EventRegistry, today: CalendarDay) {
+    init(store: EventStore, registry: EventRegistry, today: CalendarDay, cache: StateCache) {
         self.store = store
         self.registry = registry
         self.today = today
+        self.cache = cache
     }
 
     // MARK: Reading state
 
+    /// The state of `stream`: the cached fold plus the events appended since.
     mutating func load<S: StreamState>(_ stream: String, as _: S.Type = S.self) throws -> S {
-        var state = S()
-        var version: UInt64 = 0
+        var (state, version) = cache.state(of: stream, as: S.self) ?? (S(), 0)
+        let cachedVersion = version
         let registry = registry
-        try store.scan(.stream(stream)) { view in
+        try store.scan(.stream(stream), from: version + 1) { view in
             let type = String(decoding: view.typeBytes, as: UTF8.self)
             let event = try registry.decode(eventType: type, schemaVersion: view.schemaVersion, payload: view.payloadBytes)
             let day = CalendarDay(containing: Date(timeIntervalSince1970: Double(view.occurredAtMicros) / 1_000_000))
             state.apply(event, occurredOn: day)
             version = view.streamVersion
         }
+        if version > cachedVersion { cache.store(state, version: version, for: stream) }
         versions[stream] = version
         return state
     }
@@ -219,5 +227,27 @@ struct Decider {
             sum = next
         }
         return Money(minorUnits: sum, currency: first.unitPrice.currency)
+    }
+}
+
+/// A bounded map from stream to its folded write-side state; shared by a handler's commands.
+final class StateCache: Sendable {
+    private let entries = Mutex<[String: (state: any StreamState, version: UInt64)]>([:])
+    /// Above this many streams the cache starts over (a simple bound on memory).
+    static let capacity = 200_000
+
+    func state<S: StreamState>(of stream: String, as _: S.Type) -> (S, UInt64)? {
+        entries.withLock { entries in
+            guard let entry = entries[stream], let state = entry.state as? S else { return nil }
+            return (state, entry.version)
+        }
+    }
+
+    func store<S: StreamState>(_ state: S, version: UInt64, for stream: String) {
+        entries.withLock { entries in
+            if let existing = entries[stream], existing.version >= version { return }
+            if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+            entries[stream] = (state, version)
+        }
     }
 }

@@ -2,7 +2,7 @@
 // write-side states; read models live in CRMProjections.
 
 /// State folded from one entity's stream.
-protocol StreamState {
+protocol StreamState: Sendable {
     init()
     /// Whether the stream's creating event has been seen.
     var exists: Bool { get }
