@@ -132,3 +132,53 @@ struct CommandCatalogTests {
         #expect(overdue.occurredAt == testTime)
     }
 }
+
+@Suite("Documentation examples")
+struct DocumentationExampleTests {
+    @Test("the README's domain example behaves as its comments say")
+    func readmeExample() async throws {
+        let test = try TestStore()
+        let store = test.store
+        let crm = CommandHandler(store: store)
+        let customer = CustomerID.new(), invoice = InvoiceID.new()
+
+        try await crm.execute(.registerCustomer(customer, kind: .person, name: "Jana Nowak", email: "jana@example.org"))
+        try await crm.execute(.issueInvoice(invoice, customer: customer, amount: Money(minorUnits: 10_000, currency: .eur),
+                                            dueOn: CalendarDay(year: 2026, month: 12, day: 31)!))
+        await #expect(throws: DomainRuleError.paymentExceedsOpenAmount(invoice, open: eur(10_000), payment: eur(12_000))) {
+            try await crm.execute(.recordPayment(invoice, amount: Money(minorUnits: 12_000, currency: .eur), method: .card))
+        }
+        let error = DomainRuleError.paymentExceedsOpenAmount(invoice, open: eur(10_000), payment: eur(12_000))
+        #expect(error.description
+            == "payment of 120.00 EUR exceeds the open amount 100.00 EUR of invoice \(invoice); record it as an overpayment to accept it")
+        let summaries = try store.events(.stream(invoice.stream)).map { try EventRegistry().decode($0).summary }
+        #expect(summaries == ["amount: 100.00 EUR, dueOn: 2026-12-31"])
+    }
+
+    @Test("the DocC overview example behaves as its comments say")
+    func doccExample() async throws {
+        let test = try TestStore()
+        let crm = CommandHandler(store: test.store)
+        let context = CommandContext(actor: "user:anna")
+        let customer = CustomerID.new(), owner = EmployeeID.new(), deal = OpportunityID.new()
+        try await crm.execute(.registerEmployee(owner, name: "Anna Roth", role: "sales"), context: context)
+        try await crm.execute(.registerCustomer(customer, kind: .account, name: "Kunststoff AG"), context: context)
+        try await crm.execute(.openOpportunity(deal, customer: customer, title: "Spritzguss",
+                                               expectedRevenue: Money(minorUnits: 1_200_000, currency: .eur),
+                                               expectedCloseOn: CalendarDay(year: 2026, month: 9, day: 30)!,
+                                               probability: 40, product: "SG-3", owner: owner), context: context)
+        try await crm.execute(.winOpportunity(deal, amount: Money(minorUnits: 1_150_000, currency: .eur)), context: context)
+        do {
+            try await crm.execute(.loseOpportunity(deal, reason: "price"), context: context)
+            Issue.record("a won opportunity was lost")
+        } catch let error as DomainRuleError {
+            #expect(error.rule == "opportunity.closed")
+            #expect(error.description == "opportunity \(deal) is already closed (won)")
+        }
+        let won = try test.store.events(.stream(deal.stream)).compactMap { event -> Money? in
+            if case .opportunityWon(let won) = try EventRegistry().decode(event) { return won.amount }
+            return nil
+        }
+        #expect(won.map(\.description) == ["11500.00 EUR"])
+    }
+}
