@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "CRMDomain", targets: ["CRMDomain"]),
+        .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -40,10 +41,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "CRMSimulation",
+            dependencies: ["CRMDomain"]
+        ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain",
+                "EventLog", "CRMDomain", "CRMSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMDomainTests",
-            dependencies: ["CRMDomain", "EventLog", "TestSupport"]
+            dependencies: ["CRMDomain", "CRMSimulation", "EventLog", "TestSupport"]
         ),
         .testTarget(
             name: "EventLogTests",

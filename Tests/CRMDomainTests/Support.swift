@@ -1,21 +1,12 @@
 @testable import CRMDomain
+import CRMSimulation
 import EventLog
 import Foundation
 import Testing
 @_exported import TestSupport
 
-/// A small deterministic generator (SplitMix64), so a failing seed can be replayed.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The tests' deterministic generator, so a failing seed can be replayed.
+typealias SeededRNG = SeededGenerator
 
 /// The number of random trials per property; `CRMKIT_TRIALS` raises it for long runs.
 let propertyTrials = ProcessInfo.processInfo.environment["CRMKIT_TRIALS"].flatMap(Int.init) ?? 100
