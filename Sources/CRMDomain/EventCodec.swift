@@ -127,7 +127,7 @@ public struct EventRegistry: Sendable {
     }()
 
     /// Runs a catalog decoder, whose only errors are ``CodecError``s.
-    private static func run(_ decoder: CatalogDecoder, _ bytes: UnsafeRawBufferPointer) throws(CodecError) -> DomainEvent {
+    static func run(_ decoder: CatalogDecoder, _ bytes: UnsafeRawBufferPointer) throws(CodecError) -> DomainEvent {
         do {
             return try decoder(bytes)
         } catch let error as CodecError {
@@ -241,4 +241,82 @@ func withBytes<R>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(Code
         Result { () throws(CodecError) -> R in try body(pointer) }
     }
     return try result.get()
+}
+
+// MARK: - Decoding straight from the log
+
+/// A set of catalog event types, for readers that skip what they do not fold before decoding.
+public struct EventTypeFilter: Sendable, Hashable {
+    private var bits: (UInt64, UInt64) = (0, 0)
+
+    /// The types given.
+    public init(_ types: [any CatalogEvent.Type]) {
+        for type in types {
+            if let index = CatalogIndex.byName[type.eventType] { insert(index) }
+        }
+    }
+
+    /// Every catalog type.
+    public static var all: EventTypeFilter {
+        var filter = EventTypeFilter([])
+        for index in CatalogTypes.all.indices { filter.insert(index) }
+        return filter
+    }
+
+    private mutating func insert(_ index: Int) {
+        if index < 64 { bits.0 |= 1 << UInt64(index) } else { bits.1 |= 1 << UInt64(index - 64) }
+    }
+
+    func contains(_ index: Int) -> Bool {
+        index < 64 ? bits.0 & (1 << UInt64(index)) != 0 : bits.1 & (1 << UInt64(index - 64)) != 0
+    }
+
+    /// Whether a stored type name (UTF-8 bytes, e.g. ``RecordView/typeBytes``) is in the set.
+    public func contains(typeBytes: UnsafeRawBufferPointer) -> Bool {
+        CatalogIndex.index(of: typeBytes).map(contains) ?? false
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.bits == rhs.bits }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(bits.0)
+        hasher.combine(bits.1)
+    }
+}
+
+/// Finds a catalog type by the bytes of its name without making a `String`.
+enum CatalogIndex {
+    static let byName: [String: Int] = Dictionary(uniqueKeysWithValues: CatalogTypes.all.enumerated().map { ($1.eventType, $0) })
+    static let names: [[UInt8]] = CatalogTypes.all.map { Array($0.eventType.utf8) }
+    static let byHash: [UInt64: Int] = Dictionary(uniqueKeysWithValues: names.enumerated().map { index, name in (name.withUnsafeBytes { fnv($0) }, index) })
+    static let decoders: [EventRegistry.CatalogDecoder] = CatalogTypes.all.map { EventRegistry.catalogDecoders[$0.eventType]! }
+    static let versions: [UInt32] = CatalogTypes.all.map { $0.schemaVersion }
+
+    @inline(__always)
+    static func fnv(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    @inline(__always)
+    static func index(of bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let index = byHash[fnv(bytes)], names[index].withUnsafeBytes({ $0.elementsEqual(bytes) }) else { return nil }
+        return index
+    }
+}
+
+extension EventRegistry {
+    /// Decodes a record as the log stores it (see ``RecordView``), without copying its payload
+    /// or allocating its type name when it is a catalog type.
+    public func decode(_ view: RecordView) throws(CodecError) -> DomainEvent {
+        let typeBytes = view.typeBytes
+        if let index = CatalogIndex.index(of: typeBytes), view.schemaVersion >= CatalogIndex.versions[index] {
+            return try Self.run(CatalogIndex.decoders[index], view.payloadBytes)
+        }
+        return try decode(eventType: String(decoding: typeBytes, as: UTF8.self), schemaVersion: view.schemaVersion,
+                          payload: view.payloadBytes)
+    }
 }

@@ -1,0 +1,183 @@
+import Foundation
+
+/// A value that can be a field of a ``RecordMessage``: the catalog's value types (`Int`,
+/// `Bool`, `String`, `UUID`, ``Identifier``, ``Money``, ``CalendarDay``, ``PersonalText``, the
+/// catalog enums), ``RecordEnum``s and nested ``RecordMessage``s.
+public protocol RecordValue: Sendable {}
+
+/// An enum stored as its `UInt8` raw value.
+public protocol RecordEnum: RecordValue, RawRepresentable<UInt8>, CaseIterable {}
+
+extension RecordEnum {
+    static func fromRaw(_ raw: UInt8) -> (any RecordEnum)? { Self(rawValue: raw) }
+    static var firstCase: any RecordEnum { allCases.first! }
+    var rawByte: UInt8 { rawValue }
+}
+
+/// A record in the catalog's binary form — numbered tag–length–value fields that old readers
+/// skip — for read models and app data that want the events' compact, versionable encoding.
+///
+/// Like a catalog event, a record lists its fields once, in ascending field-number order:
+///
+/// ```swift
+/// struct Visit: RecordMessage {
+///     var customer = CustomerID(UUID())
+///     var day = CalendarDay(daysSince1970: 0)!
+///     var notes: [String] = []
+///     mutating func visit<V: RecordVisitor>(_ v: inout V) throws {
+///         try v.field(1, "customer", &customer)
+///         try v.field(2, "day", &day)
+///         try v.repeated(3, "notes", &notes)
+///     }
+/// }
+/// ```
+public protocol RecordMessage: RecordValue {
+    /// An empty record the decoder fills in.
+    init()
+    /// Visits every field in ascending field-number order.
+    mutating func visit<V: RecordVisitor>(_ visitor: inout V) throws
+}
+
+/// Walks the fields of a ``RecordMessage``.
+public protocol RecordVisitor {
+    /// A required field.
+    mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T) throws
+    /// An optional field, absent when `nil`.
+    mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T?) throws
+    /// A repeated field.
+    mutating func repeated<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout [T]) throws
+}
+
+extension RecordMessage {
+    /// The record's bytes.
+    public func encodedRecord() -> [UInt8] {
+        var adapter = RecordAdapter(inner: BinaryFieldEncoder(writer: ByteWriter()))
+        var copy = self
+        try? copy.visit(&adapter)
+        return adapter.inner.writer.bytes
+    }
+
+    /// Decodes a record; damaged bytes give a ``CodecError``, never a trap.
+    public init(record bytes: [UInt8]) throws(CodecError) {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(CodecError) -> Self in try Self.decodeRecord(raw, depth: 0) }
+        }
+        self = try result.get()
+    }
+
+    static func decodeRecord(_ raw: UnsafeRawBufferPointer, depth: Int) throws(CodecError) -> Self {
+        guard depth <= maximumNestingDepth else { throw .nestingTooDeep(limit: maximumNestingDepth) }
+        var adapter = RecordAdapter(inner: try BinaryFieldDecoder(raw, messageName: "\(Self.self)", depth: depth))
+        var value = Self()
+        do {
+            try value.visit(&adapter)
+            try adapter.inner.finish()
+        } catch let error as CodecError {
+            throw error
+        } catch {
+            throw .invalidValue(type: "\(Self.self)", field: "?", reason: "\(error)")
+        }
+        return value
+    }
+}
+
+extension String: RecordValue {}
+extension Int: RecordValue {}
+extension Bool: RecordValue {}
+extension UUID: RecordValue {}
+extension Identifier: RecordValue {}
+extension Money: RecordValue {}
+extension CalendarDay: RecordValue {}
+extension PersonalText: RecordValue {}
+extension Channel: RecordValue {}
+extension Direction: RecordValue {}
+extension CustomerKind: RecordValue {}
+extension BuyingRole: RecordValue {}
+extension LeadSource: RecordValue {}
+extension PipelineStage: RecordValue {}
+extension TicketPriority: RecordValue {}
+extension FeedbackKind: RecordValue {}
+extension CostActivity: RecordValue {}
+extension ConsentPurpose: RecordValue {}
+extension PaymentMethod: RecordValue {}
+
+/// Carries a ``RecordValue`` through the internal field codec.
+struct RecordBox<T: RecordValue>: FieldValue {
+    var value: T
+
+    static var wireType: WireType {
+        if let field = T.self as? any FieldValue.Type { return field.wireType }
+        return T.self is any RecordEnum.Type ? .varint : .bytes
+    }
+
+    static var placeholder: RecordBox<T> {
+        if let field = T.self as? any FieldValue.Type { return RecordBox(value: field.placeholder as! T) }
+        if let record = T.self as? any RecordMessage.Type { return RecordBox(value: record.init() as! T) }
+        return RecordBox(value: (T.self as! any RecordEnum.Type).firstCase as! T)
+    }
+
+    func encodeValue(into writer: inout ByteWriter) {
+        switch value {
+        case let field as any FieldValue: field.encodeValue(into: &writer)
+        case let record as any RecordMessage:
+            writer.lengthDelimited { writer in
+                var adapter = RecordAdapter(inner: BinaryFieldEncoder(writer: writer))
+                var copy = record
+                try? copy.visit(&adapter)
+                writer = adapter.inner.writer
+            }
+        case let enumValue as any RecordEnum: writer.varint(UInt64(enumValue.rawByte))
+        default: break
+        }
+    }
+
+    func encodeField(_ number: UInt32, into writer: inout ByteWriter) {
+        if let field = value as? any FieldValue {
+            field.encodeField(number, into: &writer)
+        } else {
+            writer.key(number, Self.wireType)
+            encodeValue(into: &writer)
+        }
+    }
+
+    static func decodeValue(_ wire: WireValue, depth: Int) throws(FieldError) -> RecordBox<T> {
+        if let field = T.self as? any FieldValue.Type {
+            return RecordBox(value: try field.decodeValue(wire, depth: depth) as! T)
+        }
+        if let record = T.self as? any RecordMessage.Type {
+            guard case .bytes(let bytes) = wire else { throw .wrongWire(wire.wireType) }
+            do { return RecordBox(value: try record.decodeRecord(bytes, depth: depth + 1) as! T) } catch { throw .codec(error) }
+        }
+        guard case .varint(let raw) = wire else { throw .wrongWire(wire.wireType) }
+        guard raw <= UInt64(UInt8.max), let value = (T.self as! any RecordEnum.Type).fromRaw(UInt8(raw)) else {
+            throw .invalid("\(raw) is not a known \(T.self) case")
+        }
+        return RecordBox(value: value as! T)
+    }
+
+    var json: JSONValue { .null }
+    static func fromJSON(_ json: JSONValue) throws(FieldError) -> RecordBox<T> { throw .wrongJSON(expected: "binary records only") }
+}
+
+/// Lets a field-codec visitor walk a ``RecordMessage``.
+struct RecordAdapter<Inner: FieldVisitor>: RecordVisitor {
+    var inner: Inner
+
+    mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T) throws {
+        var box = RecordBox(value: value)
+        try inner.field(number, name, &box)
+        value = box.value
+    }
+
+    mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T?) throws {
+        var box = value.map { RecordBox(value: $0) }
+        try inner.field(number, name, &box)
+        value = box?.value
+    }
+
+    mutating func repeated<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout [T]) throws {
+        var boxes = value.map { RecordBox(value: $0) }
+        try inner.repeated(number, name, &boxes)
+        value = boxes.map(\.value)
+    }
+}
