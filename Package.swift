@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "CRMDomain", targets: ["CRMDomain"]),
+        .library(name: "CRMProjections", targets: ["CRMProjections"]),
         .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
@@ -42,6 +43,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "CRMProjections",
+            dependencies: [
+                "CRMDomain", "EventLog", "LMDB",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "CRMSimulation",
             dependencies: ["CRMDomain"]
         ),
@@ -68,6 +76,10 @@ let package = Package(
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "CRMProjectionsTests",
+            dependencies: ["CRMProjections", "CRMDomain", "CRMSimulation", "EventLog", "LMDB", "TestSupport", "EventLogTestHelper"]
         ),
         .testTarget(
             name: "CRMDomainTests",

@@ -126,3 +126,46 @@ extension CaseNamed {
     /// The case name as written in JSON and reports, e.g. `whatsApp`.
     public var name: String { String(describing: self) }
 }
+
+extension Int64: FieldValue {
+    static var wireType: WireType { .varint }
+    static var placeholder: Int64 { 0 }
+
+    func encodeValue(into writer: inout ByteWriter) { writer.varint(ZigZag.encode(self)) }
+
+    static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> Int64 {
+        guard case .varint(let raw) = value else { throw .wrongWire(value.wireType) }
+        return ZigZag.decode(raw)
+    }
+
+    var json: JSONValue { .integer(self) }
+
+    static func fromJSON(_ json: JSONValue) throws(FieldError) -> Int64 {
+        guard case .integer(let value) = json else { throw .wrongJSON(expected: "an integer") }
+        return value
+    }
+}
+
+extension Double: FieldValue {
+    static var wireType: WireType { .fixed64 }
+    static var placeholder: Double { 0 }
+
+    func encodeValue(into writer: inout ByteWriter) {
+        withUnsafeBytes(of: bitPattern.littleEndian) { writer.bytes.append(contentsOf: $0) }
+    }
+
+    static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> Double {
+        guard case .fixed64(let raw) = value else { throw .wrongWire(value.wireType) }
+        return Double(bitPattern: raw)
+    }
+
+    var json: JSONValue { .double(self) }
+
+    static func fromJSON(_ json: JSONValue) throws(FieldError) -> Double {
+        switch json {
+        case .double(let value): return value
+        case .integer(let value): return Double(value)
+        default: throw .wrongJSON(expected: "a number")
+        }
+    }
+}

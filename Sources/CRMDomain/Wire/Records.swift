@@ -83,6 +83,8 @@ extension RecordMessage {
 
 extension String: RecordValue {}
 extension Int: RecordValue {}
+extension Int64: RecordValue {}
+extension Double: RecordValue {}
 extension Bool: RecordValue {}
 extension UUID: RecordValue {}
 extension Identifier: RecordValue {}
