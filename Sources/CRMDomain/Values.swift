@@ -259,7 +259,8 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
         return CalendarDay(uncheckedDays: Int32(min(max(target, Int(Self.earliest.daysSince1970)), Int(Self.latest.daysSince1970))))
     }
 
-    static func daysInMonth(year: Int, month: Int) -> Int {
+    /// The number of days of `month` (1…12) in `year` (proleptic Gregorian).
+    public static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: return 30

@@ -132,6 +132,12 @@ public struct RecordTable<Key: RecordKey, Record: RecordMessage & Hashable>: Sen
         return body(&records[key]!)
     }
 
+    /// Removes the record for `key`.
+    public mutating func remove(_ key: Key) {
+        guard records.removeValue(forKey: key) != nil else { return }
+        changed.insert(key)
+    }
+
     /// The number of records.
     public var count: Int { records.count }
 

@@ -208,6 +208,9 @@ public struct Customer360Model: ReadModel {
                     record.lastOrderOn = day
                 }
                 if let amount { record.addToYear(day) { $0.revenue &+= amount; $0.orders += 1 } }
+                record.recentOrderDays.append(day)
+                let latest = record.lastOrderOn ?? day
+                record.recentOrderDays.removeAll { Int(latest.daysSince1970) - Int($0.daysSince1970) > 365 }
             }
         case .orderShipped(let e):
             withOwner(of: e.orderID.uuid) { $0.orders.modify(where: { $0.orderID == e.orderID }) { $0.status = .shipped; $0.shippedOn = day } }
@@ -222,6 +225,7 @@ public struct Customer360Model: ReadModel {
                 guard let order = record.orders.first(where: { $0.orderID == e.orderID }) else { return }
                 record.orders.modify(where: { $0.orderID == e.orderID }) { $0.status = .cancelled }
                 record.orderCount -= 1
+                if let index = record.recentOrderDays.lastIndex(of: order.placedOn) { record.recentOrderDays.remove(at: index) }
                 if order.total.currency == currency {
                     record.addToYear(order.placedOn) { $0.revenue &-= order.total.minorUnits; $0.orders -= 1 }
                 }

@@ -426,6 +426,8 @@ public struct CustomerRecord: RecordMessage, Hashable {
     public var convertedFromLead: LeadID?
     /// Business day of the latest interaction.
     public var lastInteractionOn: CalendarDay?
+    /// Business days of the orders (not cancelled) placed within 365 days before the latest one.
+    public var recentOrderDays: [CalendarDay] = []
 
     /// An empty record.
     public init() {}
@@ -466,6 +468,7 @@ public struct CustomerRecord: RecordMessage, Hashable {
         try v.repeated(32, "years", &years)
         try v.field(33, "convertedFromLead", &convertedFromLead)
         try v.field(34, "lastInteractionOn", &lastInteractionOn)
+        try v.repeated(35, "recentOrderDays", &recentOrderDays)
     }
 }
 

@@ -1,0 +1,189 @@
+import CRMDomain
+import Foundation
+
+/// The balanced scorecard's own counts per month (seed 004): revenue, acquisition cost, NPS,
+/// complaints, service times and SLA, delivery times, employee satisfaction, channel use; plus
+/// the employees and buyers its rates need. The report (``CRMReadModels/scorecard(_:)``)
+/// combines them with the lifecycle and customer-360 models.
+public struct ScorecardModel: ReadModel {
+    /// `scorecard`.
+    public static let name = "scorecard"
+    /// The types the counts come from.
+    public static let eventTypes = EventTypeFilter([
+        OrderPlaced.self, OrderCancelled.self, OrderReturned.self, OrderDelivered.self, CampaignCostBooked.self,
+        CostToServeBooked.self, NPSAnswered.self, FeedbackReceived.self, TicketOpened.self, TicketFirstResponseGiven.self,
+        TicketResolved.self, EmployeeJoined.self, EmployeeLeft.self, TrainingCompleted.self, EmployeeSurveyAnswered.self,
+        InteractionRecorded.self,
+    ])
+
+    /// The rules.
+    public let rules: CRMRules
+    /// Counts by month index (year × 12 + month − 1).
+    public private(set) var months = RecordTable<Int, MonthTotals>(tag: 1)
+    /// Orders not yet delivered or cancelled.
+    public private(set) var pendingOrders = RecordTable<OrderID, PendingOrderOwner>(tag: 2)
+    /// Tickets whose first response or first resolution is still to come.
+    public private(set) var pendingTickets = RecordTable<TicketID, PendingTicket>(tag: 3)
+    /// Employees.
+    public private(set) var employees = RecordTable<EmployeeID, EmployeeRecord>(tag: 4)
+    /// Each buyer's order days.
+    public private(set) var buyers = RecordTable<CustomerID, BuyerRecord>(tag: 5)
+
+    /// An empty model.
+    public init(rules: CRMRules) { self.rules = rules }
+
+    /// Restores a stored model.
+    public init(rules: CRMRules, entries: [ReadModelEntry]) throws {
+        self.rules = rules
+        try months.restore(from: entries)
+        try pendingOrders.restore(from: entries)
+        try pendingTickets.restore(from: entries)
+        try employees.restore(from: entries)
+        try buyers.restore(from: entries)
+    }
+
+    public mutating func takeChanges() -> [ReadModelEntry] {
+        var entries: [ReadModelEntry] = []
+        months.takeChanges(into: &entries)
+        pendingOrders.takeChanges(into: &entries)
+        pendingTickets.takeChanges(into: &entries)
+        employees.takeChanges(into: &entries)
+        buyers.takeChanges(into: &entries)
+        return entries
+    }
+
+    public func entries() -> [ReadModelEntry] {
+        var entries: [ReadModelEntry] = []
+        months.entries(into: &entries)
+        pendingOrders.entries(into: &entries)
+        pendingTickets.entries(into: &entries)
+        employees.entries(into: &entries)
+        buyers.entries(into: &entries)
+        return entries
+    }
+
+    private mutating func month(_ day: CalendarDay, _ body: (inout MonthTotals) -> Void) {
+        months.update(monthIndex(day), orInsert: MonthTotals(), body)
+    }
+
+    private func inCurrency(_ money: Money) -> Int64 { money.currency == rules.currency ? money.minorUnits : 0 }
+
+    public mutating func apply(_ event: DomainEvent, _ info: EventInfo) {
+        let day = info.day
+        switch event {
+        case .orderPlaced(let e):
+            let amount = inCurrency(e.total)
+            month(day) { $0.revenue &+= amount; $0.orders += 1 }
+            pendingOrders.update(e.orderID, orInsert: PendingOrderOwner()) { pending in
+                pending.customer = e.customerID
+                pending.placedOn = day
+                pending.amount = amount
+            }
+            buyers.update(e.customerID, orInsert: BuyerRecord()) { $0.orderDays.append(day) }
+        case .orderCancelled(let e):
+            guard let pending = pendingOrders[e.orderID] else { return }
+            month(pending.placedOn) { $0.revenue &-= pending.amount; $0.orders -= 1 }
+            buyers.modify(pending.customer) { buyer in
+                if let index = buyer.orderDays.lastIndex(of: pending.placedOn) { buyer.orderDays.remove(at: index) }
+            }
+            pendingOrders.remove(e.orderID)
+        case .orderDelivered(let e):
+            guard let pending = pendingOrders[e.orderID] else { return }
+            month(pending.placedOn) { $0.deliveryDays.append(CustomerAnalytics.days(pending.placedOn, day)) }
+            pendingOrders.remove(e.orderID)
+        case .orderReturned(let e):
+            let amount = inCurrency(e.amount)
+            month(day) { $0.revenue &-= amount }
+        case .campaignCostBooked(let e):
+            let amount = inCurrency(e.amount)
+            month(day) { $0.campaignCost &+= amount }
+        case .costToServeBooked(let e):
+            guard e.activity == .sales || e.activity == .marketing else { return }
+            let amount = inCurrency(e.amount)
+            month(day) { $0.acquisitionCost &+= amount }
+        case .npsAnswered(let e):
+            month(day) { totals in
+                switch e.score {
+                case 9...10: totals.promoters += 1
+                case 7...8: totals.passives += 1
+                default: totals.detractors += 1
+                }
+            }
+        case .feedbackReceived(let e):
+            if e.kind == .complaint { month(day) { $0.complaints += 1 } }
+        case .interactionRecorded(let e):
+            month(day) { totals in
+                totals.interactions += 1
+                if e.channel.isDigital { totals.digitalInteractions += 1 }
+            }
+        case .ticketOpened(let e):
+            month(day) { $0.ticketsOpened += 1 }
+            pendingTickets.update(e.ticketID, orInsert: PendingTicket()) { ticket in
+                ticket.openedAtMicros = info.occurredAtMicros
+                ticket.firstResponseTarget = e.firstResponseTargetMinutes
+                ticket.resolutionTarget = e.resolutionTargetMinutes
+            }
+        case .ticketFirstResponseGiven(let e):
+            guard let ticket = pendingTickets[e.ticketID], !ticket.responded else { return }
+            let minutes = Int((info.occurredAtMicros - ticket.openedAtMicros) / 60_000_000)
+            let target = rules.scorecard.responseTargetMinutes
+            let breach = !ticket.breached && minutes > ticket.firstResponseTarget
+            month(CalendarDay.containing(micros: ticket.openedAtMicros)) { totals in
+                totals.firstResponseMinutes.append(minutes)
+                if minutes <= target { totals.answeredInTime += 1 }
+                if breach { totals.slaBreaches += 1 }
+            }
+            pendingTickets.update(e.ticketID, orInsert: PendingTicket()) { ticket in
+                ticket.responded = true
+                if breach { ticket.breached = true }
+            }
+        case .ticketResolved(let e):
+            guard let ticket = pendingTickets[e.ticketID] else { return }
+            let minutes = Int((info.occurredAtMicros - ticket.openedAtMicros) / 60_000_000)
+            let breach = !ticket.breached && minutes > ticket.resolutionTarget
+            month(CalendarDay.containing(micros: ticket.openedAtMicros)) { totals in
+                totals.resolved += 1
+                if e.firstContactResolution { totals.resolvedAtFirstContact += 1 }
+                if breach { totals.slaBreaches += 1 }
+            }
+            // The first resolution counts; a reopened ticket's later resolutions do not.
+            pendingTickets.remove(e.ticketID)
+        case .employeeJoined(let e):
+            employees.update(e.employeeID, orInsert: EmployeeRecord()) { $0.joinedOn = day }
+        case .employeeLeft(let e):
+            employees.modify(e.employeeID) { $0.leftOn = day }
+        case .trainingCompleted(let e):
+            guard e.crmTraining else { return }
+            employees.modify(e.employeeID) { employee in
+                if employee.crmTrainedOn.map({ $0 > day }) ?? true { employee.crmTrainedOn = day }
+            }
+        case .employeeSurveyAnswered(let e):
+            month(day) { totals in
+                totals.satisfactionSum += e.satisfaction
+                totals.satisfactionAnswers += 1
+            }
+        default:
+            break
+        }
+    }
+}
+
+/// An order the scorecard waits on, with its buyer.
+public struct PendingOrderOwner: RecordMessage, Hashable {
+    /// The buyer.
+    public var customer = CustomerID(UUID.zero)
+    /// Business day placed.
+    public var placedOn = CalendarDay.earliest
+    /// Total in the rules' currency (0 when in another currency).
+    public var amount: Int64 = 0
+
+    /// An empty record.
+    public init() {}
+
+    /// Visits the fields.
+    public mutating func visit<V: RecordVisitor>(_ v: inout V) throws {
+        try v.field(1, "customer", &customer)
+        try v.field(2, "placedOn", &placedOn)
+        try v.field(3, "amount", &amount)
+    }
+}
