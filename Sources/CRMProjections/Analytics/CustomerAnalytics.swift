@@ -130,13 +130,23 @@ public enum CustomerAnalytics {
         return ChurnRisk(score: score, level: level, reasons: reasons)
     }
 
-    /// The CLV segment: at risk when churn risk is not low or the CLV fell over the last 365
-    /// days; otherwise champions (CLV ≥ ``ValueRules/championMinCLV`` and stable buying), loyal
-    /// (CLV ≥ ``ValueRules/loyalMinCLV`` and stable buying) or potential.
+    /// Whether the value is falling: the margin (net revenue − cost to serve) of the last
+    /// complete year before `asOf`'s year is below that of the year before it (both years with
+    /// activity recorded).
+    public static func valueFalling(_ record: CustomerRecord, asOf: CalendarDay) -> Bool {
+        let year = asOf.parts.year
+        guard let last = record.years.first(where: { $0.year == year - 1 }),
+              let before = record.years.first(where: { $0.year == year - 2 }) else { return false }
+        return last.revenue &- last.cost < before.revenue &- before.cost
+    }
+
+    /// The CLV segment: at risk when churn risk is not low or the value is falling
+    /// (``valueFalling(_:asOf:)``); otherwise champions (CLV ≥ ``ValueRules/championMinCLV``
+    /// and stable buying: ``ValueRules/loyalMinOrders`` orders in 365 days), loyal (CLV ≥
+    /// ``ValueRules/loyalMinCLV`` and stable buying) or potential.
     public static func segment(_ record: CustomerRecord, rules: CRMRules, asOf: CalendarDay) -> ValueSegment {
         let value = clv(record, rules: rules.value, asOf: asOf)
-        let yearAgo = asOf.adding(days: -365)
-        let falling = record.registeredOn <= yearAgo && value < clv(record, rules: rules.value, asOf: yearAgo)
+        let falling = valueFalling(record, asOf: asOf)
         if churnRisk(record, rules: rules.churn, asOf: asOf).level != .low || falling { return .atRisk }
         let stable = recentOrders(record, asOf: asOf) >= rules.value.loyalMinOrders
         if stable, value >= rules.value.championMinCLV { return .champions }

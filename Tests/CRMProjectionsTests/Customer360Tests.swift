@@ -1,0 +1,206 @@
+import CRMDomain
+@testable import CRMProjections
+import EventLog
+import Foundation
+import Testing
+
+/// One B2B account's year and a half, with every kind of fact the customer 360 shows.
+struct Customer360Fixture {
+    let test: ProjectionTestStore
+    let account: CustomerID = id(1), person: CustomerID = id(2)
+    let manager: EmployeeID = id(10), agent: EmployeeID = id(11)
+    let contact: ContactID = id(20)
+    let o1: OrderID = id(31), o2: OrderID = id(32), o3: OrderID = id(33), o4: OrderID = id(34)
+    let i1: InvoiceID = id(41), i2: InvoiceID = id(42)
+    let t1: TicketID = id(51)
+    let deal: OpportunityID = id(61)
+    let lead: LeadID = id(71)
+
+    init() async throws {
+        test = try ProjectionTestStore()
+        let t = test
+        try await t.run(.registerEmployee(manager, name: "Anna Roth", role: "sales"), on: "2025-01-01")
+        try await t.run(.registerEmployee(agent, name: "Ben Ito", role: "service"), on: "2025-01-01")
+        try await t.run(.registerCustomer(account, kind: .account, name: "Kunststoff AG", email: "info@kunststoff.example",
+                                          phone: "+49 30 1234", address: "Hauptstr. 1, Berlin", industry: "plastics",
+                                          employeeCount: 420, country: "DE"), on: "2025-01-10")
+        try await t.run(.registerCustomer(person, kind: .person, name: "Jana Nowak"), on: "2025-03-01")
+        try await t.run(.addContact(account, contact: contact, name: "Max Weber", jobTitle: "Einkauf", role: .decisionMaker), on: "2025-01-10")
+        try await t.run(.assignAccountManager(account, employee: manager), on: "2025-01-11")
+        try await t.run(.giveConsent(account, purpose: .newsletter, channel: .email), on: "2025-01-10")
+        try await t.run(.placeOrder(o1, customer: account, lines: [OrderLine(product: "GR-1", quantity: 2, unitPrice: eur(50_000))],
+                                    channel: .web), on: "2025-02-01")
+        try await t.run(.shipOrder(o1), on: "2025-02-02")
+        try await t.run(.deliverOrder(o1), on: "2025-02-04")
+        try await t.run(.issueInvoice(i1, customer: account, order: o1, amount: eur(100_000), dueOn: day("2025-03-07")), on: "2025-02-05")
+        try await t.run(.recordInteraction(id(81), customer: account, channel: .phone, direction: .inbound, employee: manager,
+                                           durationSeconds: 600, subject: "Nachbestellung"), on: "2025-02-10")
+        try await t.run(.recordPayment(i1, amount: eur(100_000), method: .bankTransfer), on: "2025-03-01")
+        try await t.run(.bookCostToServe(account, activity: .visit, amount: eur(15_000)), on: "2025-03-01")
+        try await t.run(.recordInteraction(id(82), customer: account, channel: .email, direction: .outbound), on: "2025-05-05")
+        try await t.run(.placeOrder(o2, customer: account, lines: [OrderLine(product: "SG-3", quantity: 1, unitPrice: eur(200_000))],
+                                    channel: .phone), on: "2025-06-01")
+        try await t.run(.shipOrder(o2), on: "2025-06-03")
+        try await t.run(.deliverOrder(o2), on: "2025-06-05")
+        try await t.run(.issueInvoice(i2, customer: account, order: o2, amount: eur(200_000), dueOn: day("2025-07-06")), on: "2025-06-06")
+        try await t.run(.returnOrder(o2, amount: eur(20_000), reason: "one part damaged"), on: "2025-06-20")
+        try await t.run(.bookCostToServe(account, activity: .delivery, amount: eur(5_000)), on: "2025-07-01")
+        try await t.run(.markInvoiceOverdue(i2), on: "2025-07-10")
+        try await t.run(.recordPayment(i2, amount: eur(150_000), method: .bankTransfer), on: "2025-07-20")
+        try await t.run(.placeOrder(o3, customer: account, lines: [OrderLine(product: "FO-2", quantity: 1, unitPrice: eur(30_000))],
+                                    channel: .web), on: "2025-09-01")
+        try await t.run(.cancelOrder(o3, reason: "wrong item"), on: "2025-09-02")
+        try await t.run(.openOpportunity(deal, customer: account, title: "Rahmenvertrag", expectedRevenue: eur(900_000),
+                                         expectedCloseOn: day("2026-03-31"), probability: 30, product: "SG-3", owner: manager), on: "2025-11-01")
+        try await t.run(.moveOpportunity(deal, to: .proposal), on: "2025-12-01")
+        try await t.run(.placeOrder(o4, customer: account, lines: [OrderLine(product: "GR-1", quantity: 3, unitPrice: eur(40_000))],
+                                    channel: .portal), on: "2026-01-15")
+        try await t.run(.openTicket(t1, customer: account, channel: .chat, priority: .high, category: "delivery", subject: "Wo ist O4?",
+                                    slaPolicy: "standard", firstResponseTargetMinutes: 120, resolutionTargetMinutes: 1_440),
+                        on: "2026-01-16", minutes: 540)
+        try await t.run(.recordInteraction(id(83), customer: account, channel: .chat, direction: .inbound), on: "2026-01-16", minutes: 541)
+        try await t.run(.respondToTicket(t1, by: agent, channel: .chat), on: "2026-01-16", minutes: 630)
+        try await t.run(.resolveTicket(t1, firstContactResolution: false), on: "2026-01-17", minutes: 480)
+        try await t.run(.receiveFeedback(account, kind: .complaint, channel: .email, text: "Lieferung zu spät"), on: "2026-01-17")
+        try await t.run(.answerNPS(account, score: 6, comment: "geht so"), on: "2026-01-18")
+        try await t.run(.bookCostToServe(account, activity: .service, amount: eur(10_000)), on: "2026-01-20")
+        try await t.run(.captureLead(lead, source: .tradeFair, name: "Ida Berg", company: "Berg KG"), on: "2026-01-05")
+        try await t.run(.recordLeadAttributes(lead, attributes: [LeadAttribute(name: "companySize", value: "300"),
+                                                                 LeadAttribute(name: "budgetConfirmed", value: "yes")]), on: "2026-01-20")
+    }
+}
+
+@Suite("Customer 360 and analytics")
+struct Customer360Tests {
+    @Test("the record holds master data, contacts, timeline, orders, invoices, tickets, deals, feedback, consent")
+    func record() async throws {
+        let f = try await Customer360Fixture()
+        let model = try ProjectionEngine.rebuild(Customer360Model.self, store: f.test.store)
+        let record = try #require(model.customer(f.account))
+        #expect(record.kind == .account)
+        #expect(record.name == "Kunststoff AG")
+        #expect(record.registeredOn == day("2025-01-10"))
+        #expect(record.accountManager == f.manager)
+        #expect(record.contacts.map(\.contactID) == [f.contact])
+        #expect(record.contacts.first?.role == .decisionMaker)
+        #expect(record.consents.map(\.purpose) == [.newsletter])
+        #expect(record.timeline.map(\.channel) == [.phone, .email, .chat])
+        #expect(record.interactionsByChannel.map { [$0.month, $0.count] } == [[1, 1], [2, 1], [3, 1]])  // phone, email, chat
+        // O1 delivered, O2 delivered with 200.00 returned, O3 cancelled, O4 placed.
+        #expect(record.orders.map(\.status) == [.delivered, .delivered, .cancelled, .placed])
+        #expect(record.orders[1].returned == eur(20_000))
+        #expect(record.orders[0].deliveredOn == day("2025-02-04"))
+        #expect(record.orderCount == 3)
+        #expect(record.lastOrderOn == day("2026-01-15"))
+        // Gaps: Feb 1 → Jun 1 = 120, Jun 1 → Sep 1 = 92, Sep 1 → Jan 15 = 136 days: 348.
+        #expect(record.orderGapDays == 348)
+        // I1 paid in full; I2 2 000.00 − 1 500.00 = 500.00 open, marked overdue.
+        #expect(record.invoices.map(\.open) == [eur(0), eur(50_000)])
+        #expect(record.invoices[1].markedOverdue)
+        #expect(record.invoices[0].settledOn == day("2025-03-01"))
+        #expect(record.overdueDays == [day("2025-07-10")])
+        let ticket = try #require(record.tickets.first)
+        #expect(ticket.status == .resolved)
+        // Opened 09:00, answered 10:30, resolved next day 08:00.
+        #expect(ticket.firstResponseAtMicros.map { ($0 - ticket.openedAtMicros) / 60_000_000 } == 90)
+        #expect(ticket.resolvedAtMicros.map { ($0 - ticket.openedAtMicros) / 60_000_000 } == 1_380)
+        #expect(record.opportunities.map(\.stage) == [.proposal])
+        #expect(record.feedback.map(\.kind) == [.complaint])
+        #expect(record.complaintDays == [day("2026-01-17")])
+        #expect(record.nps == 6)
+        // 2025: 1 000.00 + 2 000.00 + 300.00 − 300.00 (cancelled) − 200.00 (returned) = 2 800.00;
+        // costs 150.00 + 50.00. 2026: 1 200.00 revenue, 100.00 cost.
+        #expect(record.years.map { [$0.year, Int($0.revenue), Int($0.cost), $0.orders] }
+            == [[2025, 280_000, 20_000, 2], [2026, 120_000, 10_000, 1]])
+        #expect(record.recentOrderDays == [day("2025-02-01"), day("2025-06-01"), day("2026-01-15")])
+        #expect(model.customer(f.person)?.orderCount == 0)
+        #expect(model.leads[f.lead]?.attributes.map(\.name) == ["companySize", "budgetConfirmed"])
+    }
+
+    @Test("CLV, churn risk, segment and lead score computed by hand")
+    func analytics() async throws {
+        let f = try await Customer360Fixture()
+        let model = try ProjectionEngine.rebuild(Customer360Model.self, store: f.test.store)
+        let record = try #require(model.customer(f.account))
+        let asOf = day("2026-01-31")
+        let rules = CRMRules.standard
+        // Margin to date: (2 800.00 − 200.00) + (1 200.00 − 100.00) = 3 700.00 over 387 active days
+        // (2025-01-10 … 2026-01-31): 370 000 × 365 / 387 = 348 966.408 per year.
+        #expect(abs(CustomerAnalytics.yearlyMargin(record, asOf: asOf) - 348_966.408) < 0.001)
+        // Σₜ₌₁…₅ 348 966.408 / 1.08ᵗ = 348 966.408 × 3.992710 = 1 393 321.68 → 1 393 322.
+        #expect(CustomerAnalytics.clv(record, rules: rules.value, asOf: asOf) == 1_393_322)
+        // Cadence 348 / 2 = 174 d, last order 16 d ago: no gap points. One late payment (2025-07-10,
+        // 205 d ago) 10 + one complaint (14 d ago) 10 = 20 < 30: low. Interactions Nov–Jan: 1,
+        // Aug–Oct: 0, so no drop signal.
+        let risk = CustomerAnalytics.churnRisk(record, rules: rules.churn, asOf: asOf)
+        #expect(risk == ChurnRisk(score: 20, level: .low, reasons: ["1 late payment in 365 d", "1 complaint in 180 d"]))
+        // Three orders in 365 days (2025-02-01 is 364 days back) ≥ 3: stable; 500 000 ≤ CLV < 2 000 000.
+        #expect(CustomerAnalytics.recentOrders(record, asOf: asOf) == 3)
+        #expect(CustomerAnalytics.segment(record, rules: rules, asOf: asOf) == .loyal)
+        // A year later nothing new: 400 days since the last order > 2 × 174, +40 → 40 + 0 (late
+        // payment now 589 d back) + 0 (complaint 398 d back) = 40 ≥ 30: medium, at risk.
+        let later = day("2027-02-19")
+        let laterRisk = CustomerAnalytics.churnRisk(record, rules: rules.churn, asOf: later)
+        #expect(laterRisk.score == 40)
+        #expect(laterRisk.level == .medium)
+        #expect(laterRisk.reasons == ["order gap 400 d > 2 × cadence 174 d"])
+        #expect(CustomerAnalytics.segment(record, rules: rules, asOf: later) == .atRisk)
+
+        // Lead: trade fair 15 points from 2026-01-05 (26 d before), companySize 300 ≥ 50 (15) and
+        // ≥ 250 (10), budgetConfirmed (25), engagement 5, all from 2026-01-20 (11 d before).
+        // 15 × 0.5^(26/90) + (15 + 10 + 25 + 5) × 0.5^(11/90) = 12.28 + 50.53 = 62.81 → 63.
+        let lead = try #require(model.leads[f.lead])
+        #expect(CustomerAnalytics.leadScore(lead, rules: rules.leadScoring, asOf: asOf) == 63)
+        let list = CustomerAnalytics.prioritizedLeads(model.leads.records, rules: rules.leadScoring, asOf: asOf)
+        #expect(list.map(\.lead) == [f.lead])
+        #expect(list.map(\.score) == [63])
+    }
+
+    @Test("ABC and RFM over several customers")
+    func cohort() {
+        func customer(revenue: Int64, lastOrder: String?, recent: [String]) -> CustomerRecord {
+            var record = CustomerRecord()
+            var year = YearTotal()
+            year.year = 2026
+            year.revenue = revenue
+            record.years = [year]
+            record.lastOrderOn = lastOrder.map(day)
+            record.recentOrderDays = recent.map(day)
+            record.orderCount = recent.count
+            return record
+        }
+        let a: CustomerID = id(1), b: CustomerID = id(2), c: CustomerID = id(3), d: CustomerID = id(4), e: CustomerID = id(5)
+        let customers: [CustomerID: CustomerRecord] = [
+            a: customer(revenue: 600_000, lastOrder: "2026-06-01", recent: ["2026-01-01", "2026-03-01", "2026-06-01"]),
+            b: customer(revenue: 250_000, lastOrder: "2026-05-01", recent: ["2026-05-01"]),
+            c: customer(revenue: 100_000, lastOrder: "2026-02-01", recent: ["2026-01-15", "2026-02-01"]),
+            d: customer(revenue: 50_000, lastOrder: "2026-01-01", recent: ["2026-01-01"]),
+            e: customer(revenue: 0, lastOrder: nil, recent: []),
+        ]
+        // Total 1 000 000. Shares before each: a 0 % (A), b 60 % (B: not < 60 %), c 85 % (B), d 95 % (C).
+        let abc = CustomerAnalytics.abc(customers, rules: ValueRules(), asOf: day("2026-06-30"))
+        #expect(abc == [a: .a, b: .b, c: .b, d: .c, e: .c])
+        // Four buyers. Recency (−days): a −29, b −60, c −149, d −180 → worse counts 3, 2, 1, 0 →
+        // 1 + 5 × worse / 4: a 4, b 3, c 2, d 1. Frequency 3, 1, 2, 1 → worse 3, 0, 2, 0 → 4, 1, 3, 1.
+        // Monetary 600 000 > 250 000 > 100 000 > 50 000 → 4, 3, 2, 1. e has no orders: 1, 1, 1.
+        let rfm = CustomerAnalytics.rfm(customers, asOf: day("2026-06-30"))
+        #expect(rfm[a]?.code == "444")
+        #expect(rfm[b]?.code == "313")
+        #expect(rfm[c]?.code == "232")
+        #expect(rfm[d]?.code == "111")
+        #expect(rfm[e]?.code == "111")
+    }
+
+    @Test("a stored record reads back without scanning the log, and equals the in-memory one")
+    func storedRecord() async throws {
+        let f = try await Customer360Fixture()
+        let projector = try Projector<Customer360Model>(store: f.test.store)
+        try projector.catchUp(batchSize: 7)
+        try projector.activate()
+        let state = try PersistedState(store: f.test.store, model: Customer360Model.name)
+        #expect(try state.checkpoint() == f.test.store.head())
+        let stored = try Customer360Model.stored(f.account, in: state)
+        #expect(stored == projector.read { $0.customer(f.account) })
+        #expect(try Customer360Model.stored(id(99), in: state) == nil)
+    }
+}
