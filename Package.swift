@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "EventLogTestHelper",
             dependencies: [
-                "EventLog", "LMDB",
+                "EventLog", "LMDB", "CRMProjections",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"

@@ -1,5 +1,6 @@
 // A child process for the EventLog tests: crash trials, a reader in a second process, tamper
 // trials and stale reader slots. Each command prints machine-readable lines on stdout.
+import CRMProjections
 import Crypto
 import EventLog
 import Foundation
@@ -167,6 +168,16 @@ case "make-golden":
     try FileManager.default.removeItem(atPath: directory + "/golden/lock.mdb")
     try "\(HeadAnchor(position: report.head, hash: report.headHash))\n".write(toFile: directory + "/golden/anchor.txt", atomically: true, encoding: .utf8)
     say("golden \(report.head)")
+
+case "project":
+    // Folds the store into the persisted read models in small batches, printing each stored
+    // checkpoint, until done or killed.
+    let batch = arguments.count > 3 ? Int(arguments[3]) ?? 10 : 10
+    let store = try EventStore(path: directory)
+    let projector = try Projector<CRMReadModels>(store: store)
+    try projector.catchUp(batchSize: batch) { checkpoint in say("checkpoint \(checkpoint)") }
+    say("done \(projector.checkpoint)")
+    store.close()
 
 case "hold-open":
     // Keeps the environment open, without a transaction, until killed.

@@ -4,27 +4,6 @@ import Foundation
 import LMDB
 import Testing
 
-/// Reads a child's stdout line by line while it runs.
-final class LineReader {
-    let handle: FileHandle
-    private var pending = Data()
-
-    init(_ handle: FileHandle) { self.handle = handle }
-
-    /// The next complete line, or `nil` at end of file.
-    func nextLine() -> String? {
-        while true {
-            if let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                pending.removeSubrange(pending.startIndex...newline)
-                return line
-            }
-            let chunk = handle.availableData
-            if chunk.isEmpty { return nil }
-            pending.append(chunk)
-        }
-    }
-}
 
 /// The payload the helper derives from an event id (see `EventLogTestHelper`).
 func crashPayload(for id: UUID) -> [UInt8] {

@@ -214,9 +214,10 @@ public final class Projector<Model: ReadModel>: Sendable {
     /// Folds every event appended since the checkpoint, up to the head as it is now, writing
     /// state and checkpoint together every `batchSize` events.
     ///
+    /// - Parameter progress: called with the new checkpoint after each batch is stored.
     /// - Returns: the number of events read.
     @discardableResult
-    public func catchUp(batchSize: Int = 50_000) throws -> Int {
+    public func catchUp(batchSize: Int = 50_000, progress: (UInt64) -> Void = { _ in }) throws -> Int {
         let head = try store.head()
         var processed = 0
         while true {
@@ -232,6 +233,7 @@ public final class Projector<Model: ReadModel>: Sendable {
                 return false
             }
             if done { return processed }
+            progress(checkpoint)
         }
     }
 

@@ -1,0 +1,158 @@
+import CRMDomain
+@testable import CRMProjections
+import CRMSimulation
+@testable import EventLog
+import Foundation
+import Testing
+
+/// The number of random histories per property; `CRMKIT_TRIALS` raises it for long runs.
+let historyTrials = max(2, (ProcessInfo.processInfo.environment["CRMKIT_TRIALS"].flatMap(Int.init) ?? 100) / 25)
+
+/// Every stored byte of a model set: equal fingerprints mean equal read models.
+func fingerprint(_ models: CRMReadModels) -> [[UInt8]: [UInt8]] {
+    var result: [[UInt8]: [UInt8]] = [:]
+    for entry in models.entries() { result[entry.key] = entry.value }
+    return result
+}
+
+/// A random valid history: the commands of `customers` simulated customers, interleaved.
+func simulatedCommands(seed: UInt64, customers: Int, eventsPerCustomer: Int) -> [(CRMCommand, CommandContext)] {
+    let (employees, staff) = SimulatedStaff.make(seed: seed, count: 6)
+    var generators = (0..<customers).map { HistoryGenerator(customer: $0, seed: seed, events: eventsPerCustomer, employees: employees) }
+    var commands = staff
+    var random = SeededGenerator(seed: seed ^ 0xABCD)
+    while !generators.isEmpty {
+        let index = Int(random.next() % UInt64(generators.count))
+        if let next = generators[index].next() {
+            commands.append(next)
+        } else {
+            generators.remove(at: index)
+        }
+    }
+    return commands
+}
+
+/// Folds the log through the live path: owned events delivered in chunks, as a subscription
+/// delivers them.
+func feedLive(_ projector: Projector<CRMReadModels>, store: EventStore, chunk: Int) throws {
+    let events = try store.events(from: projector.checkpoint + 1)
+    var index = 0
+    while index < events.count {
+        try projector.apply(Array(events[index..<min(events.count, index + chunk)]))
+        index += chunk
+    }
+}
+
+@Suite("Projection properties")
+struct PropertyTests {
+    @Test("live incremental state equals a full rebuild, across restarts, for random histories")
+    func liveEqualsRebuild() async throws {
+        for trial in 0..<historyTrials {
+            let seed = UInt64(1_000 + trial)
+            let test = try ProjectionTestStore()
+            var random = SeededGenerator(seed: seed)
+            var projector = try Projector<CRMReadModels>(store: test.store)
+            let commands = simulatedCommands(seed: seed, customers: 12, eventsPerCustomer: 30)
+            var index = 0
+            while index < commands.count {
+                let count = Int(random.next() % 40) + 1
+                for (command, context) in commands[index..<min(commands.count, index + count)] {
+                    try await test.handler.execute(command, context: context)
+                }
+                index += count
+                switch random.next() % 3 {
+                case 0: try projector.catchUp(batchSize: Int(random.next() % 25) + 1)
+                case 1: try feedLive(projector, store: test.store, chunk: Int(random.next() % 10) + 1)
+                default: projector = try Projector<CRMReadModels>(store: test.store)  // restart: restore from LMDB
+                }
+            }
+            try projector.catchUp()
+            let rebuilt = try ProjectionEngine.rebuild(CRMReadModels.self, store: test.store)
+            let live = projector.read { fingerprint($0) }
+            #expect(live == fingerprint(rebuilt), "seed \(seed)")
+            // The stored state restores to the same models.
+            let restored = try Projector<CRMReadModels>(store: test.store)
+            #expect(restored.read { fingerprint($0) } == live, "seed \(seed)")
+            let head = try test.store.head()
+            #expect(restored.checkpoint == head)
+        }
+    }
+
+    @Test("as of position p equals the rebuild of a log holding only the first p events")
+    func asOfPosition() async throws {
+        for trial in 0..<historyTrials {
+            let seed = UInt64(2_000 + trial)
+            let test = try ProjectionTestStore()
+            for (command, context) in simulatedCommands(seed: seed, customers: 10, eventsPerCustomer: 30) {
+                try await test.handler.execute(command, context: context)
+            }
+            let head = try test.store.head()
+            var random = SeededGenerator(seed: seed)
+            let p = random.next() % head + 1
+            let asOf = try ProjectionEngine.rebuild(CRMReadModels.self, store: test.store, asOf: .position(p))
+
+            let prefix = try EventStore(path: test.directory.sub("prefix"))
+            defer { prefix.close() }
+            try await prefix.importEvents(try test.store.events(through: p).map(ImportedEvent.init))
+            let rebuilt = try ProjectionEngine.rebuild(CRMReadModels.self, store: prefix)
+            #expect(fingerprint(asOf) == fingerprint(rebuilt), "seed \(seed), p \(p) of \(head)")
+        }
+    }
+
+    @Test("as of a business day equals the rebuild of a log holding only the events of up to that day")
+    func asOfBusinessDay() async throws {
+        let test = try ProjectionTestStore()
+        for (command, context) in simulatedCommands(seed: 3_000, customers: 10, eventsPerCustomer: 40) {
+            try await test.handler.execute(command, context: context)
+        }
+        let cutoff = CalendarDay(iso: "2024-02-29")!
+        let asOf = try ProjectionEngine.rebuild(CRMReadModels.self, store: test.store, asOf: .businessDay(cutoff))
+        let earlier = try EventStore(path: test.directory.sub("earlier"))
+        defer { earlier.close() }
+        let kept = try test.store.events().filter { CalendarDay(containing: $0.occurredAt) <= cutoff }
+        let head = try test.store.head()
+        #expect(kept.count > 50 && kept.count < Int(head))
+        for event in kept {
+            try await earlier.append(to: event.stream, events: [NewEvent(
+                id: event.id, type: event.type, schemaVersion: event.schemaVersion, occurredAt: event.occurredAt,
+                actor: event.actor, payload: event.payload)])
+        }
+        let rebuilt = try ProjectionEngine.rebuild(CRMReadModels.self, store: earlier)
+        #expect(fingerprint(asOf) == fingerprint(rebuilt))
+    }
+
+    @Test("killing the projecting process mid-update and restarting gives the rebuild's state")
+    func killAndRestart() async throws {
+        let trials = max(3, historyTrials)
+        for trial in 0..<trials {
+            let test = try ProjectionTestStore()
+            for (command, context) in simulatedCommands(seed: UInt64(4_000 + trial), customers: 10, eventsPerCustomer: 40) {
+                try await test.handler.execute(command, context: context)
+            }
+            let head = try test.store.head()
+            test.store.close()
+            let path = test.directory.sub("store")
+
+            let (process, output) = try startHelper(["project", path, "7"])
+            var seen: [UInt64] = []
+            let stopAfter = trial % 4 + 2
+            while seen.count < stopAfter, let line = output.nextLine() {
+                if line.hasPrefix("checkpoint "), let value = UInt64(line.dropFirst(11)) { seen.append(value) }
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+
+            let store = try EventStore(path: path)
+            defer { store.close() }
+            let projector = try Projector<CRMReadModels>(store: store)
+            // Exactly once: the stored checkpoint is one the child reported, or a later batch's.
+            #expect(projector.checkpoint >= seen.last ?? 0)
+            #expect(projector.checkpoint % 7 == 0 || projector.checkpoint == head)
+            let partial = try ProjectionEngine.rebuild(CRMReadModels.self, store: store, asOf: .position(projector.checkpoint))
+            #expect(projector.read { fingerprint($0) } == fingerprint(partial), "trial \(trial): the stored state is the fold of its checkpoint")
+            try projector.catchUp()
+            let rebuilt = try ProjectionEngine.rebuild(CRMReadModels.self, store: store)
+            #expect(projector.read { fingerprint($0) } == fingerprint(rebuilt), "trial \(trial)")
+        }
+    }
+}
