@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain", "CRMSimulation",
+                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

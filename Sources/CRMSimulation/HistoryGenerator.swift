@@ -87,6 +87,7 @@ public struct HistoryGenerator: Sendable {
         let name = pick(Self.names)
         if customer % 4 == 0 {
             schedule(.registerCustomer(id, kind: .account, name: PersonalText("\(name) Kunststoff GmbH"), email: "info@\(customer).example",
+                                       phone: "+49 40 \(200_000 + customer)", address: "Industriestr. \(customer % 90 + 1), Hamburg",
                                        industry: pick(["plastics", "machine building", "packaging"]),
                                        employeeCount: Int(rng.next() % 2_000) + 20, country: "DE"))
             for role in [BuyingRole.decisionMaker, .technicalBuyer] {
@@ -97,8 +98,10 @@ public struct HistoryGenerator: Sendable {
             }
             schedule(.assignAccountManager(id, employee: pick(employees)))
         } else {
+            let complete = rng.next() % 10 < 7
             schedule(.registerCustomer(id, kind: .person, name: PersonalText("\(pick(["Eva", "Ali", "Mia", "Noah"])) \(name)"),
-                                       email: "kunde\(customer)@example.org", country: pick(["DE", "AT", "CH"])))
+                                       email: "kunde\(customer)@example.org", phone: complete ? "+49 30 \(100_000 + customer)" : nil,
+                                       address: complete ? "Musterweg \(customer % 200 + 1), Berlin" : nil, country: pick(["DE", "AT", "CH"])))
         }
         schedule(.giveConsent(id, purpose: .newsletter, channel: .email, source: "web form double opt-in"))
     }
@@ -149,7 +152,11 @@ public struct HistoryGenerator: Sendable {
                                       expectedCloseOn: calendarDay(day + 60), probability: 20, product: pick(Self.products),
                                       owner: pick(employees), stage: .qualification))
             schedule(.moveOpportunity(opportunity, to: .proposal), after: 10)
-            if rng.next() % 3 == 0 {
+            let outcome = rng.next() % 6
+            if outcome == 0 {
+                // Still open: negotiating.
+                schedule(.moveOpportunity(opportunity, to: .negotiation), after: 20)
+            } else if outcome < 3 {
                 schedule(.loseOpportunity(opportunity, reason: pick(["price", "timing", "product fit"]), competitor: pick(["PolyCorp", "Plastix"])),
                          after: 40)
             } else {
@@ -196,6 +203,11 @@ public enum SimulatedStaff {
                              HistoryGenerator.context(0)))
             commands.append((.completeTraining(employee, course: "CRM Basics", crmTraining: index % 5 != 0),
                              HistoryGenerator.context(Double(index))))
+            for quarter in 0..<12 {
+                commands.append((.answerEmployeeSurvey(employee, satisfaction: Int(random.next() % 3) + 3,
+                                                       crmSatisfaction: Int(random.next() % 5) + 1),
+                                 HistoryGenerator.context(Double(quarter * 91 + 45))))
+            }
         }
         return (employees, commands)
     }

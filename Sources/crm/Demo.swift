@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRMDomain
+import CRMProjections
 import CRMSimulation
 import EventLog
 import Foundation
@@ -77,6 +78,7 @@ struct Demo: AsyncParsableCommand {
                 let summary = (try? registry.decode(event).summary) ?? "undecodable"
                 print("  \(day)  \(event.type.padding(toLength: 22, withPad: " ", startingAt: 0)) \(summary.prefix(100))")
             }
+            try showReadModels(store: store, customer: shown.id)
             print("\nnext: crm stats · crm verify --anchor \(HeadAnchor(position: report.head, hash: report.headHash)) · crm tail")
         }
     }
@@ -106,5 +108,53 @@ final class Progress: @unchecked Sendable {
 
     func finish() {
         if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// Rebuilds the four read models from the log and prints what they show.
+func showReadModels(store: EventStore, customer: CustomerID) throws {
+    let started = Date()
+    // Thresholds for the demo's order sizes (the defaults suit smaller baskets).
+    var rules = CRMRules.standard
+    rules.lifecycle.growingMinRevenue = 500_000
+    rules.lifecycle.starMinOrders = 8
+    rules.lifecycle.starMinRevenue = 4_000_000
+    let models = try ProjectionEngine.rebuild(CRMReadModels.self, store: store, rules: rules)
+    let head = try store.head()
+    let elapsed = Date().timeIntervalSince(started)
+    print("\nread models rebuilt from \(head) events in \(String(format: "%.1f", elapsed)) s "
+        + "(\(Int(Double(head) / max(elapsed, 0.001))) events/s): customer 360, pipeline, lifecycle, scorecard")
+
+    let day = models.lifecycle.latestDay ?? CalendarDay(containing: Date())
+    if let view = models.customer360(customer, asOf: day) {
+        let record = view.record
+        print("\ncustomer 360 of \(record.name) on \(day):")
+        print("  stage \(view.stage.map { "\($0) (\($0.germanName))" } ?? "—"), segment \(view.segment.rawValue), "
+            + "churn risk \(view.churnRisk.level.rawValue) (\(view.churnRisk.score)), CLV \(Money(minorUnits: view.clv, currency: models.rules.currency))")
+        print("  \(record.orderCount) orders, last \(record.lastOrderOn.map { "\($0)" } ?? "—"); open balance \(view.openBalance), "
+            + "overdue \(view.overdueBalance); \(record.tickets.count) recent tickets; NPS \(record.nps.map(String.init) ?? "—")")
+        let history = view.stageHistory.map { "\($0.day) \($0.to) (\($0.rule))" }.joined(separator: " → ")
+        print("  lifecycle: \(history)")
+    }
+
+    let counts = models.lifecycle.counts(asOf: day)
+    print("\nlifecycle stages on \(day): " + LifecycleStage.allCases.map { "\($0.germanName) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+
+    let pipeline = models.pipeline.summary()
+    print("pipeline: \(pipeline.open.count) open, \(pipeline.open.amount), weighted \(pipeline.open.weightedAmount); "
+        + "win rate \(pipeline.winRate.map { String(format: "%.1f %%", $0 * 100) } ?? "—"), "
+        + "top lost reason \(pipeline.lostReasons.first.map { "\($0.name) (\($0.count))" } ?? "—")")
+
+    let (year, month, _) = day.parts
+    let quarter = (month - 1) / 3 + 1
+    let period: Period = quarter == 1 ? .quarter(year: year - 1, quarter: 4) : .quarter(year: year, quarter: quarter - 1)
+    let report = models.scorecard(period)
+    print("\nbalanced scorecard \(period):")
+    for perspective in Perspective.allCases {
+        let line = report.kpis(of: perspective).map { kpi in
+            let value = kpi.value.map { abs($0) >= 1_000 ? String(format: "%.0f", $0) : String(format: "%.2f", $0) } ?? "—"
+            return "\(kpi.name) \(value) [\(kpi.status.rawValue)]"
+        }.joined(separator: ", ")
+        print("  \(perspective.rawValue): \(line)")
     }
 }
