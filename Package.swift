@@ -90,7 +90,8 @@ let package = Package(
             dependencies: [
                 "EventLog", "LMDB", "EventLogTestHelper", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
     ],
     swiftLanguageModes: [.v6]
