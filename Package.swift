@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "EventLogTestHelper",
             dependencies: [
-                "EventLog", "LMDB", "CRMProjections",
+                "EventLog", "LMDB", "CRMProjections", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"

@@ -3,17 +3,6 @@
 import Foundation
 import Testing
 
-private func bytes(_ hex: String) -> [UInt8] {
-    var result: [UInt8] = []
-    var index = hex.startIndex
-    while index < hex.endIndex {
-        let next = hex.index(index, offsetBy: 2)
-        result.append(UInt8(hex[index..<next], radix: 16)!)
-        index = next
-    }
-    return result
-}
-
 @Suite("Upcasting and robustness")
 struct UpcastAndFuzzTests {
     let registry = EventRegistry()
@@ -22,14 +11,14 @@ struct UpcastAndFuzzTests {
     /// Golden bytes of a version-1 `CustomerRegistered`, as a version-1 writer stored it:
     /// customerID (1), isCompany = 1 (2, varint), name "Müller GmbH" (3), email (4),
     /// country "DE" (9).
-    static let customerRegisteredV1 = bytes(
+    static let customerRegisteredV1 = bytes(fromHex:
         "0a100190a1b2c3d47e5f8a6b7c8d9e0f1a2b10011a0c4dc3bc6c6c657220476d62482214696e666f406d75656c6c65722e6578616d706c654a024445")
 
     /// Golden bytes of a version-1 `OpportunityOpened`: opportunityID (1), customerID (2),
     /// title (3), expectedRevenueMinor = 4,500,000 (4, zigzag varint), currency "EUR" (5),
     /// expectedCloseOn = day 20819 = 2027-01-01 (6), probability 40 (7), product (8),
     /// ownerID (9), stage 3 = needsAnalysis (10).
-    static let opportunityOpenedV1 = bytes(
+    static let opportunityOpenedV1 = bytes(fromHex:
         "0a100190a1b2c3d47e5f8a6b00000000000712100190a1b2c3d47e5f8a6b7c8d9e0f1a2b1a0b507265737365203430303020c0a8a5042a034555523"
             + "0a6c5023850420750522d343030304a100190a1b2c3d47e5f8a6b0000000000e15003")
 

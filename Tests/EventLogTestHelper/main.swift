@@ -5,6 +5,7 @@ import Crypto
 import EventLog
 import Foundation
 import LMDB
+import TestSupport
 
 
 /// Writes one line to stdout at once (a pipe would otherwise buffer it until exit).
@@ -47,17 +48,6 @@ func digest(of store: EventStore) throws -> String {
 }
 
 func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-func bytes(fromHex text: String) -> [UInt8] {
-    var out: [UInt8] = []
-    var index = text.startIndex
-    while index < text.endIndex {
-        let next = text.index(index, offsetBy: 2)
-        out.append(UInt8(text[index..<next], radix: 16)!)
-        index = next
-    }
-    return out
-}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else { fail("usage: EventLogTestHelper COMMAND DIR ...") }

@@ -90,6 +90,9 @@ public struct LeadAttribute: Sendable, Hashable, Codable, FieldMessage {
 }
 
 extension DomainEvent {
+    /// Every catalog event type, in catalog order.
+    public static var catalogTypes: [any CatalogEvent.Type] { CatalogTypes.all }
+
     /// The event's fields for people: `name: value` pairs without the entity ids, money as
     /// `123.45 EUR`, sealed personal data as `‹sealed›`; e.g. `score: 9, comment: sehr gut`.
     public var summary: String {

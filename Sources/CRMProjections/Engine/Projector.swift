@@ -299,13 +299,7 @@ public final class Projector<Model: ReadModel>: Sendable {
     public static func rebuild(store: EventStore, rules: CRMRules, generation: String, registry: EventRegistry = EventRegistry(),
                                batchSize: Int = 200_000) throws -> Projector<Model> {
         try ProjectionStorage.validate(generation)
-        let meta = try ProjectionStorage.meta(store)
-        let database = try store.environment.openDatabase(named: ProjectionStorage.databaseName(Model.name, generation))
-        try store.environment.write { txn in
-            try txn.clear(database)
-            _ = try txn.delete(in: meta, key: ProjectionStorage.checkpointKey(Model.name, generation))
-            _ = try txn.delete(in: meta, key: ProjectionStorage.rulesKey(Model.name, generation))
-        }
+        let (database, meta) = try clear(store: store, generation: generation)
         let head = try store.head()
         let model = try ProjectionEngine.rebuild(Model.self, store: store, rules: rules, asOf: .position(head), registry: registry)
         let entries = model.entries()
@@ -327,12 +321,8 @@ public final class Projector<Model: ReadModel>: Sendable {
         return projector
     }
 
-    /// Deletes a generation's state (not the active one's).
-    public static func drop(store: EventStore, generation: String) throws {
-        try ProjectionStorage.validate(generation)
-        guard try ProjectionStorage.activeGeneration(store, model: Model.name) != generation else {
-            throw ProjectionError.invalidGeneration("\(generation) is active")
-        }
+    /// Empties a generation's database and forgets its checkpoint and rules.
+    private static func clear(store: EventStore, generation: String) throws -> (Database, Database) {
         let meta = try ProjectionStorage.meta(store)
         let database = try store.environment.openDatabase(named: ProjectionStorage.databaseName(Model.name, generation))
         try store.environment.write { txn in
@@ -340,6 +330,16 @@ public final class Projector<Model: ReadModel>: Sendable {
             _ = try txn.delete(in: meta, key: ProjectionStorage.checkpointKey(Model.name, generation))
             _ = try txn.delete(in: meta, key: ProjectionStorage.rulesKey(Model.name, generation))
         }
+        return (database, meta)
+    }
+
+    /// Deletes a generation's state (not the active one's).
+    public static func drop(store: EventStore, generation: String) throws {
+        try ProjectionStorage.validate(generation)
+        guard try ProjectionStorage.activeGeneration(store, model: Model.name) != generation else {
+            throw ProjectionError.invalidGeneration("\(generation) is active")
+        }
+        _ = try clear(store: store, generation: generation)
     }
 }
 

@@ -29,7 +29,7 @@ public struct Customer360Model: ReadModel {
         let skipped: Set<String> = [CampaignPlanned.eventType, CampaignLaunched.eventType, CampaignCostBooked.eventType,
                                     CampaignClosed.eventType, EmployeeJoined.eventType, EmployeeLeft.eventType,
                                     TrainingCompleted.eventType, EmployeeSurveyAnswered.eventType]
-        return EventTypeFilter(allCatalogTypes.filter { !skipped.contains($0.eventType) })
+        return EventTypeFilter(DomainEvent.catalogTypes.filter { !skipped.contains($0.eventType) })
     }()
     /// How many interactions the timeline keeps.
     public static let timelineLength = 25
@@ -429,23 +429,6 @@ public struct Customer360Model: ReadModel {
         }
     }
 }
-
-/// Every catalog type, for filters built by exclusion.
-let allCatalogTypes: [any CatalogEvent.Type] = [
-    CustomerRegistered.self, CustomerDetailsChanged.self, CustomersMerged.self, ContactAdded.self, ContactRoleChanged.self,
-    ContactRemoved.self, AccountManagerAssigned.self, CostToServeBooked.self, InteractionRecorded.self, ConsentGiven.self,
-    ConsentWithdrawn.self, ErasureRequested.self, FeedbackReceived.self, NPSAnswered.self, CampaignPlanned.self,
-    CampaignLaunched.self, CampaignCostBooked.self, CampaignClosed.self, LeadCaptured.self, LeadAttributesRecorded.self,
-    LeadQualified.self, LeadDisqualified.self, LeadHandedOver.self, LeadConverted.self, OpportunityOpened.self,
-    OpportunityStageChanged.self, OpportunityAmountChanged.self, OpportunityCloseDateChanged.self,
-    OpportunityProbabilityChanged.self, OpportunityWon.self, OpportunityLost.self, QuoteDrafted.self, QuoteApproved.self,
-    QuoteSent.self, QuoteAccepted.self, QuoteRejected.self, QuoteExpired.self, ContractSigned.self, ContractRenewed.self,
-    ContractTerminated.self, OrderPlaced.self, OrderShipped.self, OrderDelivered.self, OrderCancelled.self,
-    OrderReturned.self, InvoiceIssued.self, PaymentReceived.self, InvoiceOverdue.self, TicketOpened.self,
-    TicketAssigned.self, TicketFirstResponseGiven.self, TicketCustomerReplied.self, TicketEscalated.self,
-    TicketResolved.self, TicketReopened.self, TicketClosed.self, EmployeeJoined.self, EmployeeLeft.self,
-    TrainingCompleted.self, EmployeeSurveyAnswered.self,
-]
 
 extension CustomerRecord {
     /// Changes the totals of the year containing `day`.
