@@ -44,7 +44,9 @@ public final class EventStore: Sendable {
         /// The most named LMDB databases the environment can hold (the log uses four; later
         /// layers add projections and keys to the same environment).
         public var maxNamedDatabases: Int
-        /// How often a read-only store looks for events appended by the writing process.
+        /// How often a waiting subscription looks for events appended by another process: a
+        /// read-only store learns of new events only this way; a read-write store is woken at
+        /// once by its own appends and within this interval by another process's.
         public var readOnlyPollInterval: Duration
         /// Where the store logs (map growth, stale readers, writer failures). Silent by default.
         public var logger: Logger

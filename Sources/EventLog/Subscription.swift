@@ -10,13 +10,20 @@ extension EventStore {
         EventSubscription(store: self, filter: filter, after: after)
     }
 
-    /// Returns once the head is beyond `position` (polling in a read-only store, where appends
-    /// come from another process), or the store closes, or the task is cancelled.
+    /// Returns once the head is beyond `position`, or the store closes, or the task is
+    /// cancelled — or after ``Configuration/readOnlyPollInterval``, so that appends by another
+    /// process (which this process is not told of) are found by the next read.
     func waitForHead(beyond position: UInt64) async {
         if isReadOnly {
             try? await Task.sleep(for: configuration.readOnlyPollInterval)
-        } else {
-            await headWatch.wait(beyond: position)
+            return
+        }
+        let interval = configuration.readOnlyPollInterval
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.headWatch.wait(beyond: position) }
+            group.addTask { try? await Task.sleep(for: interval) }
+            await group.next()
+            group.cancelAll()
         }
     }
 }

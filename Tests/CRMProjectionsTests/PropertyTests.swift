@@ -155,4 +155,40 @@ struct PropertyTests {
             #expect(projector.read { fingerprint($0) } == fingerprint(rebuilt), "trial \(trial)")
         }
     }
+
+    @Test("killing a process that follows the log live, while appends continue, then restarting gives the rebuild's state")
+    func killDuringLiveFollow() async throws {
+        for trial in 0..<max(3, historyTrials) {
+            let test = try ProjectionTestStore()
+            let commands = simulatedCommands(seed: UInt64(5_000 + trial), customers: 10, eventsPerCustomer: 40)
+            let half = commands.count / 2
+            for (command, context) in commands[..<half] { try await test.handler.execute(command, context: context) }
+            let path = test.directory.sub("store")
+            let (process, output) = try startHelper(["follow", path, "3"])
+            #expect(output.nextLine()?.hasPrefix("ready ") == true)
+            let state = try PersistedState(store: test.store, model: CRMReadModels.name, generation: "r1")
+            let start = try state.checkpoint()
+            var killedAt: UInt64?
+            for (index, (command, context)) in commands[half...].enumerated() {
+                try await test.handler.execute(command, context: context)
+                // Kill once the child has stored a few live batches of the new events.
+                if killedAt == nil, index >= 20 + trial * 7, try state.checkpoint() > start + UInt64(trial % 3) * 3 {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    killedAt = try state.checkpoint()
+                }
+            }
+            if killedAt == nil {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            let projector = try Projector<CRMReadModels>(store: test.store)
+            let partial = try ProjectionEngine.rebuild(CRMReadModels.self, store: test.store, asOf: .position(projector.checkpoint))
+            #expect(projector.read { fingerprint($0) } == fingerprint(partial), "trial \(trial): stored state is the fold of its checkpoint")
+            #expect(projector.checkpoint > start, "trial \(trial): the child folded live events before it was killed")
+            try projector.catchUp()
+            let rebuilt = try ProjectionEngine.rebuild(CRMReadModels.self, store: test.store)
+            #expect(projector.read { fingerprint($0) } == fingerprint(rebuilt), "trial \(trial)")
+        }
+    }
 }

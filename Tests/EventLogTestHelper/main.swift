@@ -169,6 +169,16 @@ case "project":
     say("done \(projector.checkpoint)")
     store.close()
 
+case "follow":
+    // Folds the store into the persisted read models and follows it live (batches of at most
+    // ARG events), until killed.
+    let batch = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
+    let store = try EventStore(path: directory)
+    let projector = try Projector<CRMReadModels>(store: store)
+    try projector.catchUp()
+    say("ready \(projector.checkpoint)")
+    try await projector.follow(batchSize: batch)
+
 case "hold-open":
     // Keeps the environment open, without a transaction, until killed.
     let environment = try Environment(path: directory)
