@@ -204,3 +204,89 @@ struct Customer360Tests {
         #expect(try Customer360Model.stored(id(99), in: state) == nil)
     }
 }
+
+@Suite("Customer 360: the remaining fields and the one-page view")
+struct Customer360ViewTests {
+    @Test("master data, merges, erasure, quotes, contracts, escalation, lead conversion and the view's balances and SLA")
+    func view() async throws {
+        let f = try await Customer360Fixture()
+        let t = f.test
+        let duplicate: CustomerID = id(3), converted: CustomerID = id(4)
+        let quote: QuoteID = id(62), contract: ContractID = id(63), t2: TicketID = id(52), i3: InvoiceID = id(43)
+        try await t.run(.registerCustomer(duplicate, kind: .account, name: "Kunststoff A.G."), on: "2026-01-21")
+        try await t.run(.mergeCustomers(duplicate: duplicate, survivor: f.account), on: "2026-01-22")
+        try await t.run(.changeCustomerDetails(f.person, phone: "+48 22 555", address: "ul. Długa 1, Warszawa"), on: "2026-01-22")
+        try await t.run(.requestErasure(f.person, channel: .letter), on: "2026-01-23")
+        try await t.run(.withdrawConsent(f.account, purpose: .newsletter, channel: .email), on: "2026-01-23")
+        try await t.run(.draftQuote(quote, opportunity: f.deal, lines: [OrderLine(product: "SG-3", quantity: 1, unitPrice: eur(850_000))],
+                                    validUntil: day("2026-02-28")), on: "2026-01-24")
+        try await t.run(.approveQuote(quote, by: f.manager), on: "2026-01-24")
+        try await t.run(.sendQuote(quote, channel: .email), on: "2026-01-25")
+        try await t.run(.signContract(contract, customer: f.account, value: eur(850_000), startsOn: day("2026-02-01"),
+                                      endsOn: day("2026-12-31")), on: "2026-01-26")
+        try await t.run(.openTicket(t2, customer: f.account, channel: .phone, priority: .urgent, category: "technical", subject: "Ausfall",
+                                    slaPolicy: "premium", firstResponseTargetMinutes: 30, resolutionTargetMinutes: 240),
+                        on: "2026-01-27", minutes: 600)
+        try await t.run(.assignTicket(t2, to: f.agent), on: "2026-01-27", minutes: 610)
+        try await t.run(.escalateTicket(t2, level: 1, reason: "no response"), on: "2026-01-27", minutes: 660)
+        try await t.run(.issueInvoice(i3, customer: f.account, amount: eur(30_000), dueOn: day("2026-02-15")), on: "2026-01-28")
+        try await t.run(.qualifyLead(f.lead, score: 63), on: "2026-01-28")
+        try await t.run(.handOverLead(f.lead, to: f.manager), on: "2026-01-29")
+        try await t.run(.convertLead(f.lead, customer: converted, kind: .account), on: "2026-01-30")
+
+        let models = try ProjectionEngine.rebuild(CRMReadModels.self, store: t.store)
+        let person = try #require(models.customer360.customer(f.person))
+        #expect(person.phone == "+48 22 555")
+        #expect(person.address == "ul. Długa 1, Warszawa")
+        #expect(person.erasureRequested)
+        #expect(person.kind == .person)
+        #expect(models.customer360.customer(duplicate)?.mergedInto == f.account)
+
+        let account = try #require(models.customer360.customer(f.account))
+        #expect(account.email == "info@kunststoff.example")
+        #expect(account.phone == "+49 30 1234")
+        #expect(account.industry == "plastics")
+        #expect(account.employeeCount == 420)
+        #expect(account.country == "DE")
+        #expect(account.consents.isEmpty)
+        #expect(account.quotes.map(\.status) == [.sent])
+        #expect(account.quotes.first?.amount == eur(850_000))
+        #expect(account.contracts.map { [$0.status.rawValue] } == [[DealStatus.active.rawValue]])
+        #expect(account.contracts.first?.until == day("2026-12-31"))
+        #expect(account.lastInteractionOn == day("2026-01-16"))
+        // Interactions: 2025-02 (month index 2025 × 12 + 1), 2025-05, 2026-01.
+        #expect(account.interactionMonths.map { [$0.month, $0.count] } == [[24_301, 1], [24_304, 1], [24_312, 1]])
+        let ticket = try #require(account.tickets.last)
+        #expect(ticket.assignee == f.agent)
+        #expect(ticket.escalationLevel == 1)
+        #expect(ticket.priority == .urgent)
+        #expect(account.invoices.last?.issuedOn == day("2026-01-28"))
+        #expect(account.invoices.last?.dueOn == day("2026-02-15"))
+
+        let lead = try #require(models.customer360.leads[f.lead])
+        #expect(lead.status == .converted)
+        #expect(lead.handedTo == f.manager)
+        #expect(lead.customer == converted)
+        #expect(lead.engagementDays == [day("2026-01-20")])
+        #expect(lead.source == .tradeFair)
+        #expect(models.customer360.customer(converted)?.convertedFromLead == f.lead)
+
+        // The view on 2026-02-20: open 500.00 (I2) + 300.00 (I3) = 800.00; both overdue (I2 marked,
+        // I3 past its due date 2026-02-15).
+        let view = try #require(models.customer360(f.account, asOf: day("2026-02-20")))
+        #expect(view.openBalance == eur(80_000))
+        #expect(view.overdueBalance == eur(80_000))
+        // T1: answered after 90 of 120 minutes (met), resolved after 1 380 of 1 440 (met).
+        // T2: no response after 30 minutes, not resolved after 240: both breached.
+        #expect(view.ticketSLA.map { [$0.firstResponse.rawValue, $0.resolution.rawValue] }
+            == [["met", "met"], ["breached", "breached"]])
+        // Before T2's 30 minutes were up it was running: a view as of the day before.
+        #expect(models.customer360(f.account, asOf: day("2026-01-26"))?.ticketSLA.last?.firstResponse == .running)
+        // Orders in the 365 days up to 2026-02-20: 2025-06-01 and 2026-01-15 (2 ≥ 2) with 2 000.00 − 200.00
+        // + 1 200.00 = 3 000.00 ≥ 2 000.00: growing.
+        #expect(view.stage == .growingCustomer)
+        // The converted customer's lead score on 2026-01-30 (as computed by hand in the analytics
+        // test, 10 days later): 15 × 0.5^(25/90) + 55 × 0.5^(10/90) = 12.37 + 50.92 = 63.29 → 63.
+        #expect(models.customer360(converted, asOf: day("2026-01-30"))?.leadScore == 63)
+    }
+}
