@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "CRMDomain", targets: ["CRMDomain"]),
         .library(name: "CRMProjections", targets: ["CRMProjections"]),
+        .library(name: "CRMAudit", targets: ["CRMAudit"]),
         .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
@@ -50,6 +51,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "CRMAudit",
+            dependencies: [
+                "CRMDomain", "CRMProjections", "EventLog", "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "CRMSimulation",
             dependencies: ["CRMDomain"]
         ),
@@ -80,6 +88,10 @@ let package = Package(
         .testTarget(
             name: "CRMProjectionsTests",
             dependencies: ["CRMProjections", "CRMDomain", "CRMSimulation", "EventLog", "LMDB", "TestSupport", "EventLogTestHelper"]
+        ),
+        .testTarget(
+            name: "CRMAuditTests",
+            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "EventLog", "LMDB", "TestSupport"]
         ),
         .testTarget(
             name: "CRMDomainTests",

@@ -328,7 +328,27 @@ public enum DataSubject: Sendable, Hashable, CustomStringConvertible {
     /// An employee.
     case employee(EmployeeID)
 
-    /// `customer-<uuid>`, `contact-<uuid>`, …
+    /// The subject's kind.
+    public var kind: SubjectKind {
+        switch self {
+        case .customer: return .customer
+        case .contact: return .contact
+        case .lead: return .lead
+        case .employee: return .employee
+        }
+    }
+
+    /// The subject's UUID.
+    public var uuid: UUID {
+        switch self {
+        case .customer(let id): return id.uuid
+        case .contact(let id): return id.uuid
+        case .lead(let id): return id.uuid
+        case .employee(let id): return id.uuid
+        }
+    }
+
+    /// `customer-<uuid>`, `contact-<uuid>`, …: also the stream of its erasure.
     public var description: String {
         switch self {
         case .customer(let id): return id.stream
@@ -363,8 +383,14 @@ public enum PersonalText: Sendable, Hashable, ExpressibleByStringInterpolation, 
         return nil
     }
 
-    /// The text, or `‹sealed›` while sealed.
-    public var description: String { text ?? "‹sealed›" }
+    /// A value whose subject was forgotten: sealed, with nothing left to open.
+    public static let erased = PersonalText.sealed([])
+
+    /// Whether the value is ``erased``.
+    public var isErased: Bool { self == .erased }
+
+    /// The text, `‹sealed›` while sealed, `‹erased›` once erased.
+    public var description: String { text ?? (isErased ? "‹erased›" : "‹sealed›") }
 }
 
 extension PersonalText: FieldValue {

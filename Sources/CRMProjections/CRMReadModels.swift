@@ -146,6 +146,13 @@ public struct TicketSLA: Sendable, Hashable {
 
 /// One customer on one page.
 public struct Customer360View: Sendable, Hashable {
+    /// The same view over another record (e.g. with its personal data opened).
+    public func replacingRecord(_ record: CustomerRecord) -> Customer360View {
+        Customer360View(id: id, record: record, stage: stage, stageHistory: stageHistory, clv: clv, segment: segment,
+                        churnRisk: churnRisk, leadScore: leadScore, openBalance: openBalance, overdueBalance: overdueBalance,
+                        ticketSLA: ticketSLA)
+    }
+
     /// The customer.
     public let id: CustomerID
     /// Master data, contacts, timeline, orders, invoices, tickets, deals, feedback, consents.

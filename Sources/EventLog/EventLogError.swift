@@ -44,6 +44,8 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAnEventStore(path: String)
     /// The store was opened read-only and cannot append.
     case readOnly
+    /// The append authorizer refused the append; nothing was appended.
+    case appendRefused(reason: String)
     /// The store has been closed.
     case closed
     /// A stored record cannot be decoded.
@@ -92,6 +94,8 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path) holds an LMDB environment that is not a CRMKit event store"
         case .readOnly:
             return "the store is open read-only"
+        case let .appendRefused(reason):
+            return "the append was refused: \(reason)"
         case .closed:
             return "the store is closed"
         case let .corruptRecord(position, reason):

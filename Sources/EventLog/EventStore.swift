@@ -88,6 +88,7 @@ public final class EventStore: Sendable {
     let headWatch: HeadWatch
     private let writer: GroupCommitWriter?
     private let counters = Counters()
+    private let authorizer = Mutex<AppendAuthorizer?>(nil)
     let isClosed = Atomic<Bool>(false)
     private var logger: Logger { configuration.logger }
 
@@ -190,12 +191,32 @@ public final class EventStore: Sendable {
     public func append(_ appends: [StreamAppend]) async throws -> AppendResult {
         guard let writer else { throw EventLogError.readOnly }
         guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }
+        try authorize(appends.map { append in AppendRequest.Stream(name: append.stream, events: append.events) })
         let prepared = try PreparedAppend(appends)
         counters.appendCalls.add(1, ordering: .relaxed)
         return try await withCheckedThrowingContinuation { continuation in
             if !writer.submit(.append(PendingAppend(request: prepared, continuation: continuation))) {
                 continuation.resume(throwing: EventLogError.closed)
             }
+        }
+    }
+
+    // MARK: Authorization
+
+    /// Installs a check that sees every append and import (actor, streams, events) before it
+    /// reaches the writer, and can refuse it by throwing; the append then throws
+    /// ``EventLogError/appendRefused(reason:)`` with the check's error as reason, and nothing is
+    /// appended. `nil` removes the check.
+    public func setAppendAuthorizer(_ check: AppendAuthorizer?) {
+        authorizer.withLock { $0 = check }
+    }
+
+    private func authorize(_ streams: [AppendRequest.Stream]) throws {
+        guard let check = authorizer.withLock({ $0 }) else { return }
+        do {
+            try check(AppendRequest(streams: streams))
+        } catch {
+            throw EventLogError.appendRefused(reason: "\(error)")
         }
     }
 
@@ -230,6 +251,9 @@ public final class EventStore: Sendable {
     public func importEvents(_ events: [ImportedEvent]) async throws -> UInt64 {
         guard let writer else { throw EventLogError.readOnly }
         guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }
+        try authorize(events.map { AppendRequest.Stream(name: $0.stream, events: [NewEvent(
+            id: $0.id, type: $0.type, schemaVersion: $0.schemaVersion, occurredAt: $0.occurredAt, actor: $0.actor,
+            correlationID: $0.correlationID, causationID: $0.causationID, payload: $0.payload)]) })
         let prepared = try PreparedImport(events)
         return try await withCheckedThrowingContinuation { continuation in
             if !writer.submit(.importEvents(PendingImport(request: prepared, continuation: continuation))) {

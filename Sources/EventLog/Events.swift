@@ -217,3 +217,23 @@ public struct ImportedEvent: Sendable, Hashable {
             correlationID: recorded.correlationID, causationID: recorded.causationID, payload: recorded.payload)
     }
 }
+
+/// What an append authorizer sees: every stream and event of one append or import.
+public struct AppendRequest: Sendable {
+    /// One stream's events.
+    public struct Stream: Sendable {
+        /// The stream.
+        public let name: String
+        /// Its events, with their actors.
+        public let events: [NewEvent]
+    }
+
+    /// The streams, in append order.
+    public let streams: [Stream]
+
+    /// Every distinct actor of the request.
+    public var actors: Set<String> { Set(streams.flatMap { $0.events.map(\.actor) }) }
+}
+
+/// A check that may refuse an append by throwing; see ``EventStore/setAppendAuthorizer(_:)``.
+public typealias AppendAuthorizer = @Sendable (AppendRequest) throws -> Void

@@ -31,7 +31,7 @@ struct CommandCatalogTests {
         #expect(withPersonalData == 11)
     }
 
-    @Test("every command appends the event it stands for, and all 60 types occur")
+    @Test("every command appends the event it stands for, and all 61 types occur")
     func everyCommand() async throws {
         let f = try await RuleFixture()
         let h = f.test.handler
@@ -108,6 +108,7 @@ struct CommandCatalogTests {
             .completeTraining(trainee, course: "CRM Basics", crmTraining: true),
             .answerEmployeeSurvey(trainee, satisfaction: 4, crmSatisfaction: 5),
             .requestErasure(f.person, channel: .letter),
+            .recordErasure(.customer(f.person)),
         ]
         let before = try f.test.store.head()
         for command in commands {

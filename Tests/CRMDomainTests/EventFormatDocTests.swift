@@ -33,6 +33,8 @@ enum DocValueKind {
     case int
     case bool
     case identifier(category: String)
+    /// A UUID whose entity another field names (e.g. an erased data subject).
+    case uuid
     case money
     case calendarDay
     case personalText
@@ -48,6 +50,8 @@ enum DocValueKind {
             self = .int
         } else if T.self == Bool.self {
             self = .bool
+        } else if T.self == UUID.self {
+            self = .uuid
         } else if T.self == Money.self {
             self = .money
         } else if T.self == CalendarDay.self {
@@ -228,6 +232,7 @@ enum EventFormatRenderer {
         case .int: return "Int"
         case .bool: return "Bool"
         case .identifier(let category): return "Identifier (\(category))"
+        case .uuid: return "UUID"
         case .money: return "Money"
         case .calendarDay: return "CalendarDay"
         case .personalText: return "PersonalText"
@@ -460,7 +465,7 @@ struct EventFormatDocTests {
     @Test("catalog: fields in ascending number order, unique names, unique event types")
     func catalogIsWellFormed() {
         let events = EventFormatCatalog.events
-        #expect(events.count == 60)
+        #expect(events.count == 61)
         #expect(Set(events.map(\.eventType)).count == events.count, "event type names must be unique")
 
         let messages = events.map { ($0.eventType, $0.fields) } + EventFormatCatalog.messages.map { ($0.name, $0.fields) }
@@ -479,7 +484,9 @@ struct EventFormatDocTests {
             }
         }
         for event in events {
-            #expect(event.streamCategory != nil, "\(event.eventType) names no entity with a stream")
+            // An erasure goes to the stream of its subject, whichever kind that is.
+            #expect(event.streamCategory != nil || event.eventType == "PersonalDataErased",
+                    "\(event.eventType) names no entity with a stream")
             #expect(event.dataSubject?.contains("`?`") != true, "\(event.eventType): data subject is not one of its id fields")
             if event.fields.contains(where: \.isPersonalData) {
                 #expect(event.dataSubject != nil, "\(event.eventType) has personal data but no data subject")

@@ -61,6 +61,10 @@ extension Identifier: Randomizable {
     }
 }
 
+extension UUID: Randomizable {
+    static func random(using rng: inout SeededRNG) -> UUID { CustomerID.random(using: &rng).uuid }
+}
+
 extension Money: Randomizable {
     static func random(using rng: inout SeededRNG) -> Money {
         let currencies: [CurrencyCode] = [.eur, .usd, .chf, .gbp, CurrencyCode("JPY")!, CurrencyCode("ZZZ")!]
@@ -105,6 +109,7 @@ extension FeedbackKind: Randomizable {}
 extension CostActivity: Randomizable {}
 extension ConsentPurpose: Randomizable {}
 extension PaymentMethod: Randomizable {}
+extension SubjectKind: Randomizable {}
 
 /// Fills every field of a message with random values (optionals present or absent, repeated
 /// fields with 0…3 elements).

@@ -117,7 +117,7 @@ struct UpcastAndFuzzTests {
         let event = RecordedEvent(
             position: 1, stream: "customer-x", streamVersion: 1, id: UUID(), type: "OrderPlaced", schemaVersion: 1,
             occurredAt: testTime, recordedAt: testTime, actor: "fuzz", correlationID: nil, causationID: nil,
-            payload: registry.encode(randomCatalogEvents(seed: 5, perType: 1)[40]).payload)
+            payload: registry.encode(randomCatalogEvents(seed: 5, perType: 1).first { $0.eventType == "OrderPlaced" }!).payload)
         let line = Array(try JSONLines.line(for: event).utf8)
         var rng = SeededRNG(seed: 0x15)
         var parsed = 0, rejected = 0

@@ -32,6 +32,8 @@ public enum DomainEvent: Sendable, Hashable {
     case feedbackReceived(FeedbackReceived)
     /// See ``NPSAnswered``.
     case npsAnswered(NPSAnswered)
+    /// See ``PersonalDataErased``.
+    case personalDataErased(PersonalDataErased)
     /// See ``CampaignPlanned``.
     case campaignPlanned(CampaignPlanned)
     /// See ``CampaignLaunched``.
@@ -160,6 +162,7 @@ public enum DomainEvent: Sendable, Hashable {
         case .erasureRequested(let event): return event
         case .feedbackReceived(let event): return event
         case .npsAnswered(let event): return event
+        case .personalDataErased(let event): return event
         case .campaignPlanned(let event): return event
         case .campaignLaunched(let event): return event
         case .campaignCostBooked(let event): return event
@@ -228,6 +231,7 @@ enum CatalogTypes {
         ErasureRequested.self,
         FeedbackReceived.self,
         NPSAnswered.self,
+        PersonalDataErased.self,
         CampaignPlanned.self,
         CampaignLaunched.self,
         CampaignCostBooked.self,

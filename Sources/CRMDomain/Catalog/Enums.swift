@@ -1,3 +1,5 @@
+import Foundation
+
 // The closed value sets of the catalog. Case numbers are stored in the log: never renumber a
 // case, never reuse a number; add new cases with new numbers.
 
@@ -179,4 +181,26 @@ public enum PaymentMethod: UInt8, Sendable, Hashable, Codable, CaseIterable, Cat
     case cash = 4
     /// Anything else.
     case other = 5
+}
+
+/// The kind of a ``DataSubject``.
+public enum SubjectKind: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
+    /// A customer.
+    case customer = 1
+    /// A contact person.
+    case contact = 2
+    /// A lead.
+    case lead = 3
+    /// An employee.
+    case employee = 4
+
+    /// The subject of this kind with `id`.
+    public func subject(_ id: UUID) -> DataSubject {
+        switch self {
+        case .customer: return .customer(CustomerID(id))
+        case .contact: return .contact(ContactID(id))
+        case .lead: return .lead(LeadID(id))
+        case .employee: return .employee(EmployeeID(id))
+        }
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 // Parties: customers (B2C persons and B2B accounts), their contacts and account managers.
 // Stream: customer-<uuid>.
 
@@ -358,5 +360,26 @@ public struct NPSAnswered: CatalogMessage {
         try v.field(1, "customerID", &customerID)
         try v.field(2, "score", &score)
         try v.field(3, "comment", &comment)
+    }
+}
+
+/// A data subject's personal data was made unreadable: its key was destroyed (crypto-shredding).
+/// Carries no personal data. Recorded in the subject's stream.
+public struct PersonalDataErased: CatalogMessage {
+    public static let eventType = "PersonalDataErased"
+    public static let schemaVersion: UInt32 = 1
+    /// Whose data: customer, contact, lead or employee.
+    public internal(set) var subjectKind = SubjectKind.customer
+    /// The subject's id.
+    public internal(set) var subjectID = UUID.placeholder
+
+    /// The subject.
+    public var subject: DataSubject { subjectKind.subject(subjectID) }
+
+    public var domainEvent: DomainEvent { .personalDataErased(self) }
+
+    mutating func visitFields<V: FieldVisitor>(_ v: inout V) throws {
+        try v.field(1, "subjectKind", &subjectKind)
+        try v.field(2, "subjectID", &subjectID)
     }
 }

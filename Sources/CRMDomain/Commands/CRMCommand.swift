@@ -41,6 +41,9 @@ public enum CRMCommand: Sendable, Hashable {
     case receiveFeedback(CustomerID, kind: FeedbackKind, channel: Channel, text: PersonalText, ticket: TicketID? = nil)
     /// Record an answer to the NPS question (0…10).
     case answerNPS(CustomerID, score: Int, comment: PersonalText? = nil)
+    /// Record that a subject's personal data was made unreadable (its key destroyed). The key
+    /// management does the destroying; see `DataProtection.forget` in CRMAudit.
+    case recordErasure(DataSubject)
 
     // MARK: Marketing
 

@@ -37,16 +37,23 @@ public final class CommandHandler: Sendable {
     public let registry: EventRegistry
     /// How often a command is decided again after a concurrent append to one of its streams.
     public let maximumAttempts: Int
+    /// Seals personal data before it is appended; `nil` stores it in the clear.
+    public let protector: (any PersonalDataProtector)?
     private let logger: Logger
     /// Folded write-side states by stream, with the stream version they reflect. A command
     /// folds only the events appended since; the log is append-only, so this is exact.
     let stateCache = StateCache()
 
     /// Creates a handler over `store`.
-    public init(store: EventStore, registry: EventRegistry = EventRegistry(), maximumAttempts: Int = 5,
+    ///
+    /// - Parameter protector: seals every personal-data field for its subject before appending
+    ///   (crypto-shredding); without one, personal data is stored in the clear.
+    public init(store: EventStore, registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil,
+                maximumAttempts: Int = 5,
                 logger: Logger = Logger(label: "crmkit.commands", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.store = store
         self.registry = registry
+        self.protector = protector
         self.maximumAttempts = max(1, maximumAttempts)
         self.logger = logger
     }
@@ -86,13 +93,15 @@ public final class CommandHandler: Sendable {
     /// Reads and folds the streams `command` touches and returns the appends it leads to.
     func decide(_ command: CRMCommand, context: CommandContext) throws -> [StreamAppend] {
         var decider = Decider(store: store, registry: registry, today: CalendarDay(containing: context.occurredAt), cache: stateCache)
+        decider.protector = protector
         try decider.decide(command)
-        return decider.appends.map { stream, events in
+        return try decider.appends.map { stream, events in
             StreamAppend(
                 stream: stream,
                 expectedVersion: decider.versions[stream].map { $0 == 0 ? .noStream : .exactly($0) } ?? .any,
-                events: events.map { event in
-                    let (type, version, payload) = registry.encode(event)
+                events: try events.map { event in
+                    let sealed = try protector.map { try event.sealingPersonalData(with: $0) } ?? event
+                    let (type, version, payload) = registry.encode(sealed)
                     return NewEvent(type: type, schemaVersion: version, occurredAt: context.occurredAt, actor: context.actor,
                                     correlationID: context.correlationID, causationID: context.causationID, payload: payload)
                 })
@@ -106,6 +115,7 @@ struct Decider {
     let registry: EventRegistry
     let today: CalendarDay
     let cache: StateCache
+    var protector: (any PersonalDataProtector)?
     var versions: [String: UInt64] = [:]
     var appends: [(String, [DomainEvent])] = []
 

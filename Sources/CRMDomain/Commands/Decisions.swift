@@ -96,6 +96,16 @@ extension Decider {
             guard (0...10).contains(score) else { throw DomainRuleError.npsScoreOutOfRange(score) }
             emit(id, .npsAnswered(NPSAnswered(customerID: id, score: score, comment: comment)))
 
+        case let .recordErasure(subject):
+            switch subject {
+            case .customer(let id): _ = try existing(id, as: CustomerState.self)
+            case .lead(let id): _ = try existing(id, as: LeadState.self)
+            case .employee(let id): _ = try existing(id, as: EmployeeState.self)
+            case .contact: break
+            }
+            let event = PersonalDataErased(subjectKind: subject.kind, subjectID: subject.uuid)
+            appends.append((subject.description, [.personalDataErased(event)]))
+
         // MARK: Marketing
         case let .planCampaign(id, name, goal, segment, channel, budget, startsOn, endsOn):
             try absent(id, as: CampaignState.self)
@@ -159,7 +169,12 @@ extension Decider {
             try transition(id, state.status.rawValue, "convert",
                            allowed: state.status == .qualified || state.status == .handedOver)
             try absent(customerID, as: CustomerState.self)
-            let lead = state.captured!
+            // The lead's personal data is sealed for the lead: open it to seal it anew for the
+            // customer.
+            var lead = state.captured!
+            if let protector, case .leadCaptured(let opened) = try lead.domainEvent.openingPersonalData(with: protector) {
+                lead = opened
+            }
             emit(id, .leadConverted(LeadConverted(leadID: id, customerID: customerID)))
             emit(customerID, .customerRegistered(CustomerRegistered(
                 customerID: customerID, kind: kind, name: lead.name, email: lead.email, phone: lead.phone,

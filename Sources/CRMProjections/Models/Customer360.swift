@@ -183,6 +183,32 @@ public struct Customer360Model: ReadModel {
                 record.feedback.appendBounded(entry, Self.closedEntries)
                 if e.kind == .complaint { record.complaintDays.appendBounded(day, Self.closedEntries) }
             }
+        case .personalDataErased(let e):
+            switch e.subject {
+            case .customer(let id):
+                customers.modify(id) { record in
+                    record.personalDataErased = true
+                    record.name = .erased
+                    if record.email != nil { record.email = .erased }
+                    if record.phone != nil { record.phone = .erased }
+                    if record.address != nil { record.address = .erased }
+                    for index in record.feedback.indices { record.feedback[index].text = .erased }
+                }
+            case .contact(let id):
+                for (customer, record) in customers.records where record.contacts.contains(where: { $0.contactID == id }) {
+                    customers.modify(customer) { record in
+                        for index in record.contacts.indices where record.contacts[index].contactID == id {
+                            record.contacts[index].name = .erased
+                            if record.contacts[index].email != nil { record.contacts[index].email = .erased }
+                            if record.contacts[index].phone != nil { record.contacts[index].phone = .erased }
+                        }
+                    }
+                }
+            case .lead(let id):
+                leads.modify(id) { $0.name = .erased }
+            case .employee:
+                break
+            }
         case .npsAnswered(let e):
             customers.modify(e.customerID) { record in
                 record.nps = e.score

@@ -428,6 +428,8 @@ public struct CustomerRecord: RecordMessage, Hashable {
     public var lastInteractionOn: CalendarDay?
     /// Business days of the orders (not cancelled) placed within 365 days before the latest one.
     public var recentOrderDays: [CalendarDay] = []
+    /// Whether the customer's personal data was erased (its key destroyed).
+    public var personalDataErased = false
 
     /// An empty record.
     public init() {}
@@ -469,6 +471,7 @@ public struct CustomerRecord: RecordMessage, Hashable {
         try v.field(33, "convertedFromLead", &convertedFromLead)
         try v.field(34, "lastInteractionOn", &lastInteractionOn)
         try v.repeated(35, "recentOrderDays", &recentOrderDays)
+        try v.field(36, "personalDataErased", &personalDataErased)
     }
 }
 

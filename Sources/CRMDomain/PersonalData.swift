@@ -1,0 +1,60 @@
+/// Seals and opens personal data for its data subject: the store's key management.
+///
+/// ``CommandHandler`` seals every ``PersonalText`` field of the events it appends when it has a
+/// protector; readers open them with ``DomainEvent/openingPersonalData(with:)``. Forgetting a
+/// subject destroys its key, after which its sealed values open as ``PersonalText/erased``.
+public protocol PersonalDataProtector: Sendable {
+    /// Seals `text` with the key of `subject`, creating the key on first use.
+    func seal(_ text: String, for subject: DataSubject) throws -> [UInt8]
+    /// Opens sealed bytes with the key of `subject`; `nil` when the subject was forgotten.
+    /// Throws when the bytes are damaged or were sealed for another subject.
+    func open(_ sealed: [UInt8], for subject: DataSubject) throws -> String?
+}
+
+/// Replaces each personal field through `transform`.
+private struct PersonalDataWalker: FieldVisitor {
+    let transform: (PersonalText) throws -> PersonalText
+
+    mutating func field<T: FieldValue>(_ number: UInt32, _ name: String, _ value: inout T) throws {
+        if let text = value as? PersonalText { value = try transform(text) as! T }
+    }
+
+    mutating func field<T: FieldValue>(_ number: UInt32, _ name: String, _ value: inout T?) throws {
+        if let text = value as? PersonalText { value = try transform(text) as? T }
+    }
+
+    mutating func repeated<T: FieldValue>(_ number: UInt32, _ name: String, _ value: inout [T]) throws {
+        guard T.self == PersonalText.self else { return }
+        value = try value.map { try transform($0 as! PersonalText) as! T }
+    }
+}
+
+extension DomainEvent {
+    private func mappingPersonalData(_ transform: (PersonalText) throws -> PersonalText) throws -> DomainEvent {
+        guard var message = catalogMessage else { return self }
+        return try withoutActuallyEscaping(transform) { transform in
+            var walker = PersonalDataWalker(transform: transform)
+            try message.visitFields(&walker)
+            return message.domainEvent
+        }
+    }
+
+    /// The event with every plain personal field sealed for its ``dataSubject``.
+    public func sealingPersonalData(with protector: any PersonalDataProtector) throws -> DomainEvent {
+        guard let subject = dataSubject else { return self }
+        return try mappingPersonalData { text in
+            guard case .plain(let plain) = text else { return text }
+            return .sealed(try protector.seal(plain, for: subject))
+        }
+    }
+
+    /// The event with every sealed personal field opened: plain when the subject's key exists,
+    /// ``PersonalText/erased`` once the subject was forgotten.
+    public func openingPersonalData(with protector: any PersonalDataProtector) throws -> DomainEvent {
+        guard let subject = dataSubject else { return self }
+        return try mappingPersonalData { text in
+            guard case .sealed(let bytes) = text, !text.isErased else { return text }
+            return try protector.open(bytes, for: subject).map(PersonalText.plain) ?? .erased
+        }
+    }
+}
