@@ -58,3 +58,17 @@ extension DomainEvent {
         }
     }
 }
+
+extension DomainEvent {
+    /// The event with the sealed personal fields of a forgotten subject replaced by
+    /// ``PersonalText/erased``; values that can still be opened stay sealed.
+    public func erasingForgottenPersonalData(with protector: any PersonalDataProtector) throws -> DomainEvent {
+        guard let subject = dataSubject, var message = catalogMessage else { return self }
+        var walker = PersonalDataWalker { text in
+            guard case .sealed(let bytes) = text, !text.isErased else { return text }
+            return try protector.open(bytes, for: subject) == nil ? .erased : text
+        }
+        try message.visitFields(&walker)
+        return message.domainEvent
+    }
+}

@@ -111,6 +111,12 @@ struct AuditTests {
         #expect(backup.head == position)
         let export = s.directory.sub("export.jsonl")
         try JSONLines.export(from: s.store, to: export)
+        // With the vault, the export shows the forgotten subject as erased.
+        let erasedExport = s.directory.sub("erased.jsonl")
+        try JSONLines.export(from: s.store, to: erasedExport, protector: s.vault)
+        let lines = String(decoding: FileManager.default.contents(atPath: erasedExport)!, as: UTF8.self).split(separator: "\n")
+        #expect(lines[1].contains("\"name\":{\"sealed\":\"\"},\"email\":{\"sealed\":\"\"}"))
+        #expect(!lines[2].contains("{\"sealed\":\"\"}"))  // Jan's registration stays sealed, not erased
 
         for (path, bytes) in filesBelow(s.directory.path) {
             #expect(!contains(bytes, key), "the subject key is in \(path)")

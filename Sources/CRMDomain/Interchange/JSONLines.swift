@@ -40,13 +40,14 @@ public enum JSONLines {
     // MARK: Export
 
     /// One event as its JSON line (without the newline).
-    public static func line(for event: RecordedEvent, registry: EventRegistry = EventRegistry()) throws(CodecError) -> String {
+    public static func line(for event: RecordedEvent, registry: EventRegistry = EventRegistry()) throws -> String {
         var out: [UInt8] = []
-        try write(event, registry: registry, into: &out)
+        try write(event, registry: registry, protector: nil, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func write(_ event: RecordedEvent, registry: EventRegistry, into out: inout [UInt8]) throws(CodecError) {
+    static func write(_ event: RecordedEvent, registry: EventRegistry, protector: (any PersonalDataProtector)?,
+                      into out: inout [UInt8]) throws {
         var members: [(String, JSONValue)] = [
             ("position", .integer(Int64(event.position))),
             ("id", .string(event.id.uuidString.lowercased())),
@@ -60,7 +61,9 @@ public enum JSONLines {
             ("correlationID", event.correlationID.map { .string($0.uuidString.lowercased()) } ?? .null),
             ("causationID", event.causationID.map { .string($0.uuidString.lowercased()) } ?? .null),
         ]
-        switch try registry.decode(event) {
+        var decoded = try registry.decode(event)
+        if let protector { decoded = try decoded.erasingForgottenPersonalData(with: protector) }
+        switch decoded {
         case .unknown(let unknown):
             members.append(("payloadBase64", .string(Data(unknown.payload).base64EncodedString())))
         case .extensionEvent(let value):
@@ -76,10 +79,13 @@ public enum JSONLines {
 
     /// Writes the log (or positions `from...through`) to `path`, one event per line.
     ///
+    /// Personal data is written as stored (sealed values stay sealed). With a `protector`, the
+    /// sealed values of forgotten subjects are written as erased (`{"sealed": ""}`).
+    ///
     /// - Returns: the number of events written.
     @discardableResult
     public static func export(from store: EventStore, to path: String, from: UInt64? = nil, through: UInt64? = nil,
-                              registry: EventRegistry = EventRegistry()) throws -> Int {
+                              registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path)
         else { throw JSONLinesError.io(path: path, reason: "cannot create the file") }
@@ -88,7 +94,7 @@ public enum JSONLines {
         buffer.reserveCapacity(1 << 20)
         var count = 0
         for event in try store.events(.all, from: from, through: through) {
-            try write(event, registry: registry, into: &buffer)
+            try write(event, registry: registry, protector: protector, into: &buffer)
             buffer.append(0x0A)
             count += 1
             if buffer.count >= 1 << 20 {
