@@ -3,7 +3,7 @@ SWIFT ?= swift
 STORE ?= ./crm-store
 TRIALS ?= 100
 
-.PHONY: demo test test-long deps build bench clean
+.PHONY: demo test test-long deps build bench fuzz clean
 
 ## deps: install liblmdb-dev when it is missing (Debian/Ubuntu via apt-get; a clear message elsewhere)
 deps:
@@ -40,5 +40,16 @@ test-long:
 bench: deps
 	cd Benchmarks && $(SWIFT) package benchmark --no-progress
 
+## fuzz: run the libFuzzer targets (event decoder, JSON Lines importer) for FUZZ_SECONDS each; not in CI
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	cd Fuzz && $(SWIFT) build -c release -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+	mkdir -p Fuzz/Findings
+	cd Fuzz && for target in FuzzEventDecoder FuzzJSONLines; do \
+		corpus=$$( [ $$target = FuzzEventDecoder ] && echo decoder || echo jsonl ); mkdir -p .corpus/$$corpus; \
+		./.build/release/$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=Findings/$$target- \
+			.corpus/$$corpus Corpus/$$corpus 2>&1 | grep -E "stat::number_of_executed_units|stat::peak_rss|Done|ERROR|SUMMARY" || exit 1; \
+	done
+
 clean:
-	rm -rf .build Benchmarks/.build $(STORE) $(STORE)-backup
+	rm -rf .build Benchmarks/.build Fuzz/.build $(STORE) $(STORE)-backup
