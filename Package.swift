@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "EventLogTestHelper",
             dependencies: [
-                "EventLog", "LMDB", "CRMProjections", "TestSupport",
+                "EventLog", "LMDB", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"

@@ -191,4 +191,37 @@ struct PropertyTests {
             #expect(projector.read { fingerprint($0) } == fingerprint(rebuilt), "trial \(trial)")
         }
     }
+
+    @Test("SIGKILL during appends and live projection in one process: after restart the projections equal a rebuild (CRMKIT_TRIALS trials)")
+    func crashTrials() async throws {
+        let trials = ProcessInfo.processInfo.environment["CRMKIT_TRIALS"].flatMap(Int.init) ?? 100
+        var random = SeededGenerator(seed: 77)
+        var checkpoints: [UInt64] = []
+        for trial in 0..<trials {
+            let directory = TemporaryDirectory("crash")
+            let path = directory.sub("store")
+            let (process, output) = try startHelper(["append-and-project", path, "\(trial + 1)"])
+            let stopAfter = Int(random.next() % 120) + 5
+            var lines = 0
+            while lines < stopAfter, let line = output.nextLine() {
+                if line.hasPrefix("appended ") { lines += 1 }
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+
+            let store = try EventStore(path: path)
+            defer { store.close() }
+            let projector = try Projector<CRMReadModels>(store: store)
+            checkpoints.append(projector.checkpoint)
+            // Exactly once: the stored state is the fold of exactly the events up to its checkpoint.
+            let partial = try ProjectionEngine.rebuild(CRMReadModels.self, store: store, asOf: .position(projector.checkpoint))
+            #expect(projector.read { fingerprint($0) } == fingerprint(partial), "trial \(trial)")
+            try projector.catchUp()
+            let rebuilt = try ProjectionEngine.rebuild(CRMReadModels.self, store: store)
+            #expect(projector.read { fingerprint($0) } == fingerprint(rebuilt), "trial \(trial)")
+            #expect(try store.verifyNow().isIntact, "trial \(trial)")
+        }
+        // The kills landed at different points of the projection's progress.
+        #expect(Set(checkpoints).count > trials / 4)
+    }
 }

@@ -1,6 +1,8 @@
 // A child process for the EventLog tests: crash trials, a reader in a second process, tamper
 // trials and stale reader slots. Each command prints machine-readable lines on stdout.
+import CRMDomain
 import CRMProjections
+import CRMSimulation
 import Crypto
 import EventLog
 import Foundation
@@ -178,6 +180,26 @@ case "follow":
     try projector.catchUp()
     say("ready \(projector.checkpoint)")
     try await projector.follow(batchSize: batch)
+
+case "append-and-project":
+    // Runs a simulated CRM history through the commands while a projector in the same process
+    // follows the log live, printing each appended position, until killed.
+    let seed = arguments.count > 3 ? UInt64(arguments[3]) ?? 1 : 1
+    let store = try EventStore(path: directory)
+    let handler = CommandHandler(store: store)
+    let projector = try Projector<CRMReadModels>(store: store)
+    let follower = Task { try await projector.follow(batchSize: 4) }
+    let (employees, staff) = SimulatedStaff.make(seed: seed, count: 4)
+    for (command, context) in staff { try await handler.execute(command, context: context) }
+    for customer in 0..<1_000 {
+        var generator = HistoryGenerator(customer: customer, seed: seed, events: 30, employees: employees)
+        while let (command, context) = generator.next() {
+            let result = try await handler.execute(command, context: context)
+            say("appended \(result.lastPosition)")
+        }
+    }
+    follower.cancel()
+    say("done")
 
 case "hold-open":
     // Keeps the environment open, without a transaction, until killed.
