@@ -7,7 +7,8 @@ let types = DomainEvent.catalogTypes.map { $0.eventType } + ["NoSuchType"]
 let registry = EventRegistry()
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    guard let data else { return 0 }
     guard size >= 2 else { return 0 }
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
     let type = types[Int(bytes[0]) % types.count]
@@ -20,4 +21,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         if again != event { fatalError("re-encoding \(type) changed the value") }
     }
     return 0
+}
+
+// SwiftPM links executables with `--defsym main=FuzzEventDecoder_main`; under `-parse-as-library` no
+// such symbol exists, so define it and hand over to libFuzzer's driver.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@_cdecl("FuzzEventDecoder_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runDriver(&count, &arguments) { data, size in fuzz(data, size) }
 }
