@@ -130,6 +130,18 @@ public struct CurrencyCode: Sendable, Hashable, Comparable, CustomStringConverti
     /// Pound sterling.
     public static let gbp = CurrencyCode(unchecked: "GBP")
 
+    /// The constant for a common code's bytes, without making a new string.
+    static func common(_ bytes: UnsafeRawBufferPointer) -> CurrencyCode? {
+        guard bytes.count == 3 else { return nil }
+        switch (bytes[0], bytes[1], bytes[2]) {
+        case (0x45, 0x55, 0x52): return .eur
+        case (0x55, 0x53, 0x44): return .usd
+        case (0x43, 0x48, 0x46): return .chf
+        case (0x47, 0x42, 0x50): return .gbp
+        default: return nil
+        }
+    }
+
     public var description: String { code }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.code < rhs.code }
 }
@@ -184,7 +196,7 @@ extension Money: FieldValue {
         let raw: UInt64
         do { raw = try WireReading.varint(bytes, &offset) } catch { throw .codec(error) }
         guard offset == bytes.count else { throw .invalid("money has \(bytes.count - offset) trailing bytes") }
-        return Money(minorUnits: ZigZag.decode(raw), currency: CurrencyCode(String(decoding: code, as: UTF8.self))!)
+        return Money(minorUnits: ZigZag.decode(raw), currency: CurrencyCode.common(code) ?? CurrencyCode(String(decoding: code, as: UTF8.self))!)
     }
 
     var json: JSONValue { .object([("amount", .integer(minorUnits)), ("currency", .string(currency.code))]) }

@@ -10,7 +10,11 @@ extension String: FieldValue {
 
     static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> String {
         guard case .bytes(let bytes) = value else { throw .wrongWire(value.wireType) }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw .invalid("not valid UTF-8") }
+        // `_tryFromUTF8` validates like `String(validating:as:)` but is not generic, so it runs
+        // specialized (the generic one was a tenth of decode time).
+        guard let text = bytes.withMemoryRebound(to: UInt8.self, { String._tryFromUTF8($0) }) else {
+            throw .invalid("not valid UTF-8")
+        }
         return text
     }
 
@@ -73,9 +77,7 @@ extension UUID: FieldValue {
     static func decodeValue(_ value: WireValue, depth: Int) throws(FieldError) -> UUID {
         guard case .bytes(let bytes) = value else { throw .wrongWire(value.wireType) }
         guard bytes.count == 16 else { throw .invalid("an id must be 16 bytes, found \(bytes.count)") }
-        var raw: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &raw) { $0.copyMemory(from: bytes) }
-        return UUID(uuid: raw)
+        return UUID(uuid: bytes.loadUnaligned(as: uuid_t.self))
     }
 
     var json: JSONValue { .string(uuidString.lowercased()) }
