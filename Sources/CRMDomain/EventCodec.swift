@@ -117,8 +117,12 @@ public struct EventRegistry: Sendable {
     typealias CatalogDecoder = @Sendable (UnsafeRawBufferPointer) throws -> DomainEvent
 
     private static func decoder<T: CatalogMessage>(for _: T.Type) -> CatalogDecoder {
-        { bytes in try T.decode(payload: bytes).domainEvent }
+        { bytes in wrap(try T.decode(payload: bytes)) }
     }
+
+    /// Moves a decoded event into its ``DomainEvent`` case without copying it.
+    @inline(__always)
+    private static func wrap<T: CatalogMessage>(_ event: consuming T) -> DomainEvent { event.domainEvent }
 
     /// One decoder per catalog type, in catalog order. Written out type by type so each is
     /// specialized for its type (a loop over `CatalogTypes.all` would decode through the
