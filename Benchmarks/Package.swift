@@ -52,15 +52,48 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
-        .executableTarget(name: "CodecProfile", dependencies: [.product(name: "CRMDomain", package: rootIdentity)], path: "Sources/CodecProfile"),
+        // The codec benchmarks' event mix (100,000 seeded catalog events in binary and JSON form).
+        .target(
+            name: "CodecWorkload",
+            dependencies: [.product(name: "CRMDomain", package: rootIdentity)],
+            path: "Sources/CodecWorkload"
+        ),
+        // Decodes or encodes the mix in a loop, for `perf record` (not in CI); see docs/benchmarks.md.
+        .executableTarget(name: "CodecProfile", dependencies: ["CodecWorkload"], path: "Sources/CodecProfile"),
         // CRMDomain's binary event codec against Foundation's JSONEncoder/JSONDecoder.
         .executableTarget(
             name: "CodecBenchmarks",
             dependencies: [
+                "CodecWorkload",
                 .product(name: "CRMDomain", package: rootIdentity),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/CodecBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        // Projections (issue 4): the cached 10 M-event dataset, its SQLite peer and the shared folds.
+        .target(
+            name: "ProjectionData",
+            dependencies: [
+                .product(name: "EventLog", package: rootIdentity),
+                .product(name: "CRMDomain", package: rootIdentity),
+                .product(name: "CRMProjections", package: rootIdentity),
+                .product(name: "CRMSimulation", package: rootIdentity),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/ProjectionData"
+        ),
+        // Prepares the dataset, times a rebuild's sub-steps, measures peak memory (not in CI).
+        .executableTarget(name: "ProjectionRun", dependencies: ["ProjectionData"], path: "Sources/ProjectionRun"),
+        .executableTarget(
+            name: "ProjectionBenchmarks",
+            dependencies: [
+                "ProjectionData",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ProjectionBenchmarks",
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]

@@ -3,10 +3,11 @@
 //     cd Benchmarks && swift package benchmark --target CodecBenchmarks --no-progress
 //
 // Every iteration handles the whole mix of `CodecWorkload.eventCount` (100,000) catalog events
-// (see CodecWorkload.swift), one event after another on the calling thread, and reports
+// (see Sources/CodecWorkload), one event after another on the calling thread, and reports
 // `events/s` over the timed part next to the package's own metrics. The mix is built in setup
 // and checked there: binary and JSON round trips give back exactly the events of the mix.
 import Benchmark
+import CodecWorkload
 import CRMDomain
 import Foundation
 

@@ -1,4 +1,4 @@
-// The event mix the codec benchmarks encode and decode: 100,000 catalog events in a fixed,
+// The event mix the codec benchmarks (and the CodecProfile driver) encode and decode: 100,000 catalog events in a fixed,
 // seeded order, built once per benchmark process.
 //
 // Catalog memberwise initializers are internal to CRMDomain, so every event is written here as
@@ -8,10 +8,12 @@ import CRMDomain
 import Foundation
 
 /// SplitMix64: a small, fast, seeded generator, so every run builds the same mix.
-struct SplitMix64 {
-    var state: UInt64
+public struct SplitMix64 {
+    public var state: UInt64
 
-    mutating func next() -> UInt64 {
+    public init(state: UInt64) { self.state = state }
+
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -73,9 +75,9 @@ struct JSONObject {
 }
 
 /// The codec-benchmark event mix.
-enum CodecWorkload {
+public enum CodecWorkload {
     /// Events per iteration of every codec benchmark.
-    static let eventCount = 100_000
+    public static let eventCount = 100_000
 
     /// The kinds of the mix and their share per 100,000 events.
     enum Kind: CaseIterable {
@@ -344,29 +346,29 @@ enum CodecWorkload {
 }
 
 /// Decodes `data` as `type` (opens the existential metatype).
-@inline(__always)
-func decodeCatalogEvent<T: CatalogEvent>(_ type: T.Type, from data: Data, with decoder: JSONDecoder) throws -> T {
+@inlinable
+public func decodeCatalogEvent<T: CatalogEvent>(_ type: T.Type, from data: Data, with decoder: JSONDecoder) throws -> T {
     try decoder.decode(T.self, from: data)
 }
 
 /// The mix in every form the benchmarks read, built and cross-checked once per process.
-final class CodecMix: @unchecked Sendable {
+public final class CodecMix: @unchecked Sendable {
     /// The concrete events.
-    let events: [any CatalogEvent]
+    public let events: [any CatalogEvent]
     /// Each event's concrete type (for JSONDecoder).
-    let types: [any CatalogEvent.Type]
+    public let types: [any CatalogEvent.Type]
     /// The events as `DomainEvent` cases (binary encoder input).
-    let domainEvents: [DomainEvent]
+    public let domainEvents: [DomainEvent]
     /// Binary form: type names, schema versions, and all payloads in one buffer, event `i` at
     /// `payloads[offsets[i]..<offsets[i + 1]]`, as a reader finds them one after another in a log.
-    let eventTypes: [String]
-    let schemaVersions: [UInt32]
-    let payloads: [UInt8]
-    let offsets: [Int]
+    public let eventTypes: [String]
+    public let schemaVersions: [UInt32]
+    public let payloads: [UInt8]
+    public let offsets: [Int]
     /// JSONEncoder's output per event (JSONDecoder input).
-    let json: [Data]
+    public let json: [Data]
 
-    var count: Int { events.count }
+    public var count: Int { events.count }
 
     init() throws {
         let sources = CodecWorkload.sources()
@@ -414,7 +416,7 @@ final class CodecMix: @unchecked Sendable {
     nonisolated(unsafe) private static var shared: CodecMix?
 
     /// The mix, built on first use (benchmark setup).
-    static func load() throws -> CodecMix {
+    public static func load() throws -> CodecMix {
         if let shared { return shared }
         let mix = try CodecMix()
         shared = mix
