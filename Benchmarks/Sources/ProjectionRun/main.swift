@@ -156,17 +156,20 @@ case "read":
     var nanos: [Int] = []
     nanos.reserveCapacity(samples)
     var found = 0
+    var bytes = 0
     for _ in 0..<samples {
         let key = keys[Int.random(in: 0..<keys.count, using: &random)]
         let start = ContinuousClock.now
-        let record = try state.value(for: key).map { try CustomerRecord(record: $0) }
+        let stored = try state.value(for: key)
+        let record = try stored.map { try CustomerRecord(record: $0) }
         let elapsed = ContinuousClock.now - start
         if record != nil { found += 1 }
+        bytes += stored?.count ?? 0
         nanos.append(Int(elapsed.components.attoseconds / 1_000_000_000))
     }
     nanos.sort()
     func p(_ q: Double) -> String { String(format: "%.1f µs", Double(nanos[min(nanos.count - 1, Int(Double(nanos.count) * q))]) / 1_000) }
-    say("customer-360 stored read (get + decode CustomerRecord), \(samples) random customers, \(found) found: p50 \(p(0.5)) p90 \(p(0.9)) p99 \(p(0.99)) p99.9 \(p(0.999)) max \(p(1.0))")
+    say("customer-360 stored read (get + decode CustomerRecord), \(samples) random customers, \(found) found, \(bytes / max(found, 1)) bytes per record: p50 \(p(0.5)) p90 \(p(0.9)) p99 \(p(0.99)) p99.9 \(p(0.999)) max \(p(1.0))")
     store.close()
 
 default:

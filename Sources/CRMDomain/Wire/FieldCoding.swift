@@ -180,8 +180,10 @@ struct BinaryFieldEncoder: FieldVisitor {
 struct BinaryFieldDecoder: FieldVisitor {
     private let base: UnsafeRawBufferPointer
     private var offset = 0
-    private let messageName: String
-    private let depth: Int
+    private let fixedName: String
+    /// For records: the type error messages name, spelled only when an error needs it.
+    private let namedType: Any.Type?
+    let depth: Int
     /// The next stored field's number, wire type and where its value starts; `nil` at the end.
     private var pendingNumber: UInt64 = 0
     private var pendingWire: WireType = .varint
@@ -190,12 +192,25 @@ struct BinaryFieldDecoder: FieldVisitor {
 
     init(_ bytes: UnsafeRawBufferPointer, messageName: String, depth: Int) throws(CodecError) {
         base = bytes
-        self.messageName = messageName
+        fixedName = messageName
+        namedType = nil
         self.depth = depth
         try readKey()
     }
 
-    private mutating func readKey() throws(CodecError) {
+    /// A decoder whose error messages name `type`; the name is spelled only for an error.
+    init(_ bytes: UnsafeRawBufferPointer, messageType type: Any.Type, depth: Int) throws(CodecError) {
+        base = bytes
+        fixedName = ""
+        namedType = type
+        self.depth = depth
+        try readKey()
+    }
+
+    /// The message's name in error messages.
+    var messageName: String { namedType.map { "\($0)" } ?? fixedName }
+
+    mutating func readKey() throws(CodecError) {
         guard offset < base.count else {
             atEnd = true
             return
@@ -211,7 +226,7 @@ struct BinaryFieldDecoder: FieldVisitor {
         pendingValueOffset = offset
     }
 
-    private mutating func readValue() throws(CodecError) -> WireValue {
+    mutating func readValue() throws(CodecError) -> WireValue {
         offset = pendingValueOffset
         switch pendingWire {
         case .varint:
@@ -228,7 +243,7 @@ struct BinaryFieldDecoder: FieldVisitor {
     }
 
     /// Skips stored fields numbered below `number`; tells whether the next one is `number`.
-    private mutating func seek(_ number: UInt32) throws(CodecError) -> Bool {
+    mutating func seek(_ number: UInt32) throws(CodecError) -> Bool {
         while !atEnd, pendingNumber < UInt64(number) {
             _ = try readValue()
             try readKey()

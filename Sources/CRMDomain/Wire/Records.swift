@@ -67,11 +67,11 @@ extension RecordMessage {
 
     static func decodeRecord(_ raw: UnsafeRawBufferPointer, depth: Int) throws(CodecError) -> Self {
         guard depth <= maximumNestingDepth else { throw .nestingTooDeep(limit: maximumNestingDepth) }
-        var adapter = RecordAdapter(inner: try BinaryFieldDecoder(raw, messageName: "\(Self.self)", depth: depth))
+        var decoder = BinaryRecordDecoder(inner: try BinaryFieldDecoder(raw, messageType: Self.self, depth: depth))
         var value = Self()
         do {
-            try value.visit(&adapter)
-            try adapter.inner.finish()
+            try value.visit(&decoder)
+            try decoder.inner.finish()
         } catch let error as CodecError {
             throw error
         } catch {
@@ -181,5 +181,78 @@ struct RecordAdapter<Inner: FieldVisitor>: RecordVisitor {
         var boxes = value.map { RecordBox(value: $0) }
         try inner.repeated(number, name, &boxes)
         value = boxes.map(\.value)
+    }
+}
+
+/// Reads a ``RecordMessage``'s fields straight from the binary form, each value as its own
+/// type. Decoding through ``RecordAdapter`` and ``RecordBox`` instead made the runtime
+/// instantiate `RecordBox<T>`, `Optional<RecordBox<T>>` and `[RecordBox<T>]` metadata and cast
+/// every value back to `T`, for every field of every record: about half the time of reading a
+/// customer-360 record (see docs/benchmarks.md, "Projections (issue 4)").
+struct BinaryRecordDecoder: RecordVisitor {
+    var inner: BinaryFieldDecoder
+
+    mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T) throws {
+        guard try inner.seek(number) else { throw CodecError.missingField(type: inner.messageName, field: name) }
+        value = try inner.takeRecordValue(name)
+    }
+
+    mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T?) throws {
+        value = try inner.seek(number) ? try inner.takeRecordValue(name) as T : nil
+    }
+
+    mutating func repeated<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout [T]) throws {
+        value.removeAll(keepingCapacity: true)
+        while try inner.seek(number) {
+            value.append(try inner.takeRecordValue(name))
+        }
+    }
+}
+
+extension BinaryFieldDecoder {
+    /// Reads the pending field's value as a `T` and moves to the next field; errors read as
+    /// those of the ``RecordBox`` path.
+    mutating func takeRecordValue<T: RecordValue>(_ name: String) throws(CodecError) -> T {
+        let wire = try readValue()
+        let value: T
+        do {
+            value = try RecordValueDecoding.decode(T.self, wire, depth: depth)
+        } catch {
+            throw Self.describe(error, type: messageName, field: name, expected: RecordBox<T>.wireType)
+        }
+        try readKey()
+        return value
+    }
+}
+
+/// Decodes one ``RecordValue`` the way ``RecordBox/decodeValue(_:depth:)`` does, without the box.
+enum RecordValueDecoding {
+    static func decode<T: RecordValue>(_: T.Type, _ wire: WireValue, depth: Int) throws(FieldError) -> T {
+        if let field = T.self as? any FieldValue.Type { return try decodeField(field, as: T.self, wire, depth: depth) }
+        if let record = T.self as? any RecordMessage.Type {
+            guard case .bytes(let bytes) = wire else { throw .wrongWire(wire.wireType) }
+            do { return try decodeRecord(record, as: T.self, bytes, depth: depth + 1) } catch { throw .codec(error) }
+        }
+        guard case .varint(let raw) = wire else { throw .wrongWire(wire.wireType) }
+        let enumType = T.self as! any RecordEnum.Type
+        guard raw <= UInt64(UInt8.max), let value = decodeEnum(enumType, as: T.self, UInt8(raw)) else {
+            throw .invalid("\(raw) is not a known \(T.self) case")
+        }
+        return value
+    }
+
+    // `F`, `R` and `E` are `T` itself (the casts above succeeded on `T.self`), so each
+    // `unsafeBitCast` is an identity.
+    private static func decodeField<F: FieldValue, T>(_: F.Type, as _: T.Type, _ wire: WireValue, depth: Int) throws(FieldError) -> T {
+        unsafeBitCast(try F.decodeValue(wire, depth: depth), to: T.self)
+    }
+
+    private static func decodeRecord<R: RecordMessage, T>(_: R.Type, as _: T.Type, _ bytes: UnsafeRawBufferPointer,
+                                                          depth: Int) throws(CodecError) -> T {
+        unsafeBitCast(try R.decodeRecord(bytes, depth: depth), to: T.self)
+    }
+
+    private static func decodeEnum<E: RecordEnum, T>(_: E.Type, as _: T.Type, _ raw: UInt8) -> T? {
+        E(rawValue: raw).map { unsafeBitCast($0, to: T.self) }
     }
 }
