@@ -127,9 +127,10 @@ public struct RecordTable<Key: RecordKey, Record: RecordMessage & Hashable>: Sen
     /// Changes the record for `key` if it exists.
     @discardableResult
     public mutating func modify<R>(_ key: Key, _ body: (inout Record) -> R) -> R? {
-        guard records[key] != nil else { return nil }
+        // One lookup, and the record is changed in place (no copy to test for existence).
+        guard let index = records.index(forKey: key) else { return nil }
         changed.insert(key)
-        return body(&records[key]!)
+        return body(&records.values[index])
     }
 
     /// Removes the record for `key`.
