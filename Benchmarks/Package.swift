@@ -55,7 +55,10 @@ let package = Package(
         // The codec benchmarks' event mix (100,000 seeded catalog events in binary and JSON form).
         .target(
             name: "CodecWorkload",
-            dependencies: [.product(name: "CRMDomain", package: rootIdentity)],
+            dependencies: [
+                .product(name: "CRMDomain", package: rootIdentity),
+                .product(name: "CRMSimulation", package: rootIdentity),
+            ],
             path: "Sources/CodecWorkload"
         ),
         // Decodes or encodes the mix in a loop, for `perf record` (not in CI); see docs/benchmarks.md.

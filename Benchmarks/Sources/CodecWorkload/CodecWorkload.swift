@@ -5,21 +5,15 @@
 // JSON in its `Codable` form and decoded with JSONDecoder; the same events then give the binary
 // payloads (EventRegistry.encode) and the JSONEncoder documents the benchmarks read back.
 import CRMDomain
+import CRMSimulation
 import Foundation
 
-/// SplitMix64: a small, fast, seeded generator, so every run builds the same mix.
-public struct SplitMix64 {
-    public var state: UInt64
+/// The workload's seeded generator: CRMSimulation's SplitMix64, so every run builds the same mix.
+public typealias SplitMix64 = SeededGenerator
 
-    public init(state: UInt64) { self.state = state }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SeededGenerator {
+    /// A generator starting at `state`.
+    public init(state: UInt64) { self.init(seed: state) }
 
     /// A value in `range` (the tiny modulo bias is irrelevant here).
     mutating func int(_ range: ClosedRange<Int>) -> Int {
@@ -29,10 +23,11 @@ public struct SplitMix64 {
     /// `true` with probability `p`.
     mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
 
+
     mutating func pick<T>(_ values: [T]) -> T { values[int(0...(values.count - 1))] }
 
     /// A random (version 4) UUID string, lower case.
-    mutating func uuid() -> String {
+    mutating func uuidString() -> String {
         let a = next(), b = next()
         var bytes = [UInt8](repeating: 0, count: 16)
         for i in 0..<8 {
@@ -139,9 +134,9 @@ public enum CodecWorkload {
         for i in stride(from: kinds.count - 1, to: 0, by: -1) {  // Fisher–Yates
             kinds.swapAt(i, rng.int(0...i))
         }
-        let customers = (0..<10_000).map { _ in rng.uuid() }
-        let employees = (0..<200).map { _ in rng.uuid() }
-        let contacts = (0..<2_000).map { _ in rng.uuid() }
+        let customers = (0..<10_000).map { _ in rng.uuidString() }
+        let employees = (0..<200).map { _ in rng.uuidString() }
+        let contacts = (0..<2_000).map { _ in rng.uuidString() }
         return kinds.map { make($0, &rng, customers: customers, employees: employees, contacts: contacts) }
     }
 
@@ -161,7 +156,7 @@ public enum CodecWorkload {
         switch kind {
         case .interactionRecorded:
             let channel = rng.int(1...13)
-            o.string("interactionID", rng.uuid())
+            o.string("interactionID", rng.uuidString())
             o.string("customerID", customer)
             o.int("channel", channel)
             o.int("direction", rng.int(1...2))
@@ -194,39 +189,39 @@ public enum CodecWorkload {
             }
             let totalJSON = "{\"amount\":\(total),\"currency\":\"\(currency)\"}"
             if kind == .quoteDrafted {
-                o.string("quoteID", rng.uuid())
-                o.string("opportunityID", rng.uuid())
+                o.string("quoteID", rng.uuidString())
+                o.string("opportunityID", rng.uuidString())
                 o.string("customerID", customer)
                 o.raw("lines", "[" + lines.joined(separator: ",") + "]")
                 o.raw("total", totalJSON)
                 o.raw("validUntil", day(&rng))
                 return Source(type: QuoteDrafted.self, json: o.text)
             }
-            o.string("orderID", rng.uuid())
+            o.string("orderID", rng.uuidString())
             o.string("customerID", customer)
             o.raw("lines", "[" + lines.joined(separator: ",") + "]")
             o.raw("total", totalJSON)
             o.int("channel", rng.pick([12, 12, 12, 1, 2, 6, 7]))
-            if rng.chance(0.15) { o.string("contractID", rng.uuid()) }
+            if rng.chance(0.15) { o.string("contractID", rng.uuidString()) }
             return Source(type: OrderPlaced.self, json: o.text)
 
         case .invoiceIssued:
-            o.string("invoiceID", rng.uuid())
+            o.string("invoiceID", rng.uuidString())
             o.string("customerID", customer)
-            if rng.chance(0.7) { o.string("orderID", rng.uuid()) }
+            if rng.chance(0.7) { o.string("orderID", rng.uuidString()) }
             o.raw("amount", money(&rng, 500...2_000_000))
             o.raw("dueOn", day(&rng))
             return Source(type: InvoiceIssued.self, json: o.text)
 
         case .paymentReceived:
-            o.string("invoiceID", rng.uuid())
+            o.string("invoiceID", rng.uuidString())
             o.raw("amount", money(&rng, 500...2_000_000))
             o.int("method", rng.int(1...5))
             o.bool("overpayment", rng.chance(0.02))
             return Source(type: PaymentReceived.self, json: o.text)
 
         case .ticketOpened:
-            o.string("ticketID", rng.uuid())
+            o.string("ticketID", rng.uuidString())
             o.string("customerID", customer)
             o.int("channel", rng.pick([1, 2, 3, 4, 6]))
             o.int("priority", rng.int(1...4))
@@ -240,14 +235,14 @@ public enum CodecWorkload {
             return Source(type: TicketOpened.self, json: o.text)
 
         case .ticketResolved:
-            o.string("ticketID", rng.uuid())
+            o.string("ticketID", rng.uuidString())
             o.string("customerID", customer)
             o.bool("firstContactResolution", rng.chance(0.6))
             if rng.chance(0.6) { o.string("resolution", rng.pick(texts)) }
             return Source(type: TicketResolved.self, json: o.text)
 
         case .opportunityOpened:
-            o.string("opportunityID", rng.uuid())
+            o.string("opportunityID", rng.uuidString())
             o.string("customerID", customer)
             o.string("title", "Wartungsvertrag \(rng.int(2025...2028)) – Linie \(rng.int(1...9))")
             o.raw("expectedRevenue", money(&rng, 100_000...50_000_000))
@@ -256,13 +251,13 @@ public enum CodecWorkload {
             o.string("product", rng.pick(["CNC-Fräse X200", "Service Premium", "Ersatzteilpaket", "Schulung"]))
             o.string("ownerID", rng.pick(employees))
             o.int("stage", rng.int(1...3))
-            if rng.chance(0.3) { o.string("leadID", rng.uuid()) }
-            if rng.chance(0.2) { o.string("campaignID", rng.uuid()) }
+            if rng.chance(0.3) { o.string("leadID", rng.uuidString()) }
+            if rng.chance(0.2) { o.string("campaignID", rng.uuidString()) }
             return Source(type: OpportunityOpened.self, json: o.text)
 
         case .opportunityStageChanged:
             let from = rng.int(1...4)
-            o.string("opportunityID", rng.uuid())
+            o.string("opportunityID", rng.uuidString())
             o.int("from", from)
             o.int("to", from + 1)
             return Source(type: OpportunityStageChanged.self, json: o.text)
@@ -276,7 +271,7 @@ public enum CodecWorkload {
         case .customerRegistered:
             let account = rng.chance(0.4)
             let name = rng.pick(names)
-            o.string("customerID", rng.uuid())
+            o.string("customerID", rng.uuidString())
             o.int("kind", account ? 2 : 1)
             o.string("name", name)
             if rng.chance(0.9) { o.string("email", "kunde\(rng.int(1...999_999))@example.de") }
@@ -287,11 +282,11 @@ public enum CodecWorkload {
                 o.int("employeeCount", rng.int(5...5_000))
             }
             o.string("country", rng.pick(countries))
-            if rng.chance(0.2) { o.string("convertedFromLead", rng.uuid()) }
+            if rng.chance(0.2) { o.string("convertedFromLead", rng.uuidString()) }
             return Source(type: CustomerRegistered.self, json: o.text)
 
         case .orderShipped:
-            o.string("orderID", rng.uuid())
+            o.string("orderID", rng.uuidString())
             o.string("carrier", rng.pick(["DHL", "DPD", "UPS", "GLS"]))
             o.string("trackingNumber", "JD\(rng.int(100_000_000...999_999_999))")
             return Source(type: OrderShipped.self, json: o.text)
@@ -308,13 +303,13 @@ public enum CodecWorkload {
             o.int("kind", rng.int(1...3))
             o.int("channel", rng.pick([1, 2, 5, 6]))
             o.string("text", rng.pick(texts))
-            if rng.chance(0.3) { o.string("ticketID", rng.uuid()) }
+            if rng.chance(0.3) { o.string("ticketID", rng.uuidString()) }
             return Source(type: FeedbackReceived.self, json: o.text)
 
         case .leadCaptured:
-            o.string("leadID", rng.uuid())
+            o.string("leadID", rng.uuidString())
             o.int("source", rng.int(1...9))
-            if rng.chance(0.5) { o.string("campaignID", rng.uuid()) }
+            if rng.chance(0.5) { o.string("campaignID", rng.uuidString()) }
             o.string("name", rng.pick(names))
             if rng.chance(0.8) { o.string("email", "lead\(rng.int(1...999_999))@example.com") }
             if rng.chance(0.3) { o.string("phone", "+41 44 \(rng.int(1_000_000...9_999_999))") }
@@ -322,16 +317,16 @@ public enum CodecWorkload {
             return Source(type: LeadCaptured.self, json: o.text)
 
         case .contractSigned:
-            o.string("contractID", rng.uuid())
+            o.string("contractID", rng.uuidString())
             o.string("customerID", customer)
-            if rng.chance(0.6) { o.string("quoteID", rng.uuid()) }
+            if rng.chance(0.6) { o.string("quoteID", rng.uuidString()) }
             o.raw("value", money(&rng, 100_000...20_000_000))
             o.raw("startsOn", "\"2026-01-01\"")
             o.raw("endsOn", "\"2027-12-31\"")
             return Source(type: ContractSigned.self, json: o.text)
 
         case .ticketAssigned:
-            o.string("ticketID", rng.uuid())
+            o.string("ticketID", rng.uuidString())
             o.string("employeeID", rng.pick(employees))
             return Source(type: TicketAssigned.self, json: o.text)
 
