@@ -46,6 +46,14 @@ public struct CRMReadModels: ReadModel {
         scorecard = try ScorecardModel(rules: rules, entries: parts[3])
     }
 
+    /// Turns change tracking of all four models on or off.
+    public mutating func setTracksChanges(_ on: Bool) {
+        customer360.setTracksChanges(on)
+        pipeline.setTracksChanges(on)
+        lifecycle.setTracksChanges(on)
+        scorecard.setTracksChanges(on)
+    }
+
     /// Folds one event into all four models.
     public mutating func apply(_ event: DomainEvent, _ info: EventInfo) {
         customer360.apply(event, info)

@@ -351,6 +351,9 @@ public enum ProjectionEngine {
     public static func rebuild<Model: ReadModel>(_: Model.Type, store: EventStore, rules: CRMRules = .standard, asOf: AsOf? = nil,
                                                  registry: EventRegistry = EventRegistry()) throws -> Model {
         var model = Model(rules: rules)
+        // Nothing of an in-memory rebuild is written as changes; ``ReadModel/entries()`` gives
+        // the whole state when it is persisted.
+        model.setTracksChanges(false)
         let through: UInt64
         let cutoff: Int64?
         switch asOf {
@@ -364,9 +367,13 @@ public enum ProjectionEngine {
             through = try store.head()
             cutoff = nil
         }
-        guard through > 0 else { return model }
+        guard through > 0 else {
+            model.setTracksChanges(true)
+            return model
+        }
         let fold = Fold<Model>(registry: registry, cutoffMicros: cutoff)
         try store.scan(.all, through: through) { view in try fold.apply(view, to: &model) }
+        model.setTracksChanges(true)
         return model
     }
 }

@@ -52,6 +52,14 @@ public protocol ReadModel: Sendable {
     func entries() -> [ReadModelEntry]
     /// Restores a model from its entries.
     init(rules: CRMRules, entries: [ReadModelEntry]) throws
+    /// Turns remembering changes for ``takeChanges()`` on or off (off for in-memory rebuilds,
+    /// where nothing is written and every entry comes from ``entries()``).
+    mutating func setTracksChanges(_ on: Bool)
+}
+
+extension ReadModel {
+    /// Models without tables of their own remember nothing to turn off.
+    public mutating func setTracksChanges(_ on: Bool) {}
 }
 
 /// One persisted key and value of a read model.
@@ -109,6 +117,9 @@ public struct RecordTable<Key: RecordKey, Record: RecordMessage & Hashable>: Sen
     /// The records by key.
     public private(set) var records: [Key: Record] = [:]
     private var changed: Set<Key> = []
+    /// Whether changes are remembered for ``takeChanges(into:)``; an in-memory rebuild, which
+    /// writes nothing, turns this off.
+    public var tracksChanges = true
     /// The byte that starts every key of this table in the model's database.
     public let tag: UInt8
 
@@ -120,7 +131,7 @@ public struct RecordTable<Key: RecordKey, Record: RecordMessage & Hashable>: Sen
 
     /// Changes the record for `key`, creating it from `make` if absent.
     public mutating func update<R>(_ key: Key, orInsert make: @autoclosure () -> Record, _ body: (inout Record) -> R) -> R {
-        changed.insert(key)
+        if tracksChanges { changed.insert(key) }
         return body(&records[key, default: make()])
     }
 
@@ -129,14 +140,14 @@ public struct RecordTable<Key: RecordKey, Record: RecordMessage & Hashable>: Sen
     public mutating func modify<R>(_ key: Key, _ body: (inout Record) -> R) -> R? {
         // One lookup, and the record is changed in place (no copy to test for existence).
         guard let index = records.index(forKey: key) else { return nil }
-        changed.insert(key)
+        if tracksChanges { changed.insert(key) }
         return body(&records.values[index])
     }
 
     /// Removes the record for `key`.
     public mutating func remove(_ key: Key) {
         guard records.removeValue(forKey: key) != nil else { return }
-        changed.insert(key)
+        if tracksChanges { changed.insert(key) }
     }
 
     /// The number of records.

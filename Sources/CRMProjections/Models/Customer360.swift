@@ -45,6 +45,13 @@ public struct Customer360Model: ReadModel {
     /// Leads by id.
     public private(set) var leads = RecordTable<LeadID, LeadRecord>(tag: 3)
 
+    /// Turns change tracking of every table on or off.
+    public mutating func setTracksChanges(_ on: Bool) {
+        customers.tracksChanges = on
+        owners.tracksChanges = on
+        leads.tracksChanges = on
+    }
+
     /// An empty model.
     public init(rules: CRMRules) { self.rules = rules }
 

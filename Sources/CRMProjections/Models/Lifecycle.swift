@@ -252,6 +252,14 @@ public struct LifecycleModel: ReadModel, Hashable {
     /// The latest business day folded (tag 4, key 0).
     var clock = RecordTable<Int, LifecycleClock>(tag: 4)
 
+    /// Turns change tracking of every table on or off.
+    public mutating func setTracksChanges(_ on: Bool) {
+        customers.tracksChanges = on
+        orderOwners.tracksChanges = on
+        contractOwners.tracksChanges = on
+        clock.tracksChanges = on
+    }
+
     /// The names of the rules in ``StageTransition/rule``.
     public enum Rule {
         /// The customer was registered (a prospect).

@@ -174,6 +174,12 @@ public struct PipelineModel: ReadModel, Equatable {
     /// Quotes by id (table tag 2).
     public private(set) var quotes = RecordTable<QuoteID, QuoteRecord>(tag: 2)
 
+    /// Turns change tracking of every table on or off.
+    public mutating func setTracksChanges(_ on: Bool) {
+        opportunities.tracksChanges = on
+        quotes.tracksChanges = on
+    }
+
     public init(rules: CRMRules) { self.rules = rules }
 
     public init(rules: CRMRules, entries: [ReadModelEntry]) throws {

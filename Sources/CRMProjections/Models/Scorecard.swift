@@ -29,6 +29,15 @@ public struct ScorecardModel: ReadModel {
     /// Each buyer's order days.
     public private(set) var buyers = RecordTable<CustomerID, BuyerRecord>(tag: 5)
 
+    /// Turns change tracking of every table on or off.
+    public mutating func setTracksChanges(_ on: Bool) {
+        months.tracksChanges = on
+        pendingOrders.tracksChanges = on
+        pendingTickets.tracksChanges = on
+        employees.tracksChanges = on
+        buyers.tracksChanges = on
+    }
+
     /// An empty model.
     public init(rules: CRMRules) { self.rules = rules }
 
