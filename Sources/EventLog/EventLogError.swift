@@ -46,6 +46,9 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     case readOnly
     /// The append authorizer refused the append; nothing was appended.
     case appendRefused(reason: String)
+    /// A time cannot be stored: the log keeps microseconds since 1970 in 64 bits (about
+    /// ±290,000 years).
+    case invalidTime(field: String, secondsSince1970: Double)
     /// The store has been closed.
     case closed
     /// A stored record cannot be decoded.
@@ -96,6 +99,8 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the store is open read-only"
         case let .appendRefused(reason):
             return "the append was refused: \(reason)"
+        case let .invalidTime(field, seconds):
+            return "\(field) \(seconds) s since 1970 cannot be stored (microseconds since 1970 must fit 64 bits)"
         case .closed:
             return "the store is closed"
         case let .corruptRecord(position, reason):

@@ -59,7 +59,16 @@ struct PreparedAppend: Sendable {
         }
         return EncodableEvent(
             event: event, stream: nameBytes, type: type, actor: actor,
-            occurredAtMicros: Micros.from(event.occurredAt))
+            occurredAtMicros: try micros(event.occurredAt, field: "occurredAt"))
+    }
+
+    /// The stored form of a time, refusing one that does not fit (or is not a number).
+    static func micros(_ date: Date, field: String) throws(EventLogError) -> Int64 {
+        let seconds = date.timeIntervalSinceReferenceDate
+        guard seconds.isFinite, abs(seconds) < 9.0e12 else {
+            throw .invalidTime(field: field, secondsSince1970: date.timeIntervalSince1970)
+        }
+        return Micros.from(date)
     }
 
     static func validateStreamName(_ name: String, bytes: [UInt8]) throws(EventLogError) {
@@ -113,7 +122,7 @@ struct PreparedImport: Sendable {
             events.append(Event(
                 stream: event.stream, encodable: try PreparedAppend.encodable(content, stream: nameBytes),
                 position: event.position, streamVersion: event.streamVersion,
-                recordedAtMicros: Micros.from(event.recordedAt)))
+                recordedAtMicros: try PreparedAppend.micros(event.recordedAt, field: "recordedAt")))
         }
         self.events = events
     }

@@ -21,6 +21,26 @@ import Testing
         #expect(try store.streamVersion(of: "customer-2") == 0)
     }
 
+    @Test func refusesTimesThatCannotBeStored() async throws {
+        let dir = TemporaryDirectory()
+        let store = try EventStore(path: dir.path, configuration: .fast)
+        defer { store.close() }
+        try await store.append(to: "customer-1", events: [makeEvent()])
+        let far = Date(timeIntervalSince1970: 1e300)
+        await #expect(throws: EventLogError.invalidTime(field: "occurredAt", secondsSince1970: 1e300)) {
+            try await store.append(to: "customer-1", events: [makeEvent(occurredAt: far)])
+        }
+        let notANumber = Date(timeIntervalSinceReferenceDate: .nan)
+        await #expect(throws: EventLogError.self) {
+            try await store.append(to: "customer-1", events: [makeEvent(occurredAt: notANumber)])
+        }
+        #expect(try store.head() == 1)
+        // Year 9999 and year 1 are fine.
+        try await store.append(to: "customer-1", events: [makeEvent(occurredAt: Date(timeIntervalSince1970: 253_402_300_799))])
+        try await store.append(to: "customer-1", events: [makeEvent(occurredAt: Date(timeIntervalSince1970: -62_135_596_800))])
+        #expect(try store.head() == 3)
+    }
+
     @Test func storesEveryRecordField() async throws {
         let dir = TemporaryDirectory()
         let store = try EventStore(path: dir.path, configuration: .fast)
