@@ -48,8 +48,7 @@ extension CustomerRecord {
     /// ``PersonalText/erased`` where they were forgotten.
     public func openingPersonalData(of id: CustomerID, with protector: any PersonalDataProtector) throws -> CustomerRecord {
         func open(_ text: PersonalText, _ subject: DataSubject) throws -> PersonalText {
-            guard case .sealed(let bytes) = text, !text.isErased else { return text }
-            return try protector.open(bytes, for: subject).map(PersonalText.plain) ?? .erased
+            try text.opened(with: protector, for: subject)
         }
         let subject = DataSubject.customer(id)
         var copy = self

@@ -103,13 +103,13 @@ public struct EventRegistry: Sendable {
     public mutating func register<E: ExtensionEvent>(_ type: E.Type) throws(RegistryError) {
         let name = E.eventType
         guard !name.isEmpty, name.utf8.count <= 256 else { throw .invalidEventType(name) }
-        guard Self.catalogDecoders[name] == nil, extensions[name] == nil else { throw .duplicateEventType(name) }
+        guard CatalogIndex.index(ofName: name) == nil, extensions[name] == nil else { throw .duplicateEventType(name) }
         extensions[name] = { bytes in try JSONDecoder().decode(E.self, from: Data(bytes)) }
     }
 
     /// Whether `eventType` is a catalog or registered extension type.
     public func knows(_ eventType: String) -> Bool {
-        Self.catalogDecoders[eventType] != nil || extensions[eventType] != nil
+        CatalogIndex.index(ofName: eventType) != nil || extensions[eventType] != nil
     }
 
     // MARK: Decoding
@@ -190,12 +190,6 @@ public struct EventRegistry: Sendable {
         decoder(for: TrainingCompleted.self),
         decoder(for: EmployeeSurveyAnswered.self),
     ]
-
-    static let catalogDecoders: [String: CatalogDecoder] = {
-        var table: [String: CatalogDecoder] = [:]
-        for (index, type) in CatalogTypes.all.enumerated() { table[type.eventType] = specializedDecoders[index] }
-        return table
-    }()
 
     /// Runs a catalog decoder, whose only errors are ``CodecError``s.
     static func run(_ decoder: CatalogDecoder, _ bytes: UnsafeRawBufferPointer) throws(CodecError) -> DomainEvent {
@@ -342,6 +336,11 @@ public struct EventTypeFilter: Sendable, Hashable {
         CatalogIndex.index(of: typeBytes).map(contains) ?? false
     }
 
+    /// Whether a type name is in the set.
+    public func contains(eventType: String) -> Bool {
+        CatalogIndex.index(ofName: eventType).map(contains) ?? false
+    }
+
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.bits == rhs.bits }
     public func hash(into hasher: inout Hasher) {
         hasher.combine(bits.0)
@@ -385,11 +384,21 @@ extension EventRegistry {
     /// Decodes a record as the log stores it (see ``RecordView``), without copying its payload
     /// or allocating its type name when it is a catalog type.
     public func decode(_ view: RecordView) throws(CodecError) -> DomainEvent {
-        let typeBytes = view.typeBytes
-        if let index = CatalogIndex.index(of: typeBytes), view.schemaVersion >= CatalogIndex.versions[index] {
+        try decode(view, index: CatalogIndex.index(of: view.typeBytes))
+    }
+
+    /// Decodes a record only when its type is in `filter`; `nil` for any other type. One type
+    /// lookup serves both the filter and the decoder (the fold's path).
+    public func decode(_ view: RecordView, ifIn filter: EventTypeFilter) throws(CodecError) -> DomainEvent? {
+        guard let index = CatalogIndex.index(of: view.typeBytes), filter.contains(index) else { return nil }
+        return try decode(view, index: index)
+    }
+
+    private func decode(_ view: RecordView, index: Int?) throws(CodecError) -> DomainEvent {
+        if let index, view.schemaVersion >= CatalogIndex.versions[index] {
             return try Self.run(CatalogIndex.decoders[index], view.payloadBytes)
         }
-        return try decode(eventType: String(decoding: typeBytes, as: UTF8.self), schemaVersion: view.schemaVersion,
+        return try decode(eventType: String(decoding: view.typeBytes, as: UTF8.self), schemaVersion: view.schemaVersion,
                           payload: view.payloadBytes)
     }
 }

@@ -52,10 +52,7 @@ extension DomainEvent {
     /// ``PersonalText/erased`` once the subject was forgotten.
     public func openingPersonalData(with protector: any PersonalDataProtector) throws -> DomainEvent {
         guard let subject = dataSubject else { return self }
-        return try mappingPersonalData { text in
-            guard case .sealed(let bytes) = text, !text.isErased else { return text }
-            return try protector.open(bytes, for: subject).map(PersonalText.plain) ?? .erased
-        }
+        return try mappingPersonalData { try $0.opened(with: protector, for: subject) }
     }
 }
 
@@ -63,12 +60,18 @@ extension DomainEvent {
     /// The event with the sealed personal fields of a forgotten subject replaced by
     /// ``PersonalText/erased``; values that can still be opened stay sealed.
     public func erasingForgottenPersonalData(with protector: any PersonalDataProtector) throws -> DomainEvent {
-        guard let subject = dataSubject, var message = catalogMessage else { return self }
-        var walker = PersonalDataWalker { text in
-            guard case .sealed(let bytes) = text, !text.isErased else { return text }
-            return try protector.open(bytes, for: subject) == nil ? .erased : text
+        guard let subject = dataSubject else { return self }
+        return try mappingPersonalData { text in
+            try text.opened(with: protector, for: subject).isErased ? .erased : text
         }
-        try message.visitFields(&walker)
-        return message.domainEvent
+    }
+}
+
+extension PersonalText {
+    /// The value opened for `subject`: plain when sealed and the subject's key exists,
+    /// ``erased`` when the subject was forgotten, unchanged when already plain or erased.
+    public func opened(with protector: any PersonalDataProtector, for subject: DataSubject) throws -> PersonalText {
+        guard case .sealed(let bytes) = self, !isErased else { return self }
+        return try protector.open(bytes, for: subject).map(PersonalText.plain) ?? .erased
     }
 }

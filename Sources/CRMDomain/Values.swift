@@ -249,6 +249,13 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
         daysSince1970 = min(max(days, Self.earliest.daysSince1970), Self.latest.daysSince1970)
     }
 
+    /// The UTC day containing a time given in microseconds since 1970 (the log's form),
+    /// clamped to the supported range.
+    public static func containing(micros: Int64) -> CalendarDay {
+        let days = micros >= 0 ? micros / 86_400_000_000 : (micros + 1) / 86_400_000_000 - 1
+        return CalendarDay(daysSince1970: Int32(clamping: days)) ?? (days < 0 ? .earliest : .latest)
+    }
+
     /// Year, month (1…12) and day of month.
     public var parts: (year: Int, month: Int, day: Int) {
         let z = Int(daysSince1970) + 719_468

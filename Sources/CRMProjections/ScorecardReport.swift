@@ -118,8 +118,10 @@ public struct ScorecardReport: Sendable, Hashable {
         // Financial
         let revenue = sum { $0.revenue }
         let revenuePerCustomer = ratio(Double(revenue), Double(atEnd.count))
-        let previousModels = ScorecardReport.revenuePerCustomer(period.previous, models: models, customers: customers)
-        let change = revenuePerCustomer.flatMap { now in previousModels.flatMap { $0 == 0 ? nil : (now - $0) / $0 } }
+        // The previous period ends the day before this one starts: its customers are `atStart`.
+        let previousRevenue = period.previous.months.compactMap { models.scorecard.months[$0]?.revenue }.reduce(0, &+)
+        let previous = ratio(Double(previousRevenue), Double(atStart.count))
+        let change = revenuePerCustomer.flatMap { now in previous.flatMap { $0 == 0 ? nil : (now - $0) / $0 } }
         let clvs = atEnd.compactMap { models.customer360.customer($0) }.map { CustomerAnalytics.clv($0, rules: rules.value, asOf: end) }
         let averageCLV = clvs.isEmpty ? nil : Double(clvs.reduce(0, &+)) / Double(clvs.count)
         let cac = ratio(Double(sum { $0.campaignCost } &+ sum { $0.acquisitionCost }), Double(newCustomers))
@@ -191,12 +193,5 @@ public struct ScorecardReport: Sendable, Hashable {
             profit[segment, default: 0] &+= margin
         }
         segmentProfit = profit
-    }
-
-    private static func revenuePerCustomer(_ period: Period, models: CRMReadModels,
-                                           customers: (CalendarDay) -> Set<CustomerID>) -> Double? {
-        let revenue = period.months.compactMap { models.scorecard.months[$0]?.revenue }.reduce(0, &+)
-        let count = customers(period.end).count
-        return count == 0 ? nil : Double(revenue) / Double(count)
     }
 }

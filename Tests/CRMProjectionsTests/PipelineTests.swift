@@ -156,11 +156,11 @@ private func stageConversion(_ summary: PipelineSummary) -> [PipelineStage: [Int
                                             OpportunityCloseDateChanged.self, OpportunityProbabilityChanged.self, OpportunityWon.self,
                                             OpportunityLost.self, QuoteDrafted.self, QuoteApproved.self, QuoteSent.self,
                                             QuoteAccepted.self, QuoteRejected.self, QuoteExpired.self] {
-            #expect(types.contains(catalog: type), "\(type.eventType)")
+            #expect(types.contains(eventType: type.eventType), "\(type.eventType)")
         }
         for type: any CatalogEvent.Type in [CustomerRegistered.self, EmployeeJoined.self, ContractSigned.self, OrderPlaced.self,
                                             LeadConverted.self, InteractionRecorded.self] {
-            #expect(!types.contains(catalog: type), "\(type.eventType)")
+            #expect(!types.contains(eventType: type.eventType), "\(type.eventType)")
         }
         #expect(PipelineModel.name == "pipeline")
     }

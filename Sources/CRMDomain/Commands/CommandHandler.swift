@@ -134,10 +134,7 @@ struct Decider {
         let cachedVersion = version
         let registry = registry
         try store.scan(.stream(stream), from: version + 1) { view in
-            let type = String(decoding: view.typeBytes, as: UTF8.self)
-            let event = try registry.decode(eventType: type, schemaVersion: view.schemaVersion, payload: view.payloadBytes)
-            let day = CalendarDay(containing: Date(timeIntervalSince1970: Double(view.occurredAtMicros) / 1_000_000))
-            state.apply(event, occurredOn: day)
+            state.apply(try registry.decode(view))
             version = view.streamVersion
         }
         if version > cachedVersion { cache.store(state, version: version, for: stream) }

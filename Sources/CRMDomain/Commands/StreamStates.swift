@@ -6,7 +6,7 @@ protocol StreamState: Sendable {
     init()
     /// Whether the stream's creating event has been seen.
     var exists: Bool { get }
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay)
+    mutating func apply(_ event: DomainEvent)
 }
 
 struct CustomerState: StreamState {
@@ -21,7 +21,7 @@ struct CustomerState: StreamState {
         let channel: Channel
     }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .customerRegistered(let e):
             exists = true
@@ -40,7 +40,7 @@ struct EmployeeState: StreamState {
     var exists = false
     var left = false
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .employeeJoined: exists = true
         case .employeeLeft: left = true
@@ -55,7 +55,7 @@ struct CampaignState: StreamState {
     var currency = CurrencyCode.eur
     var exists: Bool { status != .none }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .campaignPlanned(let e):
             status = .planned
@@ -73,7 +73,7 @@ struct LeadState: StreamState {
     var captured: LeadCaptured?
     var exists: Bool { status != .none }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .leadCaptured(let e):
             status = .open
@@ -96,7 +96,7 @@ struct OpportunityState: StreamState {
     var probability = 0
     var exists: Bool { status != .none }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .opportunityOpened(let e):
             status = .open
@@ -119,7 +119,7 @@ struct QuoteState: StreamState {
     var customerID = CustomerID.placeholder
     var exists: Bool { status != .none }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .quoteDrafted(let e):
             status = .drafted
@@ -141,7 +141,7 @@ struct ContractState: StreamState {
     var currency = CurrencyCode.eur
     var exists: Bool { status != .none }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .contractSigned(let e):
             status = .active
@@ -161,7 +161,7 @@ struct OrderState: StreamState {
     var returnedMinor: Int64 = 0
     var exists: Bool { status != .none }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .orderPlaced(let e):
             status = .placed
@@ -184,7 +184,7 @@ struct InvoiceState: StreamState {
     /// What is still to be paid (never below zero).
     var open: Money { Money(minorUnits: max(0, amount.minorUnits &- paidMinor), currency: amount.currency) }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .invoiceIssued(let e):
             exists = true
@@ -204,7 +204,7 @@ struct TicketState: StreamState {
     var escalationLevel = 0
     var exists: Bool { status != .none }
 
-    mutating func apply(_ event: DomainEvent, occurredOn day: CalendarDay) {
+    mutating func apply(_ event: DomainEvent) {
         switch event {
         case .ticketOpened(let e):
             status = .open

@@ -167,7 +167,8 @@ public enum JSONLines {
 
     /// The binary payload for `data` of `type`.
     static func payload(type: String, schemaVersion: UInt32, data: JSONValue, registry: EventRegistry) throws -> [UInt8] {
-        if let message = CatalogTypes.all.first(where: { $0.eventType == type }) {
+        if let index = CatalogIndex.index(ofName: type) {
+            let message = CatalogTypes.all[index]
             guard schemaVersion == message.schemaVersion else {
                 throw LineError("'data' of \(type) must be in its current schema version \(message.schemaVersion)")
             }
@@ -272,10 +273,8 @@ struct LineError: Error, CustomStringConvertible {
 /// `YYYY-MM-DDThh:mm:ss.ffffffZ` for microseconds since 1970.
 enum Timestamp {
     static func format(_ micros: Int64) -> String {
-        let (days, rest) = micros.quotientAndRemainder(dividingBy: 86_400_000_000)
-        let dayNumber = rest < 0 ? days - 1 : days
-        let within = rest < 0 ? rest + 86_400_000_000 : rest
-        let day = CalendarDay(daysSince1970: Int32(clamping: dayNumber)) ?? (dayNumber < 0 ? .earliest : .latest)
+        let day = CalendarDay.containing(micros: micros)
+        let within = micros - Int64(day.daysSince1970) * 86_400_000_000
         let seconds = within / 1_000_000
         let fraction = within % 1_000_000
         func pad(_ value: Int64, _ width: Int) -> String {

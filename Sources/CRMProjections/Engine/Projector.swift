@@ -83,30 +83,29 @@ struct Fold<Model: ReadModel> {
     /// Folds a stored record seen in place.
     @inline(__always)
     func apply(_ view: RecordView, to model: inout Model) throws {
-        guard Model.eventTypes.contains(typeBytes: view.typeBytes) else { return }
         let occurred = view.occurredAtMicros
         if let cutoffMicros, occurred >= cutoffMicros { return }
-        let event: DomainEvent
-        do { event = try registry.decode(view) } catch { throw ProjectionError.undecodable(position: view.position, error: error) }
+        let decoded: DomainEvent?
+        do {
+            decoded = try registry.decode(view, ifIn: Model.eventTypes)
+        } catch {
+            throw ProjectionError.undecodable(position: view.position, error: error)
+        }
+        guard let event = decoded else { return }
         model.apply(event, EventInfo(position: view.position, occurredAtMicros: occurred))
     }
 
     /// Folds an owned copy of a stored event (the live subscription's form).
     func apply(_ recorded: RecordedEvent, to model: inout Model) throws {
+        guard Model.eventTypes.contains(eventType: recorded.type) else { return }
         let occurred = Micros.from(recorded.occurredAt)
         if let cutoffMicros, occurred >= cutoffMicros { return }
         let event: DomainEvent
         do { event = try registry.decode(recorded) } catch { throw ProjectionError.undecodable(position: recorded.position, error: error) }
-        guard event.catalogEvent.map({ Model.eventTypes.contains(catalog: type(of: $0)) }) ?? false else { return }
         model.apply(event, EventInfo(position: recorded.position, occurredAtMicros: occurred))
     }
 }
 
-extension EventTypeFilter {
-    func contains(catalog type: any CatalogEvent.Type) -> Bool {
-        Array(type.eventType.utf8).withUnsafeBytes { contains(typeBytes: $0) }
-    }
-}
 
 /// A persisted projection: a ``ReadModel`` kept in memory and in the named database
 /// `<model>.<generation>`, with its checkpoint written in the same transaction as its state, so

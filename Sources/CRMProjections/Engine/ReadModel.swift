@@ -22,14 +22,6 @@ public struct EventInfo: Sendable, Hashable {
     public var day: CalendarDay { CalendarDay.containing(micros: occurredAtMicros) }
 }
 
-extension CalendarDay {
-    /// The UTC day containing a time given in microseconds since 1970.
-    public static func containing(micros: Int64) -> CalendarDay {
-        let days = micros >= 0 ? micros / 86_400_000_000 : (micros + 1) / 86_400_000_000 - 1
-        return CalendarDay(daysSince1970: Int32(clamping: days)) ?? (days < 0 ? .earliest : .latest)
-    }
-}
-
 /// A read model: a fold over the log's events.
 ///
 /// The live path (``Projector``) and the rebuild path (``ProjectionEngine/rebuild(_:rules:asOf:)``)
