@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CRMProjections", targets: ["CRMProjections"]),
         .library(name: "CRMAudit", targets: ["CRMAudit"]),
         .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
+        .library(name: "CRMPolicies", targets: ["CRMPolicies"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -60,6 +61,17 @@ let package = Package(
         .target(
             name: "CRMSimulation",
             dependencies: ["CRMDomain"]
+        ),
+        .target(
+            name: "CRMPolicies",
+            dependencies: [
+                "CRMDomain", "CRMProjections", "EventLog",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CRMPoliciesTests",
+            dependencies: ["CRMPolicies", "CRMProjections", "CRMDomain", "CRMSimulation", "EventLog", "TestSupport"]
         ),
         .executableTarget(
             name: "crm",

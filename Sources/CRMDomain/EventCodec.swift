@@ -189,6 +189,10 @@ public struct EventRegistry: Sendable {
         decoder(for: EmployeeLeft.self),
         decoder(for: TrainingCompleted.self),
         decoder(for: EmployeeSurveyAnswered.self),
+        decoder(for: TaskCreated.self),
+        decoder(for: TaskCompleted.self),
+        decoder(for: ReactionSuppressed.self),
+        decoder(for: PolicyActivated.self),
     ]
 
     /// Runs a catalog decoder, whose only errors are ``CodecError``s.

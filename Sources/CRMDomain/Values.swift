@@ -76,6 +76,8 @@ public enum InvoiceKindTag: EntityKind { public static let category = "invoice" 
 public enum TicketKindTag: EntityKind { public static let category = "ticket" }
 /// Interactions (recorded in the customer's stream).
 public enum InteractionKindTag: EntityKind { public static let category = "interaction" }
+/// Work items for employees: calls, follow-ups, reviews (stream category `task`).
+public enum TaskKindTag: EntityKind { public static let category = "task" }
 
 /// Identifies a customer.
 public typealias CustomerID = Identifier<CustomerKindTag>
@@ -101,6 +103,8 @@ public typealias InvoiceID = Identifier<InvoiceKindTag>
 public typealias TicketID = Identifier<TicketKindTag>
 /// Identifies an interaction.
 public typealias InteractionID = Identifier<InteractionKindTag>
+/// Identifies a task.
+public typealias TaskID = Identifier<TaskKindTag>
 
 // MARK: - Money
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Synchronization
 
@@ -63,6 +64,33 @@ extension NewEvent {
             UInt8(truncatingIfNeeded: b >> 16), UInt8(truncatingIfNeeded: b >> 24),
             UInt8(truncatingIfNeeded: b >> 32), UInt8(truncatingIfNeeded: b >> 40))
         return UUID(uuid: bytes)
+    }
+}
+
+extension NewEvent {
+    /// A name-based event id (UUID version 8, RFC 9562): the first 16 bytes of SHA-256 over
+    /// `name`'s UTF-8, with the version and variant bits set.
+    ///
+    /// The same name gives the same id in every process, which is what makes a reaction
+    /// idempotent: derive its id from its cause (e.g. `policy/offer/<cause event id>`), and a
+    /// second attempt — a replay, a restart, another instance — meets the id already stored.
+    public static func derivedID(_ name: String) -> UUID {
+        derivedID(bytes: Array(name.utf8))
+    }
+
+    /// The id of the event at `index` of an append whose first event has the id `key`: `key`
+    /// itself for index 0, else a name-based id (``derivedID(_:)``) of `key` and `index`.
+    public static func derivedID(from key: UUID, index: Int) -> UUID {
+        guard index != 0 else { return key }
+        return derivedID(bytes: withUnsafeBytes(of: key.uuid) { Array($0) } + Array("#\(index)".utf8))
+    }
+
+    private static func derivedID(bytes: [UInt8]) -> UUID {
+        var digest = Array(SHA256.hash(data: bytes).prefix(16))
+        digest[6] = (digest[6] & 0x0F) | 0x80
+        digest[8] = (digest[8] & 0x3F) | 0x80
+        return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                           digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
     }
 }
 

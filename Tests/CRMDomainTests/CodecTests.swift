@@ -7,10 +7,10 @@ import Testing
 struct CodecTests {
     let registry = EventRegistry()
 
-    @Test("the catalog has 61 distinct event types")
+    @Test("the catalog has 65 distinct event types")
     func catalogSize() {
-        #expect(CatalogTypes.all.count == 61)
-        #expect(Set(CatalogTypes.all.map { $0.eventType }).count == 61)
+        #expect(CatalogTypes.all.count == 65)
+        #expect(Set(CatalogTypes.all.map { $0.eventType }).count == 65)
     }
 
     @Test("every catalog type round-trips through the binary codec with random values")

@@ -31,7 +31,7 @@ struct CommandCatalogTests {
         #expect(withPersonalData == 11)
     }
 
-    @Test("every command appends the event it stands for, and all 61 types occur")
+    @Test("every command appends the event it stands for, and all 65 types occur")
     func everyCommand() async throws {
         let f = try await RuleFixture()
         let h = f.test.handler
@@ -40,6 +40,7 @@ struct CommandCatalogTests {
         let opportunity = OpportunityID.new(), quote = QuoteID.new(), rejected = QuoteID.new(), expired = QuoteID.new()
         let contract = ContractID.new(), order = OrderID.new(), invoice = InvoiceID.new(), ticket = TicketID.new()
         let trainee = EmployeeID.new()
+        let task = TaskID.new()
         let line = OrderLine(product: "SG-3", quantity: 3, unitPrice: eur(1_000), discount: eur(500))
         let commands: [CRMCommand] = [
             .changeCustomerDetails(f.person, email: "jana.nowak@example.org", country: "PL"),
@@ -107,6 +108,12 @@ struct CommandCatalogTests {
             .registerEmployee(trainee, name: "Lea Jung", role: "service", team: "Support DACH"),
             .completeTraining(trainee, course: "CRM Basics", crmTraining: true),
             .answerEmployeeSurvey(trainee, satisfaction: 4, crmSatisfaction: 5),
+            .createTask(task, kind: .call, title: "Call about the renewal", customer: convertedCustomer, assignee: trainee,
+                        dueOn: day("2026-03-10"), reason: "contract ends"),
+            .completeTask(task, outcome: "renewal agreed"),
+            .recordSuppressedReaction(f.account, policy: "churn-retention", reaction: "retention-offer", purpose: .marketing,
+                                      channel: .email, reason: "no consent for marketing by email"),
+            .activatePolicy(name: "closed-loop", rulesVersion: "1", fromPosition: 1),
             .requestErasure(f.person, channel: .letter),
             .recordErasure(.customer(f.person)),
         ]

@@ -260,6 +260,7 @@ enum EventFormatRenderer {
     }
 
     static func streamText(_ event: DocEventType) -> String {
+        if event.eventType == PolicyActivated.eventType { return "`policy` (`policy`)" }
         guard let category = event.streamCategory, let field = event.streamField else { return "—" }
         return "`\(category)` (`\(field)`)"
     }
@@ -465,7 +466,7 @@ struct EventFormatDocTests {
     @Test("catalog: fields in ascending number order, unique names, unique event types")
     func catalogIsWellFormed() {
         let events = EventFormatCatalog.events
-        #expect(events.count == 61)
+        #expect(events.count == 65)
         #expect(Set(events.map(\.eventType)).count == events.count, "event type names must be unique")
 
         let messages = events.map { ($0.eventType, $0.fields) } + EventFormatCatalog.messages.map { ($0.name, $0.fields) }
@@ -484,8 +485,9 @@ struct EventFormatDocTests {
             }
         }
         for event in events {
-            // An erasure goes to the stream of its subject, whichever kind that is.
-            #expect(event.streamCategory != nil || event.eventType == "PersonalDataErased",
+            // An erasure goes to the stream of its subject, whichever kind that is; a policy
+            // activation to `policy-<name>`.
+            #expect(event.streamCategory != nil || ["PersonalDataErased", "PolicyActivated"].contains(event.eventType),
                     "\(event.eventType) names no entity with a stream")
             #expect(event.dataSubject?.contains("`?`") != true, "\(event.eventType): data subject is not one of its id fields")
             if event.fields.contains(where: \.isPersonalData) {

@@ -110,6 +110,7 @@ extension CostActivity: Randomizable {}
 extension ConsentPurpose: Randomizable {}
 extension PaymentMethod: Randomizable {}
 extension SubjectKind: Randomizable {}
+extension TaskKind: Randomizable {}
 
 /// Fills every field of a message with random values (optionals present or absent, repeated
 /// fields with 0…3 elements).

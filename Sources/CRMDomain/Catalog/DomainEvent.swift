@@ -126,6 +126,14 @@ public enum DomainEvent: Sendable, Hashable {
     case trainingCompleted(TrainingCompleted)
     /// See ``EmployeeSurveyAnswered``.
     case employeeSurveyAnswered(EmployeeSurveyAnswered)
+    /// See ``TaskCreated``.
+    case taskCreated(TaskCreated)
+    /// See ``TaskCompleted``.
+    case taskCompleted(TaskCompleted)
+    /// See ``ReactionSuppressed``.
+    case reactionSuppressed(ReactionSuppressed)
+    /// See ``PolicyActivated``.
+    case policyActivated(PolicyActivated)
     /// An event type an embedding app registered (see ``ExtensionEvent``).
     case extensionEvent(ExtensionEventValue)
     /// An event type this reader does not know, with its raw payload: never a crash.
@@ -209,6 +217,10 @@ public enum DomainEvent: Sendable, Hashable {
         case .employeeLeft(let event): return event
         case .trainingCompleted(let event): return event
         case .employeeSurveyAnswered(let event): return event
+        case .taskCreated(let event): return event
+        case .taskCompleted(let event): return event
+        case .reactionSuppressed(let event): return event
+        case .policyActivated(let event): return event
         case .extensionEvent, .unknown: return nil
         }
     }
@@ -278,5 +290,9 @@ enum CatalogTypes {
         EmployeeLeft.self,
         TrainingCompleted.self,
         EmployeeSurveyAnswered.self,
+        TaskCreated.self,
+        TaskCompleted.self,
+        ReactionSuppressed.self,
+        PolicyActivated.self,
     ]
 }

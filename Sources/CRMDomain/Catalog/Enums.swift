@@ -127,6 +127,22 @@ public enum TicketPriority: UInt8, Sendable, Hashable, Codable, CaseIterable, Co
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
+/// What a task asks an employee to do.
+public enum TaskKind: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
+    /// Call the customer or lead.
+    case call = 1
+    /// Follow up on something sent (a quote, a first order).
+    case followUp = 2
+    /// Visit or meet the customer.
+    case visit = 3
+    /// A business review with a key customer.
+    case businessReview = 4
+    /// Suggest a product or service to the customer.
+    case crossSelling = 5
+    /// Anything else.
+    case other = 6
+}
+
 /// The kind of a piece of feedback (seed 003, feedback management).
 public enum FeedbackKind: UInt8, Sendable, Hashable, Codable, CaseIterable, CatalogEnum {
     /// A complaint.

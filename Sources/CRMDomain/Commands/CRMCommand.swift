@@ -158,4 +158,19 @@ public enum CRMCommand: Sendable, Hashable {
     case completeTraining(EmployeeID, course: String, crmTraining: Bool)
     /// Record an employee-survey answer (satisfaction 1…5).
     case answerEmployeeSurvey(EmployeeID, satisfaction: Int, crmSatisfaction: Int? = nil)
+
+    // MARK: Work and the closed loop
+
+    /// Create a task for an employee, or for the team's queue when `assignee` is `nil`. The
+    /// customer, lead and assignee must exist (the assignee must not have left).
+    case createTask(TaskID, kind: TaskKind, title: String, customer: CustomerID? = nil, lead: LeadID? = nil,
+                    assignee: EmployeeID? = nil, dueOn: CalendarDay, reason: String)
+    /// Complete an open task.
+    case completeTask(TaskID, outcome: String? = nil)
+    /// Record that an automated marketing reaction to a customer was not carried out because
+    /// the consent it needs is missing.
+    case recordSuppressedReaction(CustomerID, policy: String, reaction: String, purpose: ConsentPurpose, channel: Channel,
+                                  reason: String)
+    /// Record that the policy set `name` reacts to the log from `fromPosition` on; once per name.
+    case activatePolicy(name: String, rulesVersion: String, fromPosition: UInt64)
 }

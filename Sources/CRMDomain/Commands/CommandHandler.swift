@@ -13,13 +13,24 @@ public struct CommandContext: Sendable, Hashable {
     public var correlationID: UUID?
     /// The event or command that caused these events.
     public var causationID: UUID?
+    /// Makes the command idempotent: its first event gets this id and the others ids derived
+    /// from it (``NewEvent/derivedID(from:index:)``), so the same command sent again with the
+    /// same key meets its events already stored. `nil` gives fresh ids.
+    public var idempotencyKey: UUID?
 
     /// Creates a context; `occurredAt` defaults to now.
-    public init(actor: String = "system", occurredAt: Date = Date(), correlationID: UUID? = nil, causationID: UUID? = nil) {
+    public init(actor: String = "system", occurredAt: Date = Date(), correlationID: UUID? = nil, causationID: UUID? = nil,
+                idempotencyKey: UUID? = nil) {
         self.actor = actor
         self.occurredAt = occurredAt
         self.correlationID = correlationID
         self.causationID = causationID
+        self.idempotencyKey = idempotencyKey
+    }
+
+    /// The id of the command's event at `index` (over all its streams, in order).
+    func eventID(at index: Int) -> UUID {
+        idempotencyKey.map { NewEvent.derivedID(from: $0, index: index) } ?? NewEvent.makeID()
     }
 }
 
@@ -95,6 +106,7 @@ public final class CommandHandler: Sendable {
         var decider = Decider(store: store, registry: registry, today: CalendarDay(containing: context.occurredAt), cache: stateCache)
         decider.protector = protector
         try decider.decide(command)
+        var index = 0
         return try decider.appends.map { stream, events in
             StreamAppend(
                 stream: stream,
@@ -102,8 +114,10 @@ public final class CommandHandler: Sendable {
                 events: try events.map { event in
                     let sealed = try protector.map { try event.sealingPersonalData(with: $0) } ?? event
                     let (type, version, payload) = registry.encode(sealed)
-                    return NewEvent(type: type, schemaVersion: version, occurredAt: context.occurredAt, actor: context.actor,
-                                    correlationID: context.correlationID, causationID: context.causationID, payload: payload)
+                    defer { index += 1 }
+                    return NewEvent(id: context.eventID(at: index), type: type, schemaVersion: version, occurredAt: context.occurredAt,
+                                    actor: context.actor, correlationID: context.correlationID, causationID: context.causationID,
+                                    payload: payload)
                 })
         }
     }

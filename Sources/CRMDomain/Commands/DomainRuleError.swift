@@ -55,6 +55,8 @@ public enum DomainRuleError: Error, Sendable, Hashable, CustomStringConvertible 
     case noChange(String)
     /// A consent cannot be withdrawn that was not given.
     case consentNotGiven(CustomerID, purpose: ConsentPurpose, channel: Channel)
+    /// A name used in a stream name must be lowercase letters, digits and `-` (1…64 characters).
+    case invalidName(field: String, value: String)
 
     /// A stable identifier of the rule, e.g. `opportunity.closed`.
     public var rule: String {
@@ -84,6 +86,7 @@ public enum DomainRuleError: Error, Sendable, Hashable, CustomStringConvertible 
         case .dateRangeReversed: return "dates.reversed"
         case .noChange: return "change.none"
         case .consentNotGiven: return "consent.not-given"
+        case .invalidName: return "name.invalid"
         }
     }
 
@@ -117,6 +120,8 @@ public enum DomainRuleError: Error, Sendable, Hashable, CustomStringConvertible 
         case .noChange(let what): return "nothing changes: \(what)"
         case .consentNotGiven(let id, let purpose, let channel):
             return "customer \(id) has no consent for \(purpose.name) over \(channel.name) to withdraw"
+        case .invalidName(let field, let value):
+            return "\(field) '\(value)' must be 1…64 lowercase letters, digits or '-'"
         }
     }
 }

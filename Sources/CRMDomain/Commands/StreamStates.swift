@@ -218,3 +218,25 @@ struct TicketState: StreamState {
         }
     }
 }
+
+struct TaskState: StreamState {
+    enum Status: String { case none, open, completed }
+    var status = Status.none
+    var exists: Bool { status != .none }
+
+    mutating func apply(_ event: DomainEvent) {
+        switch event {
+        case .taskCreated: status = .open
+        case .taskCompleted: status = .completed
+        default: break
+        }
+    }
+}
+
+struct PolicyStreamState: StreamState {
+    var exists = false
+
+    mutating func apply(_ event: DomainEvent) {
+        if case .policyActivated = event { exists = true }
+    }
+}

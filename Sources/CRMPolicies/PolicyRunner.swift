@@ -1,0 +1,232 @@
+import CRMDomain
+import CRMProjections
+import EventLog
+import Foundation
+import Logging
+
+/// A problem running the closed-loop policies.
+public enum PolicyError: Error, Sendable, CustomStringConvertible {
+    /// ``PolicyRunner/run(at:backfillFrom:)`` before the policy set was activated.
+    case notActivated(String)
+    /// An event of the log cannot be decoded.
+    case undecodable(position: UInt64, error: any Error)
+
+    /// One line naming what is wrong.
+    public var description: String {
+        switch self {
+        case .notActivated(let name): return "policy set '\(name)' is not activated; activate it first (it then reacts to new events)"
+        case let .undecodable(position, error): return "event at position \(position) cannot be decoded: \(error)"
+        }
+    }
+}
+
+/// What one run of the policies did.
+public struct PolicyRunReport: Sendable, Hashable, Codable {
+    /// A reaction carried out or suppressed.
+    public struct Outcome: Sendable, Hashable, Codable {
+        /// The reaction's id (its first event's id).
+        public let id: UUID
+        /// The policy.
+        public let policy: PolicyKind
+        /// The reaction, e.g. `retention-offer`.
+        public let reaction: String
+        /// The customer, if any.
+        public let customer: CustomerID?
+        /// The lead, if any.
+        public let lead: LeadID?
+        /// Why it was due.
+        public let reason: String
+    }
+
+    /// The log head the policies had folded when they decided.
+    public internal(set) var position: UInt64 = 0
+    /// Reactions appended in this run.
+    public internal(set) var executed: [Outcome] = []
+    /// Marketing reactions recorded as suppressed for want of consent.
+    public internal(set) var suppressed: [Outcome] = []
+    /// Reactions found already in the log (an earlier run, or another runner at the same time).
+    public internal(set) var alreadyDone = 0
+    /// Reactions the domain refused (e.g. a person escalated the ticket meanwhile), with the rule.
+    public internal(set) var refused: [String] = []
+}
+
+/// Runs the closed-loop policies over a store: folds the log into the read models and the facts
+/// the policies need, decides the reactions due, and appends them through the same
+/// ``CRMDomain/CommandHandler`` a person's commands go through — with the policy as actor
+/// (`policy:<name>/<reaction>`) and the triggering event as causation.
+///
+/// Safe under replay: every reaction's id is derived from its cause, so running again, after
+/// a restart, after rebuilding projections, or in two runners at once, finds the reaction
+/// already stored instead of adding it twice. The policies react to events from their
+/// activation on (``activate(at:fromPosition:)``); older causes only on an explicit back-fill
+/// (``run(at:backfillFrom:)``). Marketing reactions check consent and, where it is missing,
+/// record a ``CRMDomain/ReactionSuppressed`` instead.
+public actor PolicyRunner {
+    /// The policy set's name; its activation lives in the stream `policy-<name>`.
+    public nonisolated let name: String
+    /// The reaction rules.
+    public nonisolated let rules: PolicyRules
+    /// The store.
+    public nonisolated let store: EventStore
+    private let handler: CommandHandler
+    private let registry: EventRegistry
+    private let logger: Logger
+    private var facts: PolicyFacts
+    private let actorPrefix: [UInt8]
+
+    /// Creates a runner; nothing is read until the first call.
+    ///
+    /// - Parameters:
+    ///   - handler: sends the reactions; give the application's handler so personal data is
+    ///     sealed the same way (default: a handler over `store` without sealing).
+    ///   - readModelRules: the analysis rules (churn levels, lead threshold, lifecycle stages).
+    /// - Throws: ``PolicyRulesError`` for rules out of range; ``CRMDomain/DomainRuleError/invalidName(field:value:)``
+    ///   for a name that cannot be part of a stream name.
+    public init(store: EventStore, handler: CommandHandler? = nil, name: String = "closed-loop",
+                readModelRules: CRMRules = .standard, rules: PolicyRules = .standard,
+                logger: Logger = Logger(label: "crmkit.policies", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+        try rules.validate()
+        try PolicyActivated.checkName(name)
+        self.name = name
+        self.rules = rules
+        self.store = store
+        self.handler = handler ?? CommandHandler(store: store)
+        registry = self.handler.registry
+        self.logger = logger
+        facts = PolicyFacts(rules: readModelRules)
+        actorPrefix = Array("policy:\(name)/".utf8)
+    }
+
+    /// The actor recorded on a reaction's events.
+    public nonisolated func actor(for reaction: String) -> String { "policy:\(name)/\(reaction)" }
+
+    /// Records that the policy set reacts from `fromPosition` on (default: the next event
+    /// appended), once: a second activation, from this or another process, returns the first.
+    @discardableResult
+    public func activate(at time: Date = Date(), fromPosition: UInt64? = nil) async throws -> PolicyActivated {
+        try catchUp()
+        if let activation = facts.activation { return activation }
+        let from = try fromPosition ?? (store.head() + 1)
+        let context = CommandContext(actor: "policy:\(name)", occurredAt: time,
+                                     idempotencyKey: NewEvent.derivedID("\(name)/activated"))
+        do {
+            try await handler.execute(.activatePolicy(name: name, rulesVersion: rules.version, fromPosition: from), context: context)
+        } catch let error as DomainRuleError where error.rule == "policy.exists" {
+            // Another runner activated the set meanwhile.
+        } catch let error as EventLogError {
+            guard case .eventIDConflict = error else { throw error }
+        }
+        try catchUp()
+        guard let activation = facts.activation else { throw PolicyError.notActivated(name) }
+        return activation
+    }
+
+    /// The activation, if the set was activated.
+    public func activation() throws -> PolicyActivated? {
+        try catchUp()
+        return facts.activation
+    }
+
+    /// The reactions due at `now` that are not in the log yet, without carrying them out.
+    public func pending(at now: Date, backfillFrom: UInt64? = nil) throws -> [Reaction] {
+        try catchUp()
+        guard let activation = facts.activation else { throw PolicyError.notActivated(name) }
+        let from = min(UInt64(activation.fromPosition), backfillFrom ?? .max)
+        return try ReactionPlanner(facts: facts, rules: rules, name: name, from: from, now: now).plan()
+            .filter { try store.position(ofEventID: $0.id) == nil }
+    }
+
+    /// Folds what was appended since the last call, decides the reactions due at `now` and
+    /// carries out those not yet in the log.
+    ///
+    /// - Parameters:
+    ///   - now: the business time the policies decide at (and the reactions' `occurredAt`).
+    ///   - backfillFrom: also react to causes from this position on, older than the activation:
+    ///     the explicit back-fill.
+    /// - Throws: ``PolicyError/notActivated(_:)`` before ``activate(at:fromPosition:)``; errors of
+    ///   the log. A reaction the domain refuses (e.g. the ticket was escalated by a person
+    ///   meanwhile) is listed in ``PolicyRunReport/refused`` and does not stop the run.
+    @discardableResult
+    public func run(at now: Date, backfillFrom: UInt64? = nil) async throws -> PolicyRunReport {
+        let due = try pending(at: now, backfillFrom: backfillFrom)
+        var report = PolicyRunReport()
+        report.position = facts.position
+        for reaction in due {
+            let outcome = PolicyRunReport.Outcome(id: reaction.id, policy: reaction.policy, reaction: reaction.name,
+                                                  customer: reaction.customer, lead: reaction.lead, reason: reaction.reason)
+            let cause = try store.event(at: reaction.causePosition)
+            var command = reaction.command
+            var suppressed = false
+            if let need = reaction.consent, let customer = reaction.customer, let why = missingConsent(customer, need) {
+                command = .recordSuppressedReaction(customer, policy: reaction.policy.rawValue, reaction: reaction.name,
+                                                    purpose: need.purpose, channel: need.channel, reason: why)
+                suppressed = true
+            }
+            let context = CommandContext(actor: actor(for: reaction.name), occurredAt: now, correlationID: cause?.correlationID ?? cause?.id,
+                                         causationID: cause?.id, idempotencyKey: reaction.id)
+            do {
+                let result = try await handler.execute(command, context: context)
+                if result.wasAlreadyStored {
+                    report.alreadyDone += 1
+                } else if suppressed {
+                    report.suppressed.append(outcome)
+                } else {
+                    report.executed.append(outcome)
+                }
+            } catch {
+                // Another runner may have carried it out between our check and our append.
+                if try store.position(ofEventID: reaction.id) != nil {
+                    report.alreadyDone += 1
+                    continue
+                }
+                guard let refusal = error as? DomainRuleError else { throw error }
+                logger.info("reaction refused", metadata: ["reaction": "\(reaction.name)", "rule": "\(refusal.rule)"])
+                report.refused.append("\(reaction.name): \(refusal.rule): \(refusal)")
+            }
+        }
+        try catchUp()
+        return report
+    }
+
+    /// Why `customer` may not receive a marketing reaction needing `need`, or `nil` if they may.
+    private func missingConsent(_ customer: CustomerID, _ need: Reaction.ConsentNeed) -> String? {
+        guard let record = facts.models.customer360.customer(customer) else { return "unknown customer" }
+        if record.erasureRequested { return "the customer asked for erasure" }
+        if record.consents.contains(where: { $0.purpose == need.purpose && $0.channel == need.channel }) { return nil }
+        return "no consent for \(need.purpose.name) by \(need.channel.name)"
+    }
+
+    /// The work lists of `day` (default: the day of the latest event folded).
+    public func workLists(on day: CalendarDay? = nil) throws -> WorkLists {
+        try catchUp()
+        return WorkLists(facts: facts, rules: rules, day: day ?? facts.models.lifecycle.latestDay ?? CalendarDay(containing: Date()))
+    }
+
+    /// The effect report as of `day` (default: the day of the latest event folded).
+    public func effectReport(asOf day: CalendarDay? = nil) throws -> EffectReport {
+        try catchUp()
+        return EffectReport(facts: facts, rules: rules, asOf: day ?? facts.models.lifecycle.latestDay ?? CalendarDay(containing: Date()))
+    }
+
+    /// Folds the events appended since the last fold.
+    private func catchUp() throws {
+        let head = try store.head()
+        guard head > facts.position else { return }
+        let registry = registry
+        let prefix = actorPrefix
+        let name = name
+        var facts = self.facts
+        try store.scan(.all, from: facts.position + 1, through: head) { view in
+            let event: DomainEvent
+            do { event = try registry.decode(view) } catch { throw PolicyError.undecodable(position: view.position, error: error) }
+            let actor = view.actorBytes
+            var reaction: String?
+            if actor.count > prefix.count, actor.prefix(prefix.count).elementsEqual(prefix) {
+                reaction = String(decoding: actor.dropFirst(prefix.count), as: UTF8.self)
+            }
+            facts.apply(event, EventInfo(position: view.position, occurredAtMicros: view.occurredAtMicros), reaction: reaction,
+                        policyName: name)
+        }
+        self.facts = facts
+    }
+}
