@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMPoliciesTests",
-            dependencies: ["CRMPolicies", "CRMProjections", "CRMDomain", "CRMSimulation", "EventLog", "TestSupport"]
+            dependencies: ["CRMPolicies", "CRMProjections", "CRMDomain", "CRMSimulation", "EventLog", "TestSupport", "EventLogTestHelper"]
         ),
         .executableTarget(
             name: "crm",
@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "EventLogTestHelper",
             dependencies: [
-                "EventLog", "LMDB", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
+                "EventLog", "LMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"

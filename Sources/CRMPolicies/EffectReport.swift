@@ -20,6 +20,13 @@ public struct EffectReport: Sendable, Hashable, Codable {
         /// Of them, those in the lost stage at the window's end.
         public let churned: Int
 
+        /// Creates a group's figures.
+        public init(customers: Int, reordered: Int, churned: Int) {
+            self.customers = customers
+            self.reordered = reordered
+            self.churned = churned
+        }
+
         /// `reordered / customers`, `nil` without customers.
         public var repeatPurchaseRate: Double? { customers == 0 ? nil : Double(reordered) / Double(customers) }
         /// `churned / customers`, `nil` without customers.
@@ -51,6 +58,12 @@ public struct EffectReport: Sendable, Hashable, Codable {
         public let handedOver: Int
         /// Of them, converted into customers.
         public let converted: Int
+
+        /// Creates the figures.
+        public init(handedOver: Int, converted: Int) {
+            self.handedOver = handedOver
+            self.converted = converted
+        }
 
         /// `converted / handedOver`, `nil` without leads.
         public var rate: Double? { handedOver == 0 ? nil : Double(converted) / Double(handedOver) }

@@ -15,8 +15,9 @@ final class PolicyFixture: @unchecked Sendable {
     let seller = id(1, EmployeeKindTag.self)
     let manager = id(2, EmployeeKindTag.self)
 
-    init() async throws {
-        store = try EventStore(path: directory.sub("store"))
+    /// A fixture over a new store at `path` (default: in the fixture's own directory).
+    init(path: String? = nil) async throws {
+        store = try EventStore(path: path ?? directory.sub("store"))
         handler = CommandHandler(store: store)
         try await run(.registerEmployee(seller, name: "Sven Seller", role: "sales"), on: "2026-01-01")
         try await run(.registerEmployee(manager, name: "Mia Manager", role: "account management"), on: "2026-01-01")

@@ -1,6 +1,7 @@
 // A child process for the EventLog tests: crash trials, a reader in a second process, tamper
 // trials and stale reader slots. Each command prints machine-readable lines on stdout.
 import CRMDomain
+import CRMPolicies
 import CRMProjections
 import CRMSimulation
 import Crypto
@@ -200,6 +201,15 @@ case "append-and-project":
     }
     follower.cancel()
     say("done")
+
+case "run-policies":
+    // Runs the closed-loop policies once at the ISO 8601 time ARG and prints
+    // "executed E suppressed S already A".
+    guard arguments.count > 3, let now = ISO8601DateFormatter().date(from: arguments[3]) else { fail("usage: run-policies DIR TIME") }
+    let store = try EventStore(path: directory)
+    let report = try await PolicyRunner(store: store).run(at: now)
+    say("executed \(report.executed.count) suppressed \(report.suppressed.count) already \(report.alreadyDone)")
+    store.close()
 
 case "hold-open":
     // Keeps the environment open, without a transaction, until killed.
