@@ -188,6 +188,21 @@ public actor PolicyRunner {
         return report
     }
 
+    /// Keeps the loop running: decides and carries out what is due at `now()`, then again every
+    /// `interval`, until the task is cancelled (then it returns). A reaction to a new event thus
+    /// follows within one interval; time-driven reactions (an SLA deadline, a quote unanswered
+    /// for days) are found on the first run after they fall due.
+    ///
+    /// - Parameter report: called with each run's report (e.g. to log or export it).
+    /// - Throws: what ``run(at:backfillFrom:)`` throws, except cancellation.
+    public func follow(every interval: Duration = .seconds(60), now: @Sendable () -> Date = { Date() },
+                       report: @Sendable (PolicyRunReport) async -> Void = { _ in }) async throws {
+        while !Task.isCancelled {
+            await report(try await run(at: now()))
+            do { try await Task.sleep(for: interval) } catch is CancellationError { return }
+        }
+    }
+
     /// Why `customer` may not receive a marketing reaction needing `need`, or `nil` if they may.
     private func missingConsent(_ customer: CustomerID, _ need: Reaction.ConsentNeed) -> String? {
         guard let record = facts.models.customer360.customer(customer) else { return "unknown customer" }

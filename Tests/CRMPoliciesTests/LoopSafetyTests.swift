@@ -143,6 +143,30 @@ struct LoopSafetyTests {
         #expect(counts.count == 13 && counts.values.allSatisfy { $0 == 1 })
     }
 
+    @Test("following the log: a reaction appears within the interval after the event that causes it")
+    func follow() async throws {
+        let f = try await PolicyFixture()
+        let runner = try f.runner([.slaEscalation])
+        try await runner.activate(at: at("2026-01-01"))
+        let customer = try await f.customer(71)
+        let runs = RunCounter()
+        let loop = Task { try await runner.follow(every: .milliseconds(20), now: { at("2026-03-02", minutes: 700) },
+                                                  report: { _ in await runs.add() }) }
+        let ticket = id(72, TicketKindTag.self)
+        let opened = try await f.run(.openTicket(ticket, customer: customer, channel: .phone, priority: .high, category: "x",
+                                                 subject: "Ausfall", slaPolicy: "standard", firstResponseTargetMinutes: 60,
+                                                 resolutionTargetMinutes: 600), on: "2026-03-02", minutes: 600)
+        // Wait (up to 10 s) for the loop to escalate: 11:40 is past the first-response deadline 11:00.
+        let deadline = Date().addingTimeInterval(10)
+        while try f.reactions(after: opened.lastPosition).isEmpty, Date() < deadline { await Task.yield() }
+        loop.cancel()
+        try await loop.value
+        let reactions = try f.reactions(after: opened.lastPosition)
+        #expect(reactions.map(\.0.type) == ["TicketEscalated"])
+        #expect(reactions.first?.0.causationID == (try f.event(at: opened.lastPosition)).id)
+        #expect(await runs.count >= 1)
+    }
+
     @Test("policies do not react to causes before their activation, unless back-filled explicitly")
     func backfill() async throws {
         let f = try await PolicyFixture()
@@ -192,4 +216,9 @@ struct LoopSafetyTests {
         custom.enabled = [.slaEscalation, .quoteFollowUp]
         #expect(try PolicyRules(json: custom.json()) == custom)
     }
+}
+
+actor RunCounter {
+    private(set) var count = 0
+    func add() { count += 1 }
 }
