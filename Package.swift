@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CRMProjections", targets: ["CRMProjections"]),
         .library(name: "CRMAudit", targets: ["CRMAudit"]),
         .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
+        .library(name: "CRMPredictive", targets: ["CRMPredictive"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -61,10 +62,16 @@ let package = Package(
             name: "CRMSimulation",
             dependencies: ["CRMDomain"]
         ),
+        .target(
+            name: "CRMPredictive",
+            dependencies: [
+                "CRMDomain", "CRMProjections", "EventLog",
+            ]
+        ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections",
+                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPredictive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -96,6 +103,11 @@ let package = Package(
         .testTarget(
             name: "CRMDomainTests",
             dependencies: ["CRMDomain", "CRMSimulation", "EventLog", "TestSupport"]
+        ),
+        .testTarget(
+            name: "CRMPredictiveTests",
+            dependencies: ["CRMPredictive", "CRMProjections", "CRMDomain", "EventLog", "TestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "EventLogTests",
