@@ -85,5 +85,15 @@ import Testing
         #expect(again.summary == summary)
         #expect(again.purchases == bg)
         #expect(again.spend == gg)
+
+        // What `crm predict --calibration-end 1997-09-30 --unit week --horizon 39 --customer <1>` prints.
+        let report = try PredictiveReport(store: store.store, calibrationEnd: Self.end, rules: Self.rules, crmRules: Self.crmRules,
+                                          customer: id(1))
+        #expect(report.purchases == bg && report.spend == gg && report.customer == first)
+        let lines = report.text.split(separator: "\n").map(String.init)
+        #expect(lines.first == "calibration end 1997-09-30, unit week, 2357 customers (946 with repeat purchases)")
+        #expect(lines.count == 5)
+        #expect(lines[3] == "customer 00000000-0000-0000-0000-000000000001: x = 2, t_x = 30.43, T = 38.86 weeks, mean repeat value 22.34")  // 22.345 in binary is 22.3449…
+        #expect(try JSONDecoder().decode(PredictiveReport.self, from: report.json()) == report)
     }
 }

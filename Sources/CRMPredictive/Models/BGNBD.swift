@@ -70,6 +70,14 @@ public struct BGNBDModel: Sendable, Hashable, Codable {
         self.unit = unit
     }
 
+    /// Parameters the maximum likelihood drove to the edge of the parameter space (above 10⁶ or
+    /// below 10⁻⁶): the data show no heterogeneity there, e.g. r, α → ∞ with r/α fixed when every
+    /// customer buys at the same rate, or a, b → ∞ when nobody drops out. The forecasts are then
+    /// those of the limiting model.
+    public var boundaryParameters: [String] {
+        [("r", r), ("α", alpha), ("a", a), ("b", b)].filter { $0.1 > 1e6 || $0.1 < 1e-6 }.map(\.0)
+    }
+
     /// The log-likelihood of one customer (FHL 2005, eq. 6):
     /// log[ B(a, b+x)/B(a, b) · Γ(r+x) αʳ / (Γ(r) (α+T)^(r+x))
     ///      + 1{x>0} · B(a+1, b+x−1)/B(a, b) · Γ(r+x) αʳ / (Γ(r) (α+t_x)^(r+x)) ].

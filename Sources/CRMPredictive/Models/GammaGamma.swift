@@ -61,6 +61,13 @@ public struct GammaGammaModel: Sendable, Hashable, Codable {
                                customers: Int(data.total))
     }
 
+    /// Parameters the maximum likelihood drove to the edge of the parameter space (above 10⁶ or
+    /// below 10⁻⁶): e.g. q, γ → ∞ with γ/(q − 1) fixed when customers' mean spends do not differ
+    /// beyond what their own transactions' spread explains.
+    public var boundaryParameters: [String] {
+        [("p", p), ("q", q), ("γ", gamma)].filter { $0.1 > 1e6 || $0.1 < 1e-6 }.map(\.0)
+    }
+
     /// The log-likelihood of one customer with x repeat transactions of mean value m̄:
     /// log Γ(px+q) − log Γ(px) − log Γ(q) + q log γ + (px−1) log m̄ + px log x − (px+q) log(x m̄ + γ).
     public func customerLogLikelihood(frequency x: Int, monetaryValue m: Double) -> Double {
