@@ -87,6 +87,18 @@ import Testing
         #expect(abs(try models.leadProbability(id(7), rules: sourceOnly) - wonS / (wonS + lostS)) < 1e-12)
     }
 
+    @Test func listsOpenLeadsByProbabilityNextToTheRuleBasedScore() async throws {
+        let test = try await fixture()
+        let predictive = try ProjectionEngine.rebuild(PredictiveReadModels.self, store: test.store)
+        let crm = try ProjectionEngine.rebuild(CRMReadModels.self, store: test.store)
+        let scores = try PredictiveSignals.leadScores(crm: crm, predictive: predictive, asOf: day("2025-01-02"))
+        #expect(scores.map(\.lead) == [id(7), id(8), id(9)])
+        // Rule-based on the capture day (standard rules): source points + 5 for the attribute batch.
+        #expect(scores.map(\.ruleBasedScore) == [15 + 5, 20 + 5, 5 + 5])
+        let won8 = 2 * (1.1 / 2.2), lost8 = 4 * (3.1 / 4.2)
+        #expect(abs(scores[1].probabilityWon - won8 / (won8 + lost8)) < 1e-12)
+    }
+
     @Test func frequencyTablesFollowLaterEventsIncrementally() async throws {
         let test = try await fixture()
         let projector = try Projector<PredictiveReadModels>(store: test.store)
