@@ -1,4 +1,5 @@
 import CRMDomain
+import Foundation
 
 /// One customer's recency–frequency–monetary summary as of a calibration end, in the
 /// notation of Fader, Hardie & Lee (2005).
@@ -48,7 +49,7 @@ public struct RFMSummary: Sendable, Hashable {
         guard !customers.isEmpty else { throw .noPurchases(calibrationEnd: calibrationEnd) }
         self.calibrationEnd = calibrationEnd
         self.unit = unit
-        self.customers = customers.sorted { $0.customer.uuid.uuidString < $1.customer.uuid.uuidString }
+        self.customers = customers.map { (Self.order($0.customer), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
         var index: [CustomerID: Int] = [:]
         index.reserveCapacity(customers.count)
         for (offset, row) in self.customers.enumerated() { index[row.customer] = offset }
@@ -64,6 +65,14 @@ public struct RFMSummary: Sendable, Hashable {
             if let row = history.rfm(calibrationEnd: calibrationEnd, unit: unit) { rows.append(row) }
         }
         try self.init(calibrationEnd: calibrationEnd, unit: unit, customers: rows)
+    }
+
+    /// A customer id's 16 bytes as two big-endian integers: sorts like the UUID's text.
+    private static func order(_ id: CustomerID) -> (UInt64, UInt64) {
+        withUnsafeBytes(of: id.uuid.uuid) { raw in
+            (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
     }
 
     /// The row of `customer`.
