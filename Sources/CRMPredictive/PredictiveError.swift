@@ -21,6 +21,7 @@ public enum PredictiveError: Error, Sendable, Hashable, CustomStringConvertible 
     /// No lead has been won or lost yet, so there is nothing to learn from.
     case noClosedLeads
 
+    /// What was wrong, in one sentence naming the value.
     public var description: String {
         switch self {
         case .noPurchases(let end):

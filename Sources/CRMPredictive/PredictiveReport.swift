@@ -67,6 +67,9 @@ public struct PredictiveReport: Sendable, Hashable, Codable {
             lines.append("note: \(boundary.joined(separator: ", ")) at the edge of the parameter space: the data show no heterogeneity"
                 + " there and the forecasts are those of the limiting model")
         }
+        for (name, converged) in [("BG/NBD", purchases.converged), ("Gamma-Gamma", spend?.converged)] where converged == false {
+            lines.append("note: the \(name) fit stopped at its evaluation limit before converging")
+        }
         if let c = customer {
             lines.append("customer \(c.customer): x = \(c.frequency), t_x = \(f(c.recency, 2)), T = \(f(c.age, 2)) \(unit)s,"
                 + " mean repeat value \(f(c.monetaryValue, 2))")

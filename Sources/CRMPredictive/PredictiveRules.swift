@@ -21,6 +21,7 @@ public enum TimeUnit: String, Sendable, Hashable, Codable, CaseIterable, CustomS
     /// Days per unit.
     public var days: Double { self == .day ? 1 : 7 }
 
+    /// `day` or `week`.
     public var description: String { rawValue }
 }
 

@@ -40,6 +40,7 @@ import Testing
 
         let gg = try #require(fit.spend)
         #expect(gg.customers == 946)
+        #expect(bg.converged == true && gg.converged == true)
         #expect(within(gg.p, 6.2488, percent: 0.5), "p = \(gg.p)")
         #expect(within(gg.q, 3.7446, percent: 0.5), "q = \(gg.q)")
         #expect(within(gg.gamma, 15.4477, percent: 0.5), "γ = \(gg.gamma)")

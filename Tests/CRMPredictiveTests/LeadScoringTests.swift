@@ -113,6 +113,18 @@ import Testing
         #expect(live.frequencies[AttributeValueKey(name: "size", value: "large")] == counts(won: 1, lost: 2))
         #expect(live.totals == counts(won: 3, lost: 4))
         #expect(live == (try ProjectionEngine.rebuild(PredictiveReadModels.self, store: test.store)).leads)
+        // The stored tables, read back by a new projector, are the same.
+        let restored = try Projector<PredictiveReadModels>(store: test.store)
+        #expect(restored.read { $0.leads } == live)
+    }
+
+    @Test func attributeKeysRoundTripAnyText() {
+        for key in [AttributeValueKey(name: "size", value: "small"), AttributeValueKey(name: "a\u{0}b", value: "\u{0}"), .all,
+                    AttributeValueKey(name: "Größe", value: "")] {
+            #expect(AttributeValueKey(keyBytes: key.keyBytes) == key)
+        }
+        #expect(AttributeValueKey(keyBytes: [0, 0, 0, 9, 65]) == nil)
+        #expect(AttributeValueKey(keyBytes: [0, 0]) == nil)
     }
 
     func counts(won: Int, lost: Int) -> OutcomeCounts {

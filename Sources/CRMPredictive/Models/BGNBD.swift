@@ -20,6 +20,9 @@ public struct BGNBDModel: Sendable, Hashable, Codable {
     public let customers: Int
     /// The time unit of α and of every forecast horizon.
     public let unit: TimeUnit
+    /// Whether the optimiser converged within its evaluation budget (it does not when a
+    /// parameter runs off to the edge, see ``boundaryParameters``); `nil` for given parameters.
+    public let converged: Bool?
 
     /// A model with given parameters (e.g. published ones); the log-likelihood of `summary`
     /// is evaluated when one is given.
@@ -29,6 +32,7 @@ public struct BGNBDModel: Sendable, Hashable, Codable {
         self.a = a
         self.b = b
         self.unit = unit
+        converged = nil
         if let summary {
             let data = Compressed(summary)
             logLikelihood = -data.negativeLogLikelihood(r: r, alpha: alpha, a: a, b: b) * data.total
@@ -57,10 +61,11 @@ public struct BGNBDModel: Sendable, Hashable, Codable {
             throw .fitFailed(model: "BG/NBD", reason: "the maximum lies at the edge of the parameter space (parameters \(p))")
         }
         return BGNBDModel(r: p[0], alpha: p[1], a: p[2], b: p[3], logLikelihood: -result.value * data.total,
-                          customers: summary.customers.count, unit: summary.unit)
+                          customers: summary.customers.count, unit: summary.unit, converged: result.converged)
     }
 
-    init(r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double, customers: Int, unit: TimeUnit) {
+    init(r: Double, alpha: Double, a: Double, b: Double, logLikelihood: Double, customers: Int, unit: TimeUnit, converged: Bool) {
+        self.converged = converged
         self.r = r
         self.alpha = alpha
         self.a = a

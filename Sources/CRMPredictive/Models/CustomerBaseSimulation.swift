@@ -8,7 +8,7 @@ import Foundation
 /// while alive she buys as a Poisson process with rate λ ~ Gamma(r, α) per unit and drops out
 /// after each repeat purchase with probability p ~ Beta(a, b); each transaction's value is
 /// Gamma(p, ν) with ν ~ Gamma(q, γ). Deterministic: the same seed gives the same histories.
-public struct CustomerBaseSimulation: Sendable, Hashable {
+public struct CustomerBaseSimulation: Sendable {
     /// The purchase process.
     public var purchases: (r: Double, alpha: Double, a: Double, b: Double)
     /// The spend process (values in major currency units).
@@ -32,16 +32,6 @@ public struct CustomerBaseSimulation: Sendable, Hashable {
         self.start = start
         self.acquisitionDays = acquisitionDays
         self.observationDays = observationDays
-    }
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.purchases == rhs.purchases && lhs.spend == rhs.spend && lhs.unit == rhs.unit && lhs.start == rhs.start
-            && lhs.acquisitionDays == rhs.acquisitionDays && lhs.observationDays == rhs.observationDays
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(start)
-        hasher.combine(observationDays)
     }
 
     /// `count` customers' histories from `seed`; customer i has the UUID whose last eight bytes are i.

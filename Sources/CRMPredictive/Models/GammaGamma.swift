@@ -16,6 +16,9 @@ public struct GammaGammaModel: Sendable, Hashable, Codable {
     public let logLikelihood: Double?
     /// Customers the model was fitted on (repeat buyers with positive spend).
     public let customers: Int
+    /// Whether the optimiser converged within its evaluation budget (it does not when a
+    /// parameter runs off to the edge, see ``boundaryParameters``); `nil` for given parameters.
+    public let converged: Bool?
 
     /// A model with given parameters; the log-likelihood of `summary`'s repeat buyers is
     /// evaluated when one is given.
@@ -23,6 +26,7 @@ public struct GammaGammaModel: Sendable, Hashable, Codable {
         self.p = p
         self.q = q
         self.gamma = gamma
+        converged = nil
         if let summary {
             let data = Compressed(summary)
             logLikelihood = -data.negativeLogLikelihood(p: p, q: q, gamma: gamma) * data.total
@@ -33,7 +37,8 @@ public struct GammaGammaModel: Sendable, Hashable, Codable {
         }
     }
 
-    init(p: Double, q: Double, gamma: Double, logLikelihood: Double, customers: Int) {
+    init(p: Double, q: Double, gamma: Double, logLikelihood: Double, customers: Int, converged: Bool) {
+        self.converged = converged
         self.p = p
         self.q = q
         self.gamma = gamma
@@ -58,7 +63,7 @@ public struct GammaGammaModel: Sendable, Hashable, Codable {
             throw .fitFailed(model: "Gamma-Gamma", reason: "the log-likelihood has no finite maximum (parameters \(values))")
         }
         return GammaGammaModel(p: values[0], q: values[1], gamma: values[2], logLikelihood: -result.value * data.total,
-                               customers: Int(data.total))
+                               customers: Int(data.total), converged: result.converged)
     }
 
     /// Parameters the maximum likelihood drove to the edge of the parameter space (above 10⁶ or

@@ -61,17 +61,23 @@ public struct AttributeValueKey: RecordKey, Comparable {
     /// The key for the totals of all closed leads.
     public static let all = AttributeValueKey(name: "", value: "")
 
-    /// The name's UTF-8 bytes, a zero byte, the value's UTF-8 bytes.
-    public var keyBytes: [UInt8] { Array(name.utf8) + [0] + Array(value.utf8) }
-
-    /// Reads a key back.
-    public init?(keyBytes: some Collection<UInt8>) {
-        let bytes = Array(keyBytes)
-        guard let zero = bytes.firstIndex(of: 0) else { return nil }
-        name = String(decoding: bytes[..<zero], as: UTF8.self)
-        value = String(decoding: bytes[(zero + 1)...], as: UTF8.self)
+    /// The name's UTF-8 length (4 bytes big-endian), the name's and the value's UTF-8 bytes.
+    public var keyBytes: [UInt8] {
+        let name = Array(self.name.utf8)
+        return withUnsafeBytes(of: UInt32(name.count).bigEndian) { Array($0) } + name + Array(value.utf8)
     }
 
+    /// Reads a key back; `nil` when the length does not fit the bytes.
+    public init?(keyBytes: some Collection<UInt8>) {
+        let bytes = Array(keyBytes)
+        guard bytes.count >= 4 else { return nil }
+        let length = Int(bytes[0..<4].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
+        guard length <= bytes.count - 4 else { return nil }
+        name = String(decoding: bytes[4..<(4 + length)], as: UTF8.self)
+        value = String(decoding: bytes[(4 + length)...], as: UTF8.self)
+    }
+
+    /// Orders by name, then value.
     public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.name, lhs.value) < (rhs.name, rhs.value) }
 }
 
