@@ -4,6 +4,8 @@ import CRMDomain
 public enum PredictiveError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No customer has a purchase on or before the calibration end.
     case noPurchases(calibrationEnd: CalendarDay)
+    /// The log holds no standing order in the currency the purchase model counts.
+    case noOrders(currency: CurrencyCode)
     /// The customer has no purchase on or before the calibration end (or is not known at all).
     case unknownCustomer(CustomerID, calibrationEnd: CalendarDay)
     /// A time unit other than `day` or `week`.
@@ -26,6 +28,8 @@ public enum PredictiveError: Error, Sendable, Hashable, CustomStringConvertible 
         switch self {
         case .noPurchases(let end):
             return "no customer has a purchase on or before the calibration end \(end)"
+        case .noOrders(let currency):
+            return "the log holds no order in \(currency) to summarise (orders in other currencies are left out)"
         case .unknownCustomer(let id, let end):
             return "customer \(id) has no purchase on or before the calibration end \(end)"
         case .invalidUnit(let text):

@@ -62,6 +62,14 @@ import Testing
         #expect(aw.frequency == 2 && aw.recency == 91.0 / 7 && aw.age == 119.0 / 7 && aw.monetaryValue == 32.5)
         // The default calibration end is the latest purchase day.
         #expect(try models.summary(unit: .day).calibrationEnd == day("2025-04-02"))
+        // Counting Swiss francs: one order (Alice's of 03-05); none in US dollars.
+        let francs = try ProjectionEngine.rebuild(PredictiveReadModels.self, store: test.store, rules: CRMRules(version: 1, currency: .chf))
+        let chf = try francs.summary(unit: .day)
+        #expect(chf.customers.map(\.customer) == [alice] && chf.calibrationEnd == day("2025-03-05") && chf.customers[0].frequency == 0)
+        let dollars = try ProjectionEngine.rebuild(PredictiveReadModels.self, store: test.store, rules: CRMRules(version: 1, currency: .usd))
+        #expect(throws: PredictiveError.noOrders(currency: .usd)) { try dollars.summary(unit: .week) }
+        #expect(PredictiveError.noOrders(currency: .usd).description
+            == "the log holds no order in USD to summarise (orders in other currencies are left out)")
     }
 
     @Test func liveProjectionEqualsRebuildAndSurvivesRestart() async throws {

@@ -63,11 +63,11 @@ public struct PredictiveReadModels: ReadModel {
     }
 
     /// The RFM summary as of `calibrationEnd` (default: the latest purchase day) in `unit`.
-    /// - Throws: ``PredictiveError/noPurchases(calibrationEnd:)`` when nobody bought by then.
+    /// - Throws: ``PredictiveError/noPurchases(calibrationEnd:)`` when nobody bought by then;
+    ///   ``PredictiveError/noOrders(currency:)`` without a calibration end when the log holds no
+    ///   order in the rules' currency.
     public func summary(calibrationEnd: CalendarDay? = nil, unit: TimeUnit) throws(PredictiveError) -> RFMSummary {
-        guard let end = calibrationEnd ?? purchases.latestPurchaseDay else {
-            throw .noPurchases(calibrationEnd: calibrationEnd ?? CalendarDay.latest)
-        }
+        guard let end = calibrationEnd ?? purchases.latestPurchaseDay else { throw .noOrders(currency: rules.currency) }
         return try purchases.summary(calibrationEnd: end, unit: unit)
     }
 
