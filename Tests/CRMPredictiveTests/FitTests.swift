@@ -67,6 +67,10 @@ import Testing
         #expect(abs(try model.expectedPurchases(in: 39, frequency: 0, recency: 0, age: 0)
             - model.expectedPurchasesOfNewCustomer(in: 39)) < 1e-12)
         #expect(try model.expectedPurchases(in: 0, frequency: 3, recency: 5, age: 10) == 0)
+        #expect(throws: PredictiveError.forecastFailed(reason: "a history needs x ≥ 0 and 0 ≤ t_x ≤ T and a finite horizon (x = 2, t_x = 12.0, T = 10.0, t = 39.0)")) {
+            try model.expectedPurchases(in: 39, frequency: 2, recency: 12, age: 10)
+        }
+        #expect(SpecialFunctions.hypergeometric2F1(1, 1, 2, 1) == nil)
 
         let spend = GammaGammaModel(p: 6.25, q: 3.74, gamma: 15.44)
         // E(M) = p (γ + x m̄) / (p x + q − 1)

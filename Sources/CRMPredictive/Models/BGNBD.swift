@@ -118,6 +118,9 @@ public struct BGNBDModel: Sendable, Hashable, Codable {
     ///   not converge.
     public func expectedPurchases(in t: Double, frequency x: Int, recency tx: Double, age T: Double) throws(PredictiveError) -> Double {
         guard t > 0 else { return 0 }
+        guard x >= 0, tx >= 0, T >= tx, t.isFinite else {
+            throw .forecastFailed(reason: "a history needs x ≥ 0 and 0 ≤ t_x ≤ T and a finite horizon (x = \(x), t_x = \(tx), T = \(T), t = \(t))")
+        }
         let xd = Double(x)
         let z = t / (alpha + T + t)
         guard let hyp = SpecialFunctions.hypergeometric2F1(r + xd, b + xd, a + b + xd - 1, z) else {

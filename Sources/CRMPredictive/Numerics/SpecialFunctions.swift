@@ -26,9 +26,9 @@ enum SpecialFunctions {
     ///
     /// When the sum overflows (large a, b with z near 1), Euler's transformation
     /// ₂F₁(a, b; c; z) = (1 − z)^(c − a − b) ₂F₁(c − a, c − b; c; z) is used instead.
-    /// - Returns: `nil` when neither form converges within `maximumTerms`.
+    /// - Returns: `nil` outside 0 ≤ z < 1, or when neither form converges within `maximumTerms`.
     static func hypergeometric2F1(_ a: Double, _ b: Double, _ c: Double, _ z: Double, maximumTerms: Int = 1_000_000) -> Double? {
-        precondition(z >= 0 && z < 1, "₂F₁ series needs 0 ≤ z < 1")
+        guard z >= 0, z < 1 else { return nil }
         if let direct = series2F1(a, b, c, z, maximumTerms: maximumTerms), direct.isFinite { return direct }
         guard let euler = series2F1(c - a, c - b, c, z, maximumTerms: maximumTerms) else { return nil }
         let value = euler * pow(1 - z, c - a - b)
