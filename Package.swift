@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CRMAudit", targets: ["CRMAudit"]),
         .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
         .library(name: "CRMPolicies", targets: ["CRMPolicies"]),
+        .library(name: "CRMPredictive", targets: ["CRMPredictive"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -73,10 +74,16 @@ let package = Package(
             name: "CRMPoliciesTests",
             dependencies: ["CRMPolicies", "CRMProjections", "CRMDomain", "CRMSimulation", "EventLog", "TestSupport", "EventLogTestHelper"]
         ),
+        .target(
+            name: "CRMPredictive",
+            dependencies: [
+                "CRMDomain", "CRMProjections", "EventLog",
+            ]
+        ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections",
+                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPredictive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,6 +115,11 @@ let package = Package(
         .testTarget(
             name: "CRMDomainTests",
             dependencies: ["CRMDomain", "CRMSimulation", "EventLog", "TestSupport"]
+        ),
+        .testTarget(
+            name: "CRMPredictiveTests",
+            dependencies: ["CRMPredictive", "CRMProjections", "CRMDomain", "EventLog", "TestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "EventLogTests",

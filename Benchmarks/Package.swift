@@ -101,5 +101,18 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // Predictive analytics (issue 10): RFM summary and the BG/NBD and Gamma-Gamma fits of 25,000 customers.
+        .executableTarget(
+            name: "PredictiveBenchmarks",
+            dependencies: [
+                .product(name: "CRMPredictive", package: rootIdentity),
+                .product(name: "CRMDomain", package: rootIdentity),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/PredictiveBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ]
 )
