@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "CRMProjections", targets: ["CRMProjections"]),
         .library(name: "CRMAudit", targets: ["CRMAudit"]),
         .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
+        .library(name: "CRMReports", targets: ["CRMReports"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -61,10 +62,14 @@ let package = Package(
             name: "CRMSimulation",
             dependencies: ["CRMDomain"]
         ),
+        .target(
+            name: "CRMReports",
+            dependencies: ["CRMDomain", "CRMProjections", "EventLog"]
+        ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections",
+                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMReports", "CRMAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -76,6 +81,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["crm", "TestSupport"]
         ),
         .testTarget(
             name: "LMDBTests",
