@@ -139,7 +139,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
 
     /// Four cards, each KPI with a traffic light, value, target and sparkline.
     private func scorecardCards() -> String {
-        var html = "<p class=\"note\">Trend over \(escape(scorecard.trendPeriods.first ?? "")) … \(escape(scorecard.period)); ● on target, ● at risk, ● off target, ● no data.</p><div class=\"cards\">"
+        var html = "<p class=\"note legend\">Trend over \(escape(scorecard.trendPeriods.first ?? "")) … \(escape(scorecard.period)).\(Self.statusLegend)</p><div class=\"cards\">"
         for perspective in scorecard.perspectives {
             html += "<div class=\"card\"><h3>\(escape(perspective.perspective.capitalized))</h3><table class=\"kpis\">"
             for kpi in perspective.kpis {
@@ -153,8 +153,12 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         return html + "</div>"
     }
 
+    private static let statusLegend = [("onTarget", "on target"), ("atRisk", "at risk"), ("offTarget", "off target"), ("noData", "no data")]
+        .map { "<span style=\"background:\(statusColors[$0.0]!)\"></span>\($0.1)" }.joined()
+    private static let statusColors = ["onTarget": "#2ca02c", "atRisk": "#ff9f1a", "offTarget": "#d62728", "noData": "#bbbbbb"]
+
     private func light(_ status: String) -> String {
-        let color = ["onTarget": "#2ca02c", "atRisk": "#ff9f1a", "offTarget": "#d62728"][status] ?? "#bbbbbb"
+        let color = Self.statusColors[status] ?? "#bbbbbb"
         return "<svg class=\"light\" width=\"14\" height=\"14\" viewBox=\"0 0 14 14\" role=\"img\" aria-label=\"\(escape(status))\"><circle cx=\"7\" cy=\"7\" r=\"6\" fill=\"\(color)\"/></svg>"
     }
 

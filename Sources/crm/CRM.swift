@@ -13,7 +13,7 @@ struct CRM: AsyncParsableCommand {
         abstract: "CRMKit's command line: an event-sourced CRM core on an embedded LMDB log.",
         discussion: "Exit codes: 0 success, 1 error (one line on stderr), 2 verification failed, 64 usage error. See docs/cli.md.",
         subcommands: [
-            Demo.self, Report.self, CustomerCommand.self, Pipeline.self, Lifecycle.self, Scorecard.self, Rebuild.self,
+            Demo.self, Report.self, CustomerCommand.self, Pipeline.self, Lifecycle.self, Scorecard.self, Rebuild.self, Rules.self,
             Verify.self, Head.self, Backup.self, Forget.self, Tail.self, Stats.self, Export.self, Import.self,
         ])
 

@@ -95,7 +95,10 @@ struct Tail: AsyncParsableCommand {
                 for event in try store.events(from: start + 1) { print(line(event)) }
                 return
             }
-            for try await event in store.subscribe(after: start) { print(line(event)) }
+            for try await event in store.subscribe(after: start) {
+                // Unbuffered: a follower on a pipe wants each event as it comes.
+                FileHandle.standardOutput.write(Data((line(event) + "\n").utf8))
+            }
         }
     }
 

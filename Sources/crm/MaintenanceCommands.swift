@@ -32,6 +32,23 @@ struct Rebuild: AsyncParsableCommand {
     }
 }
 
+struct Rules: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the rules the served read models were built with, as the JSON `crm rebuild --rules` reads.")
+    @OptionGroup var options: StoreOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let store = try options.openReadOnly()
+            defer { store.close() }
+            guard let active = try StoredGeneration.active(CRMReadModels.self, in: store) else {
+                throw CLIError("no read models were built in \(options.store) (run `crm rebuild`)")
+            }
+            print(String(decoding: try active.rules.json(), as: UTF8.self))
+        }
+    }
+}
+
 struct Forget: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Forget a data subject (GDPR Art. 17): destroy its key, so its sealed personal data opens as erased, and record the erasure.")
