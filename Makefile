@@ -3,7 +3,7 @@ SWIFT ?= swift
 STORE ?= ./crm-store
 TRIALS ?= 100
 
-.PHONY: demo test test-long deps build bench fuzz clean
+.PHONY: demo test test-long deps chromium build bench fuzz clean
 
 ## deps: install liblmdb-dev when it is missing (Debian/Ubuntu via apt-get; a clear message elsewhere)
 deps:
@@ -20,16 +20,32 @@ deps:
 		exit 1; \
 	fi
 
+## chromium: install Debian's chromium when it is missing (the HTML report's rendering test needs it)
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "chromium: present"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium: installing with apt-get (for the HTML report's headless rendering test)"; \
+		SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+			|| { echo "error: could not install chromium with apt-get" >&2; exit 1; }; \
+	else \
+		echo "error: chromium is missing and apt-get is not available; install Chromium for the HTML report test." >&2; \
+		exit 1; \
+	fi
+
 build: deps
 	$(SWIFT) build
 
-## demo: generate a seeded CRM history into $(STORE), verify it, back it up, show a customer
+## demo: generate a seeded CRM history into $(STORE) (reused when it exists; DEMO_ARGS=--reset regenerates),
+## build the read models, print the reports and write report.html
+DEMO_ARGS ?=
 demo: deps
 	$(SWIFT) build -c release --product crm
-	$$($(SWIFT) build -c release --show-bin-path)/crm demo --store $(STORE) --reset
+	$$($(SWIFT) build -c release --show-bin-path)/crm demo --store $(STORE) --report report.html $(DEMO_ARGS)
 
-## test: the whole test suite, with 100 crash and 100 tamper trials
-test: deps
+## test: the whole test suite, with 100 crash and 100 tamper trials and the HTML report in headless Chromium
+test: deps chromium
 	CRMKIT_TRIALS=$(TRIALS) $(SWIFT) test
 
 ## test-long: the same with 1,000 crash and 1,000 tamper trials
@@ -52,4 +68,4 @@ fuzz: deps
 	done
 
 clean:
-	rm -rf .build Benchmarks/.build Fuzz/.build $(STORE) $(STORE)-backup
+	rm -rf .build Benchmarks/.build Fuzz/.build $(STORE) $(STORE)-backup $(STORE).master-key report.html

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
         .library(name: "CRMPolicies", targets: ["CRMPolicies"]),
         .library(name: "CRMPredictive", targets: ["CRMPredictive"]),
+        .library(name: "CRMReports", targets: ["CRMReports"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -80,10 +81,14 @@ let package = Package(
                 "CRMDomain", "CRMProjections", "EventLog",
             ]
         ),
+        .target(
+            name: "CRMReports",
+            dependencies: ["CRMDomain", "CRMProjections", "EventLog"]
+        ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPredictive",
+                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPredictive", "CRMReports", "CRMAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -95,6 +100,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["crm", "TestSupport"]
         ),
         .testTarget(
             name: "LMDBTests",

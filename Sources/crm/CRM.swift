@@ -1,4 +1,8 @@
 import ArgumentParser
+import CRMAudit
+import CRMDomain
+import CRMProjections
+import CRMReports
 import EventLog
 import Foundation
 
@@ -7,7 +11,35 @@ struct CRM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crm",
         abstract: "CRMKit's command line: an event-sourced CRM core on an embedded LMDB log.",
-        subcommands: [Demo.self, Head.self, Verify.self, Backup.self, Stats.self, Tail.self, Export.self, Import.self, Predict.self])
+        discussion: "Exit codes: 0 success, 1 error (one line on stderr), 2 verification failed, 64 usage error. See docs/cli.md.",
+        subcommands: [
+            Demo.self, Report.self, CustomerCommand.self, Pipeline.self, Lifecycle.self, Scorecard.self, Rebuild.self, Rules.self,
+            Verify.self, Head.self, Backup.self, Forget.self, Tail.self, Stats.self, Export.self, Import.self, Predict.self,
+        ])
+
+    /// Parses and runs a command; every error ends as one line on stderr and a non-zero exit
+    /// (help and `--version` print as usual).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            let message = CRM.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
+            let trimmed = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+            FileHandle.standardError.write(Data("crm: \(trimmed) (see crm help)\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
 
 /// Options every command shares.
@@ -15,12 +47,61 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The store directory.")
     var store: String = "./crm-store"
 
+    @Option(name: .long, help: "The master key file sealing personal data (default: <store>.master-key, beside the store).")
+    var masterKey: String?
+
+    /// The master key file.
+    var masterKeyPath: String { masterKey ?? (store.hasSuffix("/") ? String(store.dropLast()) : store) + ".master-key" }
+
+    var exists: Bool { FileManager.default.fileExists(atPath: store + "/data.mdb") }
+
     func openReadOnly() throws -> EventStore {
-        guard FileManager.default.fileExists(atPath: store + "/data.mdb") else {
-            throw CLIError("no store at \(store) (run `crm demo` to create one)")
-        }
+        guard exists else { throw CLIError("no store at \(store) (run `crm demo` to create one)") }
         return try EventStore.openReadOnly(path: store)
     }
+
+    func openWritable() throws -> EventStore {
+        guard exists else { throw CLIError("no store at \(store) (run `crm demo` to create one)") }
+        return try EventStore(path: store)
+    }
+
+    /// The vault opening sealed personal data, when the master key file exists.
+    func vault(for store: EventStore) throws -> KeyVault? {
+        guard FileManager.default.fileExists(atPath: masterKeyPath) else { return nil }
+        return try KeyVault(store: store, masterKeys: FileMasterKeyStore(path: masterKeyPath))
+    }
+}
+
+/// Options of the commands that print a report.
+struct ReportOptions: ParsableArguments {
+    @Option(name: .customLong("as-of"), help: "Report as of a business day YYYY-MM-DD or a log position N.")
+    var asOf: String?
+
+    @Option(help: "Rules JSON file to report under (default: the rules the served read models were built with).")
+    var rules: String?
+
+    @Flag(help: "Print JSON (shapes in docs/cli.md).")
+    var json = false
+
+    /// Loads the read models the report is built from.
+    func source(_ options: StoreOptions, store: EventStore) throws -> ReportSource {
+        let asOf = try asOf.map(ReportInput.asOf)
+        let rules = try rules.map(ReportInput.rules(file:))
+        return try ReportSource.load(store: store, rules: rules, asOf: asOf, protector: try options.vault(for: store))
+    }
+
+    /// Prints `value` as JSON, or `text()`.
+    func emit<T: Encodable>(_ value: T, text: () -> String) throws {
+        if json { printJSON(value) } else { print(text()) }
+    }
+}
+
+/// Prints `value` as pretty JSON with sorted keys.
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(value)) ?? Data("null".utf8)
+    print(String(decoding: data, as: UTF8.self))
 }
 
 /// A user-facing failure: one line on stderr and exit code 1, never a stack trace.
@@ -29,7 +110,7 @@ struct CLIError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `body`, turning every error into one clear line on stderr and a non-zero exit.
+/// Runs `body`, turning every error into one clear line on stderr and exit code 1.
 func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
     do {
         return try await body()
@@ -38,7 +119,8 @@ func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
     } catch let error as CleanExit {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("crm: \(error)\n".utf8))
+        let line = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data("crm: \(line)\n".utf8))
         throw ExitCode.failure
     }
 }

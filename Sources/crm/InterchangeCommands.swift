@@ -9,7 +9,7 @@ struct Export: AsyncParsableCommand {
     @OptionGroup var options: StoreOptions
     @Argument(help: "The file to write.") var file: String
     @Option(help: "First position to export.") var from: UInt64?
-    @Option(help: "Last position to export.") var through: UInt64?
+    @Option(name: [.customLong("to"), .customLong("through")], help: "Last position to export.") var through: UInt64?
 
     func run() async throws {
         try await reportingErrors {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRMDomain
+import CRMReports
 import EventLog
 import Foundation
 
@@ -64,35 +65,16 @@ struct Backup: AsyncParsableCommand {
 }
 
 struct Stats: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Events, streams by category and size of the store.")
+    static let configuration = CommandConfiguration(abstract: "Events, streams, size, events by category and type, and the read models' lag.")
     @OptionGroup var options: StoreOptions
-    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print JSON (shape in docs/cli.md).") var json = false
 
     func run() async throws {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
-            var categories: [String: Int] = [:]
-            var types: [String: Int] = [:]
-            try store.scan { view in
-                let stream = view.streamBytes
-                let end = stream.firstIndex(of: UInt8(ascii: "-")) ?? stream.endIndex
-                categories[String(decoding: stream[stream.startIndex..<end], as: UTF8.self), default: 0] += 1
-                types[String(decoding: view.typeBytes, as: UTF8.self), default: 0] += 1
-            }
-            let size = (try? FileManager.default.attributesOfItem(atPath: options.store + "/data.mdb")[.size] as? Int) ?? 0
-            let head = try store.head()
-            if json {
-                let cats = categories.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\($0.value)" }.joined(separator: ",")
-                let typs = types.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\($0.value)" }.joined(separator: ",")
-                print("{\"events\":\(head),\"bytes\":\(size),\"categories\":{\(cats)},\"types\":{\(typs)}}")
-            } else {
-                print("events: \(head)   data file: \(size / 1_048_576) MiB")
-                print("by category:")
-                for (name, count) in categories.sorted(by: { $0.value > $1.value }) { print("  \(name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(count)") }
-                print("by type:")
-                for (name, count) in types.sorted(by: { $0.value > $1.value }) { print("  \(name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(count)") }
-            }
+            let stats = try StoreStatistics(store: store)
+            if json { printJSON(stats) } else { print(TextReport.statistics(stats)) }
         }
     }
 }
@@ -113,7 +95,10 @@ struct Tail: AsyncParsableCommand {
                 for event in try store.events(from: start + 1) { print(line(event)) }
                 return
             }
-            for try await event in store.subscribe(after: start) { print(line(event)) }
+            for try await event in store.subscribe(after: start) {
+                // Unbuffered: a follower on a pipe wants each event as it comes.
+                FileHandle.standardOutput.write(Data((line(event) + "\n").utf8))
+            }
         }
     }
 

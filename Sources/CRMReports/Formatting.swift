@@ -1,0 +1,66 @@
+import CRMDomain
+import Foundation
+
+/// Number formats shared by the text and HTML renderings (fixed, locale-independent).
+enum Format {
+    /// `1,234,567` for an integer.
+    static func grouped(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
+    /// Minor units as whole major units with grouping: `12,345 EUR` (cents rounded half away
+    /// from zero).
+    static func money(_ minorUnits: Int64, _ currency: String) -> String {
+        let major = (minorUnits.magnitude + 50) / 100
+        return (minorUnits < 0 ? "-" : "") + grouped(Int64(major)) + " " + currency
+    }
+
+    /// A compact amount for chart labels: `1.2 M`, `34 k`, `512`.
+    static func compact(_ value: Double) -> String {
+        let magnitude = abs(value)
+        if magnitude >= 1_000_000_000 { return String(format: "%.1f G", value / 1_000_000_000) }
+        if magnitude >= 1_000_000 { return String(format: "%.1f M", value / 1_000_000) }
+        if magnitude >= 10_000 { return String(format: "%.0f k", value / 1_000) }
+        if magnitude >= 1_000 { return String(format: "%.1f k", value / 1_000) }
+        return String(format: "%.0f", value)
+    }
+
+    /// A rate as a percentage with one decimal, `—` when absent.
+    static func percent(_ rate: Double?) -> String {
+        rate.map { String(format: "%.1f %%", $0 * 100) } ?? "—"
+    }
+
+    /// A KPI value: rates (names ending in `Rate`, `Within…`, `Completeness`) as percentages,
+    /// money KPIs in major units, the rest with two decimals.
+    static func kpi(_ name: String, _ value: Double?, currency: String) -> String {
+        guard let value else { return "—" }
+        if isRate(name) { return String(format: "%.1f %%", value * 100) }
+        if isMoney(name) { return money(Int64(value.rounded()), currency) }
+        if name == "netCustomerGrowth" { return String(format: "%+.0f", value) }
+        return String(format: "%.2f", value)
+    }
+
+    static func isRate(_ name: String) -> Bool {
+        name.hasSuffix("Rate") || name.hasSuffix("Change") || name == "answeredWithinTarget" || name == "dataCompleteness"
+    }
+
+    static func isMoney(_ name: String) -> Bool {
+        ["revenue", "revenuePerCustomer", "averageCLV", "customerAcquisitionCost"].contains(name)
+    }
+
+    /// Pads `text` to `width` characters (never truncates).
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    /// Right-aligns `text` in `width` characters.
+    static func padLeft(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
+    }
+}

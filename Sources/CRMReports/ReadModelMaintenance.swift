@@ -1,0 +1,73 @@
+import CRMDomain
+import CRMProjections
+import EventLog
+import Foundation
+
+/// Building and rebuilding the persisted read models of a store (`crm demo`, `crm rebuild`).
+public enum ReadModelMaintenance {
+    /// Brings the served read models up to the head: catches the active generation up, or, when
+    /// none was built yet, builds generation `r<version>` of `rules` and activates it.
+    ///
+    /// - Parameter progress: called with the checkpoint after each stored batch of a catch-up.
+    /// - Returns: the served generation, its rules version, and the events folded now.
+    @discardableResult
+    public static func catchUp(store: EventStore, rules: CRMRules = ReportSource.defaultRules,
+                               progress: (UInt64) -> Void = { _ in }) throws -> (generation: String, rulesVersion: Int, folded: Int) {
+        if let active = try StoredGeneration.active(CRMReadModels.self, in: store) {
+            let projector = try Projector<CRMReadModels>(store: store, rules: active.rules)
+            let folded = try projector.catchUp(progress: progress)
+            return (active.generation, active.rules.version, folded)
+        }
+        let generation = "r\(rules.version)"
+        let projector = try Projector<CRMReadModels>.rebuild(store: store, rules: rules, generation: generation)
+        try projector.activate()
+        return (generation, rules.version, Int(projector.checkpoint))
+    }
+
+    /// Why a rebuild cannot run.
+    public enum RebuildError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// New rules carry the version of the served rules but differ from them.
+        case sameVersionOtherRules(version: Int)
+
+        /// One line.
+        public var description: String {
+            switch self {
+            case .sameVersionOtherRules(let version):
+                return "the rules differ from the served rules but carry the same version \(version); give them a new version"
+            }
+        }
+    }
+
+    /// Rebuilds the persisted read models from the whole log.
+    ///
+    /// - With `rules` of a new version: builds generation `r<version>` beside the served one,
+    ///   compares both (when `compare`) for every customer and lead and for the scorecard of the
+    ///   four quarters before the latest day, switches readers to it and drops the old one.
+    /// - Otherwise: rebuilds the served generation (or builds the first one) under its rules.
+    ///
+    /// - Throws: ``RebuildError/sameVersionOtherRules(version:)`` and the projections' errors.
+    public static func rebuild(store: EventStore, rules: CRMRules? = nil, compare: Bool = false) throws -> RebuildReport {
+        let started = Date()
+        let active = try StoredGeneration.active(CRMReadModels.self, in: store)
+        let chosen = rules ?? active?.rules ?? ReportSource.defaultRules
+        guard let active, chosen.version != active.rules.version else {
+            if let active, chosen != active.rules { throw RebuildError.sameVersionOtherRules(version: chosen.version) }
+            let generation = active?.generation ?? "r\(chosen.version)"
+            let projector = try Projector<CRMReadModels>.rebuild(store: store, rules: chosen, generation: generation)
+            try projector.activate()
+            return RebuildReport(generation: generation, previousGeneration: active?.generation, oldRulesVersion: active?.rules.version,
+                                 rulesVersion: chosen.version, position: projector.checkpoint,
+                                 seconds: Date().timeIntervalSince(started), difference: nil)
+        }
+        let served = try Projector<CRMReadModels>(store: store, rules: active.rules)
+        try served.catchUp()
+        let day = served.read { $0.lifecycle.latestDay } ?? CalendarDay(containing: Date())
+        var periods = [ReportSource.lastCompleteQuarter(before: day)]
+        while periods.count < 4 { periods.insert(periods[0].previous, at: 0) }
+        let (next, difference) = try served.changeRules(to: chosen, asOf: day, periods: periods)
+        try Projector<CRMReadModels>.drop(store: store, generation: active.generation)
+        return RebuildReport(generation: next.generation, previousGeneration: active.generation, oldRulesVersion: active.rules.version,
+                             rulesVersion: chosen.version, position: next.checkpoint, seconds: Date().timeIntervalSince(started),
+                             difference: compare ? difference : nil)
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import CRMDomain
+import CRMProjections
+import CRMReports
+import EventLog
+import Foundation
+
+struct CustomerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customer", abstract: "One customer on one page: stage, value, risk, balances, orders, invoices, tickets, interactions.")
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var report: ReportOptions
+    @Argument(help: "The customer's id (UUID) or stream (customer-<uuid>).") var id: String
+
+    func run() async throws {
+        try await reportingErrors {
+            let customer = try ReportInput.customerID(id)
+            let store = try options.openReadOnly()
+            defer { store.close() }
+            let value = try Customer360Report(try report.source(options, store: store), customer: customer)
+            try report.emit(value) { TextReport.customer360(value) }
+        }
+    }
+}
+
+struct Pipeline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Open opportunities by stage, win rate, cycle, velocity and the forecast by month.")
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var report: ReportOptions
+
+    func run() async throws {
+        try await reportingErrors {
+            let store = try options.openReadOnly()
+            defer { store.close() }
+            let value = PipelineReport(try report.source(options, store: store))
+            try report.emit(value) { TextReport.pipeline(value) }
+        }
+    }
+}
+
+struct Lifecycle: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Customers per lifecycle stage (Interessent … Verlorener Kunde), and month by month.")
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var report: ReportOptions
+    @Option(help: "Month-end snapshots in the JSON history.") var months = 36
+
+    func validate() throws {
+        guard months >= 1 && months <= 1_200 else { throw ValidationError("--months must be between 1 and 1200") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let store = try options.openReadOnly()
+            defer { store.close() }
+            let value = LifecycleReport(try report.source(options, store: store), months: months)
+            try report.emit(value) { TextReport.lifecycle(value) }
+        }
+    }
+}
+
+struct Scorecard: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The balanced scorecard of a period: four perspectives, KPIs with target, status and trend.")
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var report: ReportOptions
+    @Option(help: "YYYY, YYYY-MM or YYYY-Qn (default: the last complete quarter).") var period: String?
+    @Option(help: "Periods in each KPI's trend.") var trend = 6
+
+    func validate() throws {
+        guard trend >= 1 && trend <= 120 else { throw ValidationError("--trend must be between 1 and 120") }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let chosen = try period.map(ReportInput.period)
+            let store = try options.openReadOnly()
+            defer { store.close() }
+            let source = try report.source(options, store: store)
+            let value = ScorecardSummary(source, period: chosen ?? ReportSource.lastCompleteQuarter(before: source.day), trend: trend)
+            try report.emit(value) { TextReport.scorecard(value) }
+        }
+    }
+}
+
+struct Report: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the HTML report: pipeline funnel, forecast, scorecard, lifecycle over time, CLV segments, churn risk.")
+    @OptionGroup var options: StoreOptions
+    @OptionGroup var report: ReportOptions
+    @Option(help: "The HTML file to write.") var out = "report.html"
+    @Option(help: "The scorecard's period, YYYY, YYYY-MM or YYYY-Qn (default: the last complete quarter).") var period: String?
+
+    func run() async throws {
+        try await reportingErrors {
+            let chosen = try period.map(ReportInput.period)
+            let store = try options.openReadOnly()
+            defer { store.close() }
+            let value = HTMLReport(try report.source(options, store: store), period: chosen)
+            try write(value, to: out)
+            if report.json { printJSON(value) } else { print("wrote \(out) (\(value.render().utf8.count / 1024) KiB)") }
+        }
+    }
+}
+
+/// Writes the rendered report.
+func write(_ report: HTMLReport, to path: String) throws {
+    do {
+        try Data(report.render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw CLIError("cannot write \(path): \((error as NSError).localizedDescription)")
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The `crm` executable built beside the test bundle.
+func crmPath() -> String {
+    let candidates = [
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("crm").path,
+        Bundle.main.bundleURL.appendingPathComponent("crm").path,
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("crm").path,
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+}
+
+/// What a run of `crm` printed and how it ended.
+struct Run {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
+    var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+
+    /// The standard output parsed as a JSON object.
+    func json() throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+    }
+}
+
+/// Runs `crm` with `arguments` to completion (outputs go to files, so nothing blocks).
+func crm(_ arguments: [String]) throws -> Run {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: crmPath())
+    process.arguments = arguments
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus,
+               stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+               stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+}
+
+/// One small demo store shared by the read-only tests (built once, on first use).
+final class DemoStore: Sendable {
+    static let shared = DemoStore()
+
+    let directory = TemporaryDirectory("cli")
+    var store: String { directory.sub("store") }
+    var report: String { directory.sub("report.html") }
+    let demo: Run
+    let head: Int
+
+    private init() {
+        let dir = directory
+        demo = try! crm(["demo", "--store", dir.sub("store"), "--customers", "40", "--events", "2400", "--report", dir.sub("report.html")])
+        let stats = try! crm(["stats", "--store", dir.sub("store"), "--json"])
+        head = (try? stats.json()["events"] as? Int) ?? -1
+    }
+
+    /// A private copy of the store (data file and master key) for a test that writes.
+    func copy(_ name: String) throws -> (TemporaryDirectory, String) {
+        let target = TemporaryDirectory(name)
+        let path = target.sub("store")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: store + "/data.mdb", toPath: path + "/data.mdb")
+        try FileManager.default.copyItem(atPath: store + ".master-key", toPath: path + ".master-key")
+        return (target, path)
+    }
+
+    /// The id of the customer with the highest CLV (from the report's JSON).
+    func topCustomer() throws -> String {
+        let run = try crm(["report", "--store", store, "--out", directory.sub("top.html"), "--json"])
+        let value = try #require(try run.json()["value"] as? [String: Any])
+        return try #require(value["topCustomer"] as? String)
+    }
+}
