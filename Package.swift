@@ -83,12 +83,12 @@ let package = Package(
         ),
         .target(
             name: "CRMReports",
-            dependencies: ["CRMDomain", "CRMProjections", "EventLog"]
+            dependencies: ["CRMDomain", "CRMProjections", "CRMPolicies", "EventLog"]
         ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPredictive", "CRMReports", "CRMAudit",
+                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -95,6 +95,8 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     private let database: Database
     /// The master key's and the opened subject keys' bytes.
     private let state: Mutex<(master: [UInt8], keys: [DataSubject: [UInt8]])>
+    /// Batches the key creations of concurrent commands.
+    private let creation = KeyCreationQueue()
     static let databaseName = "subject-keys"
     /// The first byte of every sealed value: the format (AES-GCM, 12-byte nonce, 16-byte tag).
     static let formatVersion: UInt8 = 1
@@ -163,6 +165,34 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         let bytes = key.bytes
         state.withLock { $0.keys[subject] = bytes }
         return key
+    }
+
+    /// Creates the keys of `subjects` that have none, together with those of every concurrent
+    /// caller, in one durable write on the vault's own writer thread: concurrent commands wait
+    /// for one sync instead of one each, and no task blocks in ``seal(_:for:)``.
+    public func prepareKeys(for subjects: Set<DataSubject>) async throws {
+        var missing: Set<DataSubject> = []
+        for subject in subjects where try key(for: subject) == nil { missing.insert(subject) }
+        guard !missing.isEmpty else { return }
+        try await creation.create(missing) { [self] batch in try self.storeNewKeys(for: batch) }
+    }
+
+    /// Stores a new key for each subject without one, in one write transaction, and caches them.
+    private func storeNewKeys(for subjects: Set<DataSubject>) throws {
+        let database = database
+        let fresh = subjects.map { ($0, Self.subjectBytes($0), SymmetricKey(size: .bits256)) }
+        let stored = try store.environment.write { txn -> [(DataSubject, [UInt8])] in
+            let master = SymmetricKey(data: state.withLock { $0.master })
+            return try fresh.map { subject, name, key in
+                if let existing = try txn.value(in: database, key: name) {
+                    guard let old = Self.unwrap(existing, subject: name, with: master) else { throw KeyVaultError.wrongMasterKey }
+                    return (subject, old.bytes)
+                }
+                try txn.put(in: database, key: name, value: try Self.wrap(key, subject: name, with: master))
+                return (subject, key.bytes)
+            }
+        }
+        state.withLock { state in for (subject, bytes) in stored { state.keys[subject] = bytes } }
     }
 
     public func seal(_ text: String, for subject: DataSubject) throws -> [UInt8] {
@@ -237,4 +267,44 @@ public final class KeyVault: PersonalDataProtector, Sendable {
 
     /// The subject key's raw bytes (tests search the store's files for them).
     func keyBytes(for subject: DataSubject) throws -> [UInt8]? { try key(for: subject)?.bytes }
+}
+
+/// Group commit for new subject keys: callers queue the subjects they need; a writer on a
+/// dispatch queue of its own (not the cooperative thread pool) writes everything queued so far
+/// in one transaction and resumes every caller of that batch.
+final class KeyCreationQueue: Sendable {
+    private typealias Waiter = (subjects: Set<DataSubject>, continuation: CheckedContinuation<Void, any Error>)
+    private let state = Mutex<(pending: [Waiter], writing: Bool)>(([], false))
+    private let queue = DispatchQueue(label: "crmkit.keyvault.writer")
+
+    /// Creates the keys of `subjects` with `write`, batched with concurrent callers.
+    func create(_ subjects: Set<DataSubject>, write: @escaping @Sendable (Set<DataSubject>) throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let start = state.withLock { state -> Bool in
+                state.pending.append((subjects, continuation))
+                guard !state.writing else { return false }
+                state.writing = true
+                return true
+            }
+            if start { queue.async { self.drain(write) } }
+        }
+    }
+
+    private func drain(_ write: @Sendable (Set<DataSubject>) throws -> Void) {
+        while true {
+            let batch = state.withLock { state -> [Waiter] in
+                let batch = state.pending
+                state.pending = []
+                if batch.isEmpty { state.writing = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                try write(batch.reduce(into: Set<DataSubject>()) { $0.formUnion($1.subjects) })
+                for waiter in batch { waiter.continuation.resume() }
+            } catch {
+                for waiter in batch { waiter.continuation.resume(throwing: error) }
+            }
+        }
+    }
 }

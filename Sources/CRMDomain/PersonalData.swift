@@ -9,6 +9,16 @@ public protocol PersonalDataProtector: Sendable {
     /// Opens sealed bytes with the key of `subject`; `nil` when the subject was forgotten.
     /// Throws when the bytes are damaged or were sealed for another subject.
     func open(_ sealed: [UInt8], for subject: DataSubject) throws -> String?
+    /// Makes sure the subjects have keys before ``seal(_:for:)`` is called for them, creating the
+    /// missing ones; ``CommandHandler`` awaits it before sealing a command's events, so a
+    /// protector can create the keys of many concurrent commands in one durable write instead of
+    /// blocking in `seal`. The default does nothing (`seal` creates keys on first use).
+    func prepareKeys(for subjects: Set<DataSubject>) async throws
+}
+
+extension PersonalDataProtector {
+    /// Does nothing: ``seal(_:for:)`` creates keys on first use.
+    public func prepareKeys(for subjects: Set<DataSubject>) async throws {}
 }
 
 /// Replaces each personal field through `transform`.
@@ -40,6 +50,19 @@ extension DomainEvent {
     }
 
     /// The event with every plain personal field sealed for its ``dataSubject``.
+    /// The subject whose key sealing this event needs: its ``dataSubject`` when at least one
+    /// personal field is still in the clear, else `nil`.
+    public var subjectToSeal: DataSubject? {
+        guard let subject = dataSubject, var message = catalogMessage else { return nil }
+        var plain = false
+        var walker = PersonalDataWalker { text in
+            if case .plain = text { plain = true }
+            return text
+        }
+        try? message.visitFields(&walker)
+        return plain ? subject : nil
+    }
+
     public func sealingPersonalData(with protector: any PersonalDataProtector) throws -> DomainEvent {
         guard let subject = dataSubject else { return self }
         return try mappingPersonalData { text in

@@ -20,17 +20,19 @@ public struct EffectReport: Sendable, Hashable, Codable {
         /// Of them, those in the lost stage at the window's end.
         public let churned: Int
 
+        /// `reordered / customers`, `nil` without customers.
+        public let repeatPurchaseRate: Double?
+        /// `churned / customers`, `nil` without customers.
+        public let churnRate: Double?
+
         /// Creates a group's figures.
         public init(customers: Int, reordered: Int, churned: Int) {
             self.customers = customers
             self.reordered = reordered
             self.churned = churned
+            repeatPurchaseRate = customers == 0 ? nil : Double(reordered) / Double(customers)
+            churnRate = customers == 0 ? nil : Double(churned) / Double(customers)
         }
-
-        /// `reordered / customers`, `nil` without customers.
-        public var repeatPurchaseRate: Double? { customers == 0 ? nil : Double(reordered) / Double(customers) }
-        /// `churned / customers`, `nil` without customers.
-        public var churnRate: Double? { customers == 0 ? nil : Double(churned) / Double(customers) }
     }
 
     /// A campaign's return.
@@ -47,9 +49,8 @@ public struct EffectReport: Sendable, Hashable, Codable {
         public let leads: Int
         /// Of them, converted into customers.
         public let converted: Int
-
         /// `attributedRevenue / cost`, `nil` without costs.
-        public var roi: Double? { cost == 0 ? nil : Double(attributedRevenue) / Double(cost) }
+        public let roi: Double?
     }
 
     /// How handed-over leads convert.
@@ -59,14 +60,15 @@ public struct EffectReport: Sendable, Hashable, Codable {
         /// Of them, converted into customers.
         public let converted: Int
 
+        /// `converted / handedOver`, `nil` without leads.
+        public let rate: Double?
+
         /// Creates the figures.
         public init(handedOver: Int, converted: Int) {
             self.handedOver = handedOver
             self.converted = converted
+            rate = handedOver == 0 ? nil : Double(converted) / Double(handedOver)
         }
-
-        /// `converted / handedOver`, `nil` without leads.
-        public var rate: Double? { handedOver == 0 ? nil : Double(converted) / Double(handedOver) }
     }
 
     /// The day the report is computed for.
@@ -83,24 +85,27 @@ public struct EffectReport: Sendable, Hashable, Codable {
     public let leadsHandedOverByPolicy: LeadConversion
     /// Leads people handed over.
     public let leadsHandedOverByPeople: LeadConversion
+    /// Every reaction of the policy set in the log up to the report's day, by reaction name.
+    public let reactions: [String: Int]
+    /// Every suppressed reaction up to the report's day, by reaction name.
+    public let suppressed: [String: Int]
 
     /// Treated minus comparison repeat-purchase rate (percentage points as a fraction).
-    public var repeatPurchaseLift: Double? {
-        guard let a = treated.repeatPurchaseRate, let b = comparison.repeatPurchaseRate else { return nil }
-        return a - b
-    }
-
+    public let repeatPurchaseLift: Double?
     /// Comparison minus treated churn rate: how much less the treated churn.
-    public var churnReduction: Double? {
-        guard let a = treated.churnRate, let b = comparison.churnRate else { return nil }
-        return b - a
-    }
+    public let churnReduction: Double?
 
     static let retentionReactions: Set<String> = ["retention-offer", "account-manager-call"]
 
     init(facts: PolicyFacts, rules: PolicyRules, asOf: CalendarDay) {
         self.asOf = asOf
         windowDays = rules.effectWindowDays
+        var reactions: [String: Int] = [:], suppressed: [String: Int] = [:]
+        for reaction in facts.reactions where reaction.day <= asOf {
+            if reaction.suppressed { suppressed[reaction.reaction, default: 0] += 1 } else { reactions[reaction.reaction, default: 0] += 1 }
+        }
+        self.reactions = reactions
+        self.suppressed = suppressed
         var first: [CustomerID: (day: CalendarDay, treated: Bool)] = [:]
         for reaction in facts.reactions where Self.retentionReactions.contains(reaction.reaction) {
             guard let customer = reaction.customer, first[customer] == nil else { continue }
@@ -116,8 +121,12 @@ public struct EffectReport: Sendable, Hashable, Codable {
             if reordered { counts[entry.treated]!.1 += 1 }
             if churned { counts[entry.treated]!.2 += 1 }
         }
-        treated = Group(customers: counts[true]!.0, reordered: counts[true]!.1, churned: counts[true]!.2)
-        comparison = Group(customers: counts[false]!.0, reordered: counts[false]!.1, churned: counts[false]!.2)
+        let treated = Group(customers: counts[true]!.0, reordered: counts[true]!.1, churned: counts[true]!.2)
+        let comparison = Group(customers: counts[false]!.0, reordered: counts[false]!.1, churned: counts[false]!.2)
+        self.treated = treated
+        self.comparison = comparison
+        if let a = treated.repeatPurchaseRate, let b = comparison.repeatPurchaseRate { repeatPurchaseLift = a - b } else { repeatPurchaseLift = nil }
+        if let a = treated.churnRate, let b = comparison.churnRate { churnReduction = b - a } else { churnReduction = nil }
 
         var leadsByCampaign: [CampaignID: [LeadID]] = [:]
         for (lead, campaign) in facts.leadCampaign { leadsByCampaign[campaign, default: []].append(lead) }
@@ -128,9 +137,10 @@ public struct EffectReport: Sendable, Hashable, Codable {
             let revenue = converted.reduce(Int64(0)) { sum, customer in
                 sum &+ (customers.customer(customer).map { CustomerAnalytics.lifetimeRevenue($0, asOf: asOf) } ?? 0)
             }
+            let cost = facts.campaignCost[campaign] ?? 0
             return Campaign(campaign: campaign, name: facts.campaignNames[campaign] ?? campaign.description,
-                            cost: facts.campaignCost[campaign] ?? 0, attributedRevenue: revenue, leads: leads.count,
-                            converted: converted.count)
+                            cost: cost, attributedRevenue: revenue, leads: leads.count, converted: converted.count,
+                            roi: cost == 0 ? nil : Double(revenue) / Double(cost))
         }
         .sorted { $0.name != $1.name ? $0.name < $1.name : $0.campaign.description < $1.campaign.description }
 

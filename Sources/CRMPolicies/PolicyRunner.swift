@@ -44,7 +44,7 @@ public struct PolicyRunReport: Sendable, Hashable, Codable {
     public internal(set) var executed: [Outcome] = []
     /// Marketing reactions recorded as suppressed for want of consent.
     public internal(set) var suppressed: [Outcome] = []
-    /// Reactions found already in the log (an earlier run, or another runner at the same time).
+    /// Reactions due but found already in the log (an earlier run, or another runner at the same time).
     public internal(set) var alreadyDone = 0
     /// Reactions the domain refused (e.g. a person escalated the ticket meanwhile), with the rule.
     public internal(set) var refused: [String] = []
@@ -129,11 +129,20 @@ public actor PolicyRunner {
 
     /// The reactions due at `now` that are not in the log yet, without carrying them out.
     public func pending(at now: Date, backfillFrom: UInt64? = nil) throws -> [Reaction] {
+        try due(at: now, backfillFrom: backfillFrom).filter { try store.position(ofEventID: $0.id) == nil && !isSuperseded($0) }
+    }
+
+    /// Whether a stronger reaction to the same cause is in the log.
+    private func isSuperseded(_ reaction: Reaction) throws -> Bool {
+        try reaction.supersededBy.map { try store.position(ofEventID: $0) != nil } ?? false
+    }
+
+    /// Every reaction due at `now`, whether or not it is in the log already.
+    private func due(at now: Date, backfillFrom: UInt64?) throws -> [Reaction] {
         try catchUp()
         guard let activation = facts.activation else { throw PolicyError.notActivated(name) }
         let from = min(UInt64(activation.fromPosition), backfillFrom ?? .max)
-        return try ReactionPlanner(facts: facts, rules: rules, name: name, from: from, now: now).plan()
-            .filter { try store.position(ofEventID: $0.id) == nil }
+        return ReactionPlanner(facts: facts, rules: rules, name: name, from: from, now: now).plan()
     }
 
     /// Folds what was appended since the last call, decides the reactions due at `now` and
@@ -148,10 +157,14 @@ public actor PolicyRunner {
     ///   meanwhile) is listed in ``PolicyRunReport/refused`` and does not stop the run.
     @discardableResult
     public func run(at now: Date, backfillFrom: UInt64? = nil) async throws -> PolicyRunReport {
-        let due = try pending(at: now, backfillFrom: backfillFrom)
+        let due = try due(at: now, backfillFrom: backfillFrom)
         var report = PolicyRunReport()
         report.position = facts.position
         for reaction in due {
+            if try store.position(ofEventID: reaction.id) != nil || isSuperseded(reaction) {
+                report.alreadyDone += 1
+                continue
+            }
             let outcome = PolicyRunReport.Outcome(id: reaction.id, policy: reaction.policy, reaction: reaction.name,
                                                   customer: reaction.customer, lead: reaction.lead, reason: reaction.reason)
             let cause = try store.event(at: reaction.causePosition)
@@ -211,27 +224,60 @@ public actor PolicyRunner {
         return "no consent for \(need.purpose.name) by \(need.channel.name)"
     }
 
-    /// The work lists of `day` (default: the day of the latest event folded).
+    /// The work lists of `day` (default: the latest business day folded).
     public func workLists(on day: CalendarDay? = nil) throws -> WorkLists {
         try catchUp()
-        return WorkLists(facts: facts, rules: rules, day: day ?? facts.models.lifecycle.latestDay ?? CalendarDay(containing: Date()))
+        return WorkLists(facts: facts, rules: rules, day: day ?? latestDay(of: facts))
     }
 
-    /// The effect report as of `day` (default: the day of the latest event folded).
+    /// The work lists as they were: from the events up to a log position (listed on the latest
+    /// business day folded by then) or up to the end of a business day (listed on that day).
+    public func workLists(asOf cut: AsOf) throws -> WorkLists {
+        let past = try facts(asOf: cut)
+        if case .businessDay(let day) = cut { return WorkLists(facts: past, rules: rules, day: day) }
+        return WorkLists(facts: past, rules: rules, day: latestDay(of: past))
+    }
+
+    /// The effect report as of `day` (default: the latest business day folded).
     public func effectReport(asOf day: CalendarDay? = nil) throws -> EffectReport {
         try catchUp()
-        return EffectReport(facts: facts, rules: rules, asOf: day ?? facts.models.lifecycle.latestDay ?? CalendarDay(containing: Date()))
+        return EffectReport(facts: facts, rules: rules, asOf: day ?? latestDay(of: facts))
     }
 
-    /// Folds the events appended since the last fold.
-    private func catchUp() throws {
-        let head = try store.head()
-        guard head > facts.position else { return }
+    /// The latest business day folded (of the lifecycle events), or today for an empty log.
+    public func latestBusinessDay() throws -> CalendarDay {
+        try catchUp()
+        return latestDay(of: facts)
+    }
+
+    private func latestDay(of facts: PolicyFacts) -> CalendarDay {
+        facts.models.lifecycle.latestDay ?? CalendarDay(containing: Date())
+    }
+
+    /// The facts folded from the events up to `cut`, in a fold of their own.
+    private func facts(asOf cut: AsOf) throws -> PolicyFacts {
+        var past = PolicyFacts(rules: facts.models.rules)
+        let through: UInt64
+        var cutoff: Int64?
+        switch cut {
+        case .position(let position): through = min(position, try store.head())
+        case .businessDay(let day):
+            through = try store.head()
+            cutoff = (Int64(day.daysSince1970) + 1) * 86_400_000_000
+        }
+        try fold(into: &past, through: through, before: cutoff)
+        return past
+    }
+
+    /// Folds the events after `facts.position` up to `through` (those before `cutoff` micros of
+    /// business time, when given) into `facts`.
+    private func fold(into facts: inout PolicyFacts, through: UInt64, before cutoff: Int64? = nil) throws {
+        guard through > facts.position else { return }
         let registry = registry
         let prefix = actorPrefix
         let name = name
-        var facts = self.facts
-        try store.scan(.all, from: facts.position + 1, through: head) { view in
+        try store.scan(.all, from: facts.position + 1, through: through) { view in
+            if let cutoff, view.occurredAtMicros >= cutoff { return }
             let event: DomainEvent
             do { event = try registry.decode(view) } catch { throw PolicyError.undecodable(position: view.position, error: error) }
             let actor = view.actorBytes
@@ -242,6 +288,13 @@ public actor PolicyRunner {
             facts.apply(event, EventInfo(position: view.position, occurredAtMicros: view.occurredAtMicros), reaction: reaction,
                         policyName: name)
         }
+        facts.position = max(facts.position, through)
+    }
+
+    /// Folds the events appended since the last fold.
+    private func catchUp() throws {
+        var facts = self.facts
+        try fold(into: &facts, through: try store.head())
         self.facts = facts
     }
 }

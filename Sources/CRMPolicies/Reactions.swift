@@ -34,6 +34,9 @@ public struct Reaction: Sendable, Hashable {
     public let consent: ConsentNeed?
     /// Why, in words, e.g. `churn risk medium: order gap 130 d > 2 × cadence 30 d`.
     public let reason: String
+    /// A stronger reaction to the same cause that makes this one moot when it is in the log
+    /// (the account manager's call makes the e-mail offer of the same episode moot).
+    public let supersededBy: UUID?
 }
 
 /// Decides the reactions due at a moment from the folded facts.
@@ -69,11 +72,11 @@ struct ReactionPlanner {
     }
 
     private func make(_ policy: PolicyKind, _ reaction: String, subject: String, cause: UInt64, customer: CustomerID?,
-                      lead: LeadID? = nil, consent: Reaction.ConsentNeed? = nil, reason: String,
+                      lead: LeadID? = nil, consent: Reaction.ConsentNeed? = nil, reason: String, supersededBy: UUID? = nil,
                       _ command: (UUID) -> CRMCommand) -> Reaction {
         let id = reactionID(reaction, subject, cause)
         return Reaction(id: id, policy: policy, name: reaction, causePosition: cause, customer: customer, lead: lead,
-                        command: command(id), consent: consent, reason: reason)
+                        command: command(id), consent: consent, reason: reason, supersededBy: supersededBy)
     }
 
     /// Whether a customer is one policies may address at all.
@@ -94,8 +97,11 @@ struct ReactionPlanner {
                 continue
             case .medium:
                 let channel = rules.churn.offerChannel
+                // Once the account manager was asked to call in this episode, an e-mail offer is moot
+                // (the risk may fall back to medium, e.g. because the offer itself is an interaction).
+                let call = reactionID("account-manager-call", customer.description, cause)
                 result.append(make(.churnRetention, "retention-offer", subject: customer.description, cause: cause, customer: customer,
-                                   consent: .init(purpose: .marketing, channel: channel), reason: why) { id in
+                                   consent: .init(purpose: .marketing, channel: channel), reason: why, supersededBy: call) { id in
                     .recordInteraction(InteractionID(id), customer: customer, channel: channel, direction: .outbound, employee: nil,
                                        contact: nil, durationSeconds: 0, subject: rules.churn.offerSubject, text: nil)
                 })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CRMAudit
 import CRMDomain
+import CRMPolicies
 import CRMProjections
 import CRMReports
 import CRMSimulation
@@ -50,15 +51,27 @@ struct Demo: AsyncParsableCommand {
                 print("using the existing store at \(options.store) (\(try store.head()) events); `crm demo --reset` generates a new history")
             }
 
+            // The closed loop: the policies decide what is due on the history's last business day
+            // and append it through the commands (a second demo finds it all in the log already);
+            // then the read models fold everything, reactions included.
+            let loopStart = Date()
+            let handler = CommandHandler(store: store, protector: try options.vault(for: store))
+            let modelRules = try StoredGeneration.active(CRMReadModels.self, in: store)?.rules ?? ReportSource.defaultRules
+            let runner = try PolicyRunner(store: store, handler: handler, readModelRules: modelRules)
+            if try await runner.activation() == nil { try await runner.activate(at: HistoryGenerator.start) }
+            let lastDay = try await runner.latestBusinessDay()
+            let loopRun = try await runner.run(at: lastDay.startDate.addingTimeInterval(18 * 3_600))
+            let lists = try await runner.workLists(on: lastDay)
+            let effect = try await runner.effectReport(asOf: lastDay)
+            print("\n" + TextReport.policyRun(loopRun) + " (\(seconds(since: loopStart)) s)")
+            print("\n" + TextReport.workLists(lists, limit: 5))
+
             let started = Date()
             let built = try ReadModelMaintenance.catchUp(store: store)
             print("read models \(built.generation) (rules v\(built.rulesVersion)) up to date: folded \(built.folded) events in \(seconds(since: started)) s")
 
-            // The closed-loop policies (issue 7) run here: after the read models are current,
-            // before the reports are printed.
-
             let source = try ReportSource.load(store: store, protector: try options.vault(for: store))
-            let html = HTMLReport(source, title: "CRMKit demo report")
+            let html = HTMLReport(source, title: "CRMKit demo report", closedLoop: ClosedLoopPart(effect: effect, lists: lists))
             print("\n" + TextReport.pipeline(html.pipeline))
             print("\n" + TextReport.scorecard(html.scorecard))
             print("\n" + TextReport.lifecycle(html.lifecycle))
@@ -81,6 +94,8 @@ struct Demo: AsyncParsableCommand {
         let perCustomer = max(1, events / customers)
         let (employees, staffing) = SimulatedStaff.make(seed: seed)
         for (command, context) in staffing { try await handler.execute(command, context: context) }
+        // The closed-loop policies react to everything appended from here on.
+        try await PolicyRunner(store: store, handler: handler).activate(at: HistoryGenerator.start)
         let customers = customers, writers = writers, seed = seed
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<writers {

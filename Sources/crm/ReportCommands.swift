@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRMDomain
+import CRMPolicies
 import CRMProjections
 import CRMReports
 import EventLog
@@ -94,7 +95,14 @@ struct Report: AsyncParsableCommand {
             let chosen = try period.map(ReportInput.period)
             let store = try options.openReadOnly()
             defer { store.close() }
-            let value = HTMLReport(try report.source(options, store: store), period: chosen)
+            let source = try report.source(options, store: store)
+            // The closed loop's section, when the policies were activated on the store.
+            var loop: ClosedLoopPart?
+            let runner = try PolicyRunner(store: store, readModelRules: source.models.rules)
+            if try await runner.activation() != nil {
+                loop = ClosedLoopPart(effect: try await runner.effectReport(asOf: source.day), lists: try await runner.workLists(on: source.day))
+            }
+            let value = HTMLReport(source, period: chosen, closedLoop: loop)
             try write(value, to: out)
             if report.json { printJSON(value) } else { print("wrote \(out) (\(value.render().utf8.count / 1024) KiB)") }
         }

@@ -13,8 +13,16 @@ import TestSupport
     @Test func demoGeneratesOnceThenReusesTheStore() throws {
         #expect(demo.demo.status == 0, "\(demo.demo.stderr)")
         #expect(demo.demo.stderr == "")
-        #expect(demo.demo.stdout.contains("appended \(demo.head) events for 40 customers"))
-        #expect(demo.demo.stdout.contains("backup verified in \(demo.store)-backup: \(demo.head) events"))
+        // The history, then the closed loop's reactions and suppressions on its last day.
+        let loop = try #require(demo.demo.lines.first { $0.hasPrefix("closed loop at position ") })
+        let numbers = loop.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        try #require(numbers.count >= 4)
+        let (history, reactions, suppressed) = (numbers[0], numbers[1], numbers[2])
+        #expect(reactions > 0)
+        #expect(history + reactions + suppressed == demo.head)
+        #expect(demo.demo.stdout.contains("appended \(history) events for 40 customers"))
+        #expect(demo.demo.stdout.contains("backup verified in \(demo.store)-backup: \(history) events"))
+        #expect(demo.demo.stdout.contains("work lists for "))
         #expect(demo.demo.stdout.contains("pipeline on "))
         #expect(demo.demo.stdout.contains("balanced scorecard "))
         #expect(demo.demo.stdout.contains("lifecycle stages on "))
@@ -26,6 +34,7 @@ import TestSupport
         #expect(again.status == 0)
         #expect(again.lines.first == "using the existing store at \(demo.store) (\(demo.head) events); `crm demo --reset` generates a new history")
         #expect(!again.stdout.contains("appended"))
+        #expect(again.stdout.contains("closed loop at position \(demo.head): 0 reactions, 0 suppressed for want of consent, \(reactions + suppressed) already in the log"))
         #expect(again.stdout.contains("folded 0 events"))
     }
 
@@ -160,15 +169,20 @@ import TestSupport
         #expect(run.lines.first?.hasPrefix("wrote \(out) (") == true)
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
-        for part in ["id=\"pipeline\"", "id=\"forecast\"", "id=\"scorecard\"", "id=\"lifecycle\"", "id=\"segments\"", "id=\"churn\""] {
+        for part in ["id=\"pipeline\"", "id=\"forecast\"", "id=\"scorecard\"", "id=\"lifecycle\"", "id=\"segments\"", "id=\"churn\"",
+                     "id=\"loop\""] {
             #expect(html.contains(part))
         }
         #expect(html.components(separatedBy: "<svg").count > 30)
         for external in ["src=", "href=", "http:", "https:", "<script", "@import", "url("] { #expect(!html.contains(external)) }
 
         let json = try crm(["report", "--store", demo.store, "--out", out, "--json"]).json()
-        #expect(Set(json.keys) == ["title", "events", "pipeline", "scorecard", "lifecycle", "value"])
+        #expect(Set(json.keys) == ["title", "events", "pipeline", "scorecard", "lifecycle", "value", "closedLoop"])
         #expect(json["events"] as? Int == demo.head)
+        let loop = try #require(json["closedLoop"] as? [String: Any])
+        let reactions = try #require((loop["effect"] as? [String: Any])?["reactions"] as? [String: Int])
+        #expect(reactions.values.reduce(0, +) == (try demoLoop()).reactions)
+        #expect(loop["customersAtRisk"] as? Int == (try crm(["worklist", "--store", demo.store, "--json"]).json()["customersAtRisk"] as? [Any])?.count)
 
         let unwritable = try crm(["report", "--store", demo.store, "--out", "/nonexistent/dir/r.html"])
         #expect(unwritable.status == 1)
@@ -245,6 +259,81 @@ import TestSupport
         let unknown = try crm(["forget", "customer-00000000-0000-0000-0000-000000000001", "--store", store])
         #expect(unknown.status == 1)
         #expect(unknown.stderrLines == ["crm: unknown subject customer-00000000-0000-0000-0000-000000000001: the store has no stream customer-00000000-0000-0000-0000-000000000001"])
+    }
+
+    // MARK: closed loop
+
+    /// The numbers of the demo's closed-loop line: history events, reactions, suppressed.
+    func demoLoop() throws -> (history: Int, reactions: Int, suppressed: Int) {
+        let loop = try #require(demo.demo.lines.first { $0.hasPrefix("closed loop at position ") })
+        let numbers = loop.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        try #require(numbers.count >= 3)
+        return (numbers[0], numbers[1], numbers[2])
+    }
+
+    @Test func worklistListsTheDaysWork() throws {
+        let json = try crm(["worklist", "--store", demo.store, "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let lists = try json.json()
+        let day = try #require(lists["day"] as? String)
+        let atRisk = try #require(lists["customersAtRisk"] as? [[String: Any]])
+        #expect(!atRisk.isEmpty)
+        #expect(atRisk.allSatisfy { ["medium", "high"].contains($0["level"] as? String ?? "") })
+        let scores = atRisk.compactMap { $0["score"] as? Int }
+        #expect(scores == scores.sorted(by: >))
+        #expect(lists["leads"] is [Any] && lists["tickets"] is [Any] && lists["followUps"] is [Any])
+        let text = try crm(["worklist", "--store", demo.store, "--limit", "3"])
+        #expect(text.status == 0)
+        #expect(text.lines.first == "work lists for \(day):")
+        #expect(text.lines.contains("  customers at risk (\(atRisk.count)):"))
+        // As of the first position nothing is at risk yet.
+        let early = try crm(["worklist", "--store", demo.store, "--as-of", "1", "--json"]).json()
+        #expect((early["customersAtRisk"] as? [Any])?.isEmpty == true)
+
+        let bad = try crm(["worklist", "--store", demo.store, "--as-of", "2024-13-45"])
+        #expect(bad.status == 1)
+        #expect(bad.stderrLines == ["crm: bad --as-of '2024-13-45': expected a day YYYY-MM-DD or a log position (a positive number)"])
+        let none = try crm(["worklist", "--store", missing])
+        #expect(none.status == 1)
+        #expect(none.stderrLines == ["crm: no store at \(missing) (run `crm demo` to create one)"])
+    }
+
+    @Test func policiesRunAgainAddNothingAndReportTheirEffect() throws {
+        let (history, reactions, suppressed) = try demoLoop()
+        let (dir, store) = try demo.copy("policies")
+        _ = dir
+        let activate = try crm(["policies", "activate", "--store", store, "--json"])
+        #expect(activate.status == 0, "\(activate.stderr)")
+        let activation = try activate.json()
+        #expect(activation["policy"] as? String == "closed-loop")
+        #expect((activation["fromPosition"] as? Int).map { $0 >= 1 && $0 < history } == true)
+
+        let day = try #require(try crm(["worklist", "--store", store, "--json"]).json()["day"] as? String)
+        let run = try crm(["policies", "run", "--store", store, "--at", "\(day)T18:00:00Z", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try run.json()
+        #expect((report["executed"] as? [Any])?.isEmpty == true)
+        #expect((report["suppressed"] as? [Any])?.isEmpty == true)
+        #expect(report["alreadyDone"] as? Int == reactions + suppressed)
+        #expect(try crm(["head", "--store", store, "--json"]).json()["position"] as? Int == demo.head)
+
+        let effect = try crm(["policies", "effect", "--store", store, "--json"]).json()
+        let byReaction = try #require(effect["reactions"] as? [String: Int])
+        let suppressedBy = try #require(effect["suppressed"] as? [String: Int])
+        #expect(byReaction.values.reduce(0, +) == reactions)
+        #expect(suppressedBy.values.reduce(0, +) == suppressed)
+        #expect(effect["windowDays"] as? Int == 90)
+        #expect(effect["treated"] is [String: Any] && effect["comparison"] is [String: Any])
+        let text = try crm(["policies", "effect", "--store", store])
+        #expect(text.lines.first?.hasPrefix("closed-loop effect as of ") == true)
+
+        let badTime = try crm(["policies", "run", "--store", store, "--at", "yesterday"])
+        #expect(badTime.status == 1)
+        #expect(badTime.stderrLines == ["crm: --at takes YYYY-MM-DD or an ISO 8601 time like 2026-05-11T09:30:00Z (found 'yesterday')"])
+        let badRules = try crm(["policies", "run", "--store", store, "--policy-rules", "/nonexistent/rules.json"])
+        #expect(badRules.status == 1)
+        #expect(badRules.stderrLines == ["crm: cannot read the policy rules file /nonexistent/rules.json"])
+        #expect(try crm(["head", "--store", store, "--json"]).json()["position"] as? Int == demo.head)
     }
 
     // MARK: log commands

@@ -101,7 +101,10 @@ struct LoopSafetyTests {
         defer { reopened.close() }
         let runner = try PolicyRunner(store: reopened)
         let report = try await runner.run(at: Self.now)
-        #expect(report.executed.isEmpty && report.suppressed.isEmpty && report.alreadyDone == 0)
+        #expect(report.executed.isEmpty && report.suppressed.isEmpty)
+        // Due again and found in the log: all but the lead qualification, the hand-over and the SLA
+        // escalation, which the first run made moot (the lead is handed over, the ticket at level 2).
+        #expect(report.alreadyDone == 10)
         #expect(try reopened.head() == head)
     }
 

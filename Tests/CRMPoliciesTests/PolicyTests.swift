@@ -74,6 +74,13 @@ struct PolicyTests {
         #expect(task.dueOn == day("2026-05-22"))
         #expect(task.title == "Call: churn risk high")
         #expect(task.reason == "churn risk high (60): order gap 70 d > 2 × cadence 30 d; 2 complaints in 180 d")
+
+        // On 2026-10-18 the complaints are older than 180 days: the risk is medium again, in the
+        // same episode (no order since). The call made the e-mail offer moot: nothing new.
+        let later = try await runner.run(at: at("2026-10-18"))
+        #expect(later.executed.isEmpty && later.suppressed.isEmpty)
+        #expect(later.alreadyDone == 1)
+        #expect(try f.reactions(after: head).count == 1)
     }
 
     @Test("without marketing consent the offer is recorded as suppressed; a withdrawn consent suppresses too; SLA escalation still happens")

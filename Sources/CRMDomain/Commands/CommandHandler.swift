@@ -78,7 +78,12 @@ public final class CommandHandler: Sendable {
     public func execute(_ command: CRMCommand, context: CommandContext = CommandContext()) async throws -> AppendResult {
         var attempt = 1
         while true {
-            let decision = try decide(command, context: context)
+            let decider = try decideEvents(command, context: context)
+            if let protector {
+                let subjects = Set(decider.appends.flatMap { $0.1.compactMap(\.subjectToSeal) })
+                if !subjects.isEmpty { try await protector.prepareKeys(for: subjects) }
+            }
+            let decision = try appends(of: decider, context: context)
             do {
                 return try await store.append(decision)
             } catch let error as EventLogError {
@@ -103,9 +108,19 @@ public final class CommandHandler: Sendable {
 
     /// Reads and folds the streams `command` touches and returns the appends it leads to.
     func decide(_ command: CRMCommand, context: CommandContext) throws -> [StreamAppend] {
+        try appends(of: try decideEvents(command, context: context), context: context)
+    }
+
+    /// Reads and folds the streams `command` touches and decides its events (not yet sealed).
+    func decideEvents(_ command: CRMCommand, context: CommandContext) throws -> Decider {
         var decider = Decider(store: store, registry: registry, today: CalendarDay(containing: context.occurredAt), cache: stateCache)
         decider.protector = protector
         try decider.decide(command)
+        return decider
+    }
+
+    /// A decision's events sealed, encoded and grouped into appends with the versions it read.
+    func appends(of decider: Decider, context: CommandContext) throws -> [StreamAppend] {
         var index = 0
         return try decider.appends.map { stream, events in
             StreamAppend(
