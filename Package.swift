@@ -12,12 +12,14 @@ let package = Package(
         .library(name: "CRMAudit", targets: ["CRMAudit"]),
         .library(name: "CRMSimulation", targets: ["CRMSimulation"]),
         .library(name: "CRMPolicies", targets: ["CRMPolicies"]),
+        .library(name: "EventLogPostgres", targets: ["EventLogPostgres"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -33,6 +35,15 @@ let package = Package(
             name: "EventLog",
             dependencies: [
                 "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "EventLogPostgres",
+            dependencies: [
+                "EventLog", "LMDB",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -108,6 +119,13 @@ let package = Package(
         .testTarget(
             name: "CRMDomainTests",
             dependencies: ["CRMDomain", "CRMSimulation", "EventLog", "TestSupport"]
+        ),
+        .testTarget(
+            name: "EventLogContractTests",
+            dependencies: [
+                "EventLog", "EventLogPostgres", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "EventLogTests",
