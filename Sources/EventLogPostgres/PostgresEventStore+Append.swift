@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import PostgresNIO
+import Synchronization
 
 extension PostgresEventStore {
     /// Appends events to several streams in one atomic step: all of them or, when any stream's
@@ -19,11 +20,45 @@ extension PostgresEventStore {
     public func append(_ appends: [StreamAppend]) async throws -> AppendResult {
         guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }
         let prepared = try PreparedAppend(appends)
-        let result = try await inTransaction("appending \(prepared.eventCount) events") { connection in
-            try await self.apply(prepared, on: connection)
+        return try await withCheckedThrowingContinuation { continuation in
+            if appendQueue.enqueue(PendingAppend(request: prepared, continuation: continuation)) {
+                Task { await self.drainAppendQueue() }
+            }
         }
-        if !result.wasAlreadyStored { headWatch.publish(head: result.lastPosition) }
-        return result
+    }
+
+    /// One writer of this store: takes the queued appends as one batch, commits them in one
+    /// transaction, and repeats until the queue is empty. At most ``Configuration/connections``
+    /// writers run at once; the advisory lock orders their transactions.
+    private func drainAppendQueue() async {
+        while let batch = appendQueue.takeBatch(maxEvents: configuration.maxEventsPerTransaction) {
+            await commit(batch)
+        }
+    }
+
+    /// Commits a batch of appends in one transaction; each append succeeds or is rejected on its
+    /// own, and a failure of the transaction fails all of them (none is stored).
+    private func commit(_ batch: [PendingAppend]) async {
+        let outcomes: [Result<AppendResult, EventLogError>]
+        do {
+            let requests = batch.map(\.request)
+            outcomes = try await inTransaction("appending \(requests.reduce(0) { $0 + $1.eventCount }) events") { connection in
+                let outcomes = try await self.apply(requests, on: connection)
+                let stored = outcomes.contains { if case .success(let result) = $0 { !result.wasAlreadyStored } else { false } }
+                return (outcomes, stored)
+            }
+        } catch {
+            for pending in batch { pending.continuation.resume(throwing: error) }
+            return
+        }
+        let head = outcomes.reduce(UInt64(0)) { head, outcome in
+            guard case .success(let result) = outcome, !result.wasAlreadyStored else { return head }
+            return max(head, result.lastPosition)
+        }
+        if head > 0 { headWatch.publish(head: head) }
+        for (pending, outcome) in zip(batch, outcomes) {
+            pending.continuation.resume(with: outcome.mapError { $0 as any Error })
+        }
     }
 
     /// Appends `events` in one transaction exactly as another store recorded them (positions,
@@ -34,39 +69,38 @@ extension PostgresEventStore {
         guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }
         let prepared = try PreparedImport(events)
         let head = try await inTransaction("importing \(prepared.events.count) events") { connection in
-            try await self.apply(prepared, on: connection)
-        }
+            let outcome = try await self.apply(prepared, on: connection)
+            return (outcome, true)
+        }.get()
         headWatch.publish(head: head)
         return head
     }
 
-    /// Runs `body` in a transaction on a pooled connection: commits its success, rolls back its
-    /// rejection (thrown as is) and any failure (wrapped as ``PostgresLogError``).
+    /// Runs `body` in a transaction on a pooled connection and commits when it asks to, else
+    /// rolls back; any failure rolls back and is wrapped as ``PostgresLogError``.
     func inTransaction<R: Sendable>(
-        _ operation: String, _ body: @Sendable (PostgresConnection) async throws -> Result<R, EventLogError>
+        _ operation: String, _ body: @Sendable (PostgresConnection) async throws -> (R, commit: Bool)
     ) async throws -> R {
         let logger = logger
         return try await writers.withConnection { connection in
-            let outcome: Result<R, EventLogError>
+            let value: R, commit: Bool
             do {
                 try await connection.query("BEGIN", logger: logger)
-                outcome = try await body(connection)
+                (value, commit) = try await body(connection)
             } catch {
                 await Self.rollback(connection, logger: logger)
                 throw PostgresLogError.wrapping(error, while: operation)
             }
-            switch outcome {
-            case .failure(let rejection):
+            guard commit else {
                 await Self.rollback(connection, logger: logger)
-                throw rejection
-            case .success(let value):
-                do {
-                    try await connection.query("COMMIT", logger: logger)
-                } catch {
-                    throw PostgresLogError.wrapping(error, while: "committing after \(operation)")
-                }
                 return value
             }
+            do {
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                throw PostgresLogError.wrapping(error, while: "committing after \(operation)")
+            }
+            return value
         }
     }
 
@@ -108,43 +142,53 @@ extension PostgresEventStore {
         return versions
     }
 
-    /// One append inside its transaction; a rejection is returned (the caller rolls back).
-    private func apply(_ request: PreparedAppend, on connection: PostgresConnection) async throws -> Result<AppendResult, EventLogError> {
+    /// A batch of appends inside one transaction, applied in order as the LMDB writer does: each
+    /// sees the streams and ids of the ones before it; a rejected append adds nothing.
+    private func apply(_ requests: [PreparedAppend], on connection: PostgresConnection) async throws -> [Result<AppendResult, EventLogError>] {
         let head = try await lockAndReadHead(connection)
-        let ids = request.streams.flatMap { $0.events.map(\.event.id) }
+        let ids = requests.flatMap { $0.streams.flatMap { $0.events.map(\.event.id) } }
         var stored: [UUID: (position: UInt64, record: ByteBuffer)] = [:]
         let found = try await connection.query(
             "SELECT event_id, position, record FROM \(unescaped: events) WHERE event_id = ANY(\(ids))", logger: logger)
         for try await (id, position, record) in found.decode((UUID, Int64, ByteBuffer).self) {
             stored[id] = (UInt64(position), record)
         }
-        if !stored.isEmpty { return try Self.retryOutcome(request, stored: stored, head: head.position) }
-
-        let versions = try await streamVersions(request.streams.map(\.name), on: connection)
-        for stream in request.streams {
-            let current = versions[stream.name] ?? 0
-            guard stream.expectedVersion.isSatisfied(by: current) else {
-                return .failure(.wrongExpectedVersion(stream: stream.name, expected: stream.expectedVersion, actual: current))
-            }
-        }
-
+        var versions = try await streamVersions(Array(Set(requests.flatMap { $0.streams.map(\.name) })), on: connection)
         // Recorded time never decreases along the log, even when clocks of machines differ.
         let recordedAt = max(Micros.now(), head.recordedAt)
-        var rows = Rows(capacity: request.eventCount, previousHash: head.hash)
-        var appended: [AppendedEvent] = []
-        appended.reserveCapacity(request.eventCount)
+        var rows = Rows(capacity: requests.reduce(0) { $0 + $1.eventCount }, previousHash: head.hash)
         var position = head.position
-        for stream in request.streams {
-            var version = versions[stream.name] ?? 0
-            for event in stream.events {
-                position += 1
-                version += 1
-                rows.add(event, stream: stream.name, position: position, streamVersion: version, recordedAt: recordedAt)
-                appended.append(AppendedEvent(id: event.event.id, stream: stream.name, position: position, streamVersion: version))
+        var outcomes: [Result<AppendResult, EventLogError>] = []
+        outcomes.reserveCapacity(requests.count)
+        appending: for request in requests {
+            if request.streams.contains(where: { $0.events.contains { stored[$0.event.id] != nil } }) {
+                outcomes.append(try Self.retryOutcome(request, stored: stored, head: position))
+                continue
             }
+            for stream in request.streams {
+                let current = versions[stream.name] ?? 0
+                guard stream.expectedVersion.isSatisfied(by: current) else {
+                    outcomes.append(.failure(.wrongExpectedVersion(stream: stream.name, expected: stream.expectedVersion, actual: current)))
+                    continue appending
+                }
+            }
+            var appended: [AppendedEvent] = []
+            appended.reserveCapacity(request.eventCount)
+            for stream in request.streams {
+                var version = versions[stream.name] ?? 0
+                for event in stream.events {
+                    position += 1
+                    version += 1
+                    let record = rows.add(event, stream: stream.name, position: position, streamVersion: version, recordedAt: recordedAt)
+                    stored[event.event.id] = (position, record)
+                    appended.append(AppendedEvent(id: event.event.id, stream: stream.name, position: position, streamVersion: version))
+                }
+                versions[stream.name] = version
+            }
+            outcomes.append(.success(AppendResult(events: appended, wasAlreadyStored: false)))
         }
-        try await insert(rows, on: connection)
-        return .success(AppendResult(events: appended, wasAlreadyStored: false))
+        if !rows.positions.isEmpty { try await insert(rows, on: connection) }
+        return outcomes
     }
 
     /// The outcome of an append some of whose ids are already stored, decided exactly as the
@@ -254,7 +298,8 @@ private struct Rows {
         records.reserveCapacity(capacity)
     }
 
-    mutating func add(_ event: EncodableEvent, stream: String, position: UInt64, streamVersion: UInt64, recordedAt: Int64) {
+    @discardableResult
+    mutating func add(_ event: EncodableEvent, stream: String, position: UInt64, streamVersion: UInt64, recordedAt: Int64) -> ByteBuffer {
         let size = event.encodedSize
         var record = allocator.buffer(capacity: size)
         record.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { buffer in
@@ -275,5 +320,57 @@ private struct Rows {
         recordedAts.append(recordedAt)
         hashes.append(ByteBuffer(bytes: hash))
         records.append(record)
+        return record
+    }
+}
+
+/// An append waiting for a writer of its store.
+struct PendingAppend: Sendable {
+    let request: PreparedAppend
+    let continuation: CheckedContinuation<AppendResult, any Error>
+}
+
+/// The appends of one store waiting to be committed, and how many writers are draining them.
+final class AppendQueue: Sendable {
+    private struct State {
+        var pending: [PendingAppend] = []
+        var writers = 0
+    }
+
+    private let state = Mutex(State())
+    private let maxWriters: Int
+
+    init(maxWriters: Int) {
+        self.maxWriters = maxWriters
+    }
+
+    /// Queues `append`; returns whether the caller must start another writer.
+    func enqueue(_ append: PendingAppend) -> Bool {
+        state.withLock { state in
+            state.pending.append(append)
+            guard state.writers < maxWriters else { return false }
+            state.writers += 1
+            return true
+        }
+    }
+
+    /// The next batch (appends in arrival order, at most `maxEvents` events unless the first is
+    /// larger), or `nil` when the queue is empty — the writer then ends.
+    func takeBatch(maxEvents: Int) -> [PendingAppend]? {
+        state.withLock { state in
+            guard !state.pending.isEmpty else {
+                state.writers -= 1
+                return nil
+            }
+            var count = 0, events = 0
+            for pending in state.pending {
+                if count > 0 && events + pending.request.eventCount > maxEvents { break }
+                events += pending.request.eventCount
+                count += 1
+            }
+            let batch = Array(state.pending.prefix(count))
+            state.pending.removeFirst(count)
+            return batch
+        }
     }
 }

@@ -23,6 +23,11 @@ import Synchronization
 /// every lower position is: a reader polling `position > last` can never skip an event that
 /// commits late. `docs/postgres.md` has the argument and the test that checks it.
 ///
+/// **Group commit.** Appends of one store that arrive while its writers are busy are committed
+/// together, in one transaction (at most ``Configuration/maxEventsPerTransaction`` events), each
+/// append succeeding or failing on its own as on LMDB: the advisory lock serializes commits, so
+/// batching is what lets many concurrent writers share each durable commit.
+///
 /// Reads are synchronous, as on ``EventLog/EventStore``: each waits for a round trip on a
 /// connection of its own, never on an event loop. Appends and imports are asynchronous and use a
 /// pool of ``Configuration/connections`` connections.
@@ -31,6 +36,9 @@ public final class PostgresEventStore: EventLogStore {
     public struct Configuration: Sendable {
         /// The most connections appends and imports use at once (each holds one transaction).
         public var connections: Int
+        /// The most events one transaction takes when concurrent appends of this store are
+        /// committed together (a larger single append still goes through whole).
+        public var maxEventsPerTransaction: Int
         /// A local directory for the LMDB environment in which projections keep their state and
         /// checkpoints (``localEnvironment``); `nil` opens none.
         public var localStatePath: String?
@@ -44,11 +52,12 @@ public final class PostgresEventStore: EventLogStore {
 
         /// Creates a configuration.
         public init(
-            connections: Int = 4, localStatePath: String? = nil, pollInterval: Duration = .milliseconds(10),
+            connections: Int = 4, maxEventsPerTransaction: Int = 10_000, localStatePath: String? = nil, pollInterval: Duration = .milliseconds(10),
             connectTimeout: Duration = .seconds(10),
             logger: Logger = Logger(label: "crmkit.eventlog.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
         ) {
             self.connections = connections
+            self.maxEventsPerTransaction = maxEventsPerTransaction
             self.localStatePath = localStatePath
             self.pollInterval = pollInterval
             self.connectTimeout = connectTimeout
@@ -72,6 +81,7 @@ public final class PostgresEventStore: EventLogStore {
     let writers: ConnectionPool
     let readers: ConnectionPool
     let headWatch: HeadWatch
+    let appendQueue: AppendQueue
     let isClosed = Atomic<Bool>(false)
     /// The advisory-lock key every writer of this schema takes.
     let lockKey: Int64
@@ -86,6 +96,7 @@ public final class PostgresEventStore: EventLogStore {
         self.writers = writers
         self.readers = readers
         self.headWatch = HeadWatch(head: head)
+        self.appendQueue = AppendQueue(maxWriters: configuration.connections)
         self.localEnvironment = localEnvironment
         self.lockKey = Self.lockKey(schema: location.schema)
         self.events = "\"\(location.schema)\".events"

@@ -10,6 +10,10 @@ enum Backend: String, Sendable, CaseIterable, CustomTestStringConvertible {
     case postgres
 
     var testDescription: String { rawValue }
+
+    /// The backends this run can test: `.postgres` only when `CRMKIT_POSTGRES_URL` is set.
+    /// Without it, ``LogContractTests/postgresCasesRun()`` is reported as skipped, with the reason.
+    static let available: [Backend] = postgresURL == nil ? [.lmdb] : [.lmdb, .postgres]
 }
 
 /// The PostgreSQL server the `.postgres` cases use: `CRMKIT_POSTGRES_URL` (CI sets it through
@@ -17,7 +21,7 @@ enum Backend: String, Sendable, CaseIterable, CustomTestStringConvertible {
 let postgresURL: String? = ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
 /// Why a `.postgres` case did not run, shown by the test runner.
-let postgresSkipReason: Comment = "not run: CRMKIT_POSTGRES_URL is not set (run `make test`, or `bash .ci/with-postgres.sh swift test`)"
+let postgresSkipReason: Comment = "the PostgreSQL cases of the log suites were NOT run: CRMKIT_POSTGRES_URL is not set (run `make test`, or `bash .ci/with-postgres.sh swift test`)"
 
 /// A store of one backend in a place of its own (a temporary directory, or a fresh schema),
 /// removed by ``close()``.
