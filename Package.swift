@@ -87,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections",
+                "EventLog", "EventLogPostgres", "CRMDomain", "CRMSimulation", "CRMProjections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -7,7 +7,7 @@ struct CRM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crm",
         abstract: "CRMKit's command line: an event-sourced CRM core on an embedded LMDB log.",
-        subcommands: [Demo.self, Head.self, Verify.self, Backup.self, Stats.self, Tail.self, Export.self, Import.self])
+        subcommands: [Demo.self, Head.self, Verify.self, Backup.self, Stats.self, Tail.self, Export.self, Import.self, Migrate.self])
 }
 
 /// Options every command shares.
