@@ -28,9 +28,10 @@ demo: deps
 	$(SWIFT) build -c release --product crm
 	$$($(SWIFT) build -c release --show-bin-path)/crm demo --store $(STORE) --reset
 
-## test: the whole test suite, with 100 crash and 100 tamper trials
+## test: the whole test suite, with 100 crash and 100 tamper trials; the PostgreSQL backend's
+## cases run against a throwaway local server (.ci/with-postgres.sh installs it on CI)
 test: deps
-	CRMKIT_TRIALS=$(TRIALS) $(SWIFT) test
+	CRMKIT_TRIALS=$(TRIALS) bash .ci/with-postgres.sh $(SWIFT) test
 
 ## test-long: the same with 1,000 crash and 1,000 tamper trials
 test-long:
