@@ -125,6 +125,8 @@ let package = Package(
             dependencies: [
                 "EventLog", "EventLogPostgres", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
