@@ -61,6 +61,6 @@ trap 'exit 130' INT TERM
 "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200" start >/dev/null \
     || { cat "$dir/server.log" >&2; exit 1; }
-echo "postgresql: $("$bin/postgres" --version | sed 's/.* //') running on 127.0.0.1:$port (data in $dir)"
+echo "postgresql: $("$bin/postgres" --version | sed -E "s/^[^0-9]*([0-9.]+).*/\1/") running on 127.0.0.1:$port (data in $dir)"
 export CRMKIT_POSTGRES_URL="postgres://crmkit@127.0.0.1:$port/postgres"
 "$@"

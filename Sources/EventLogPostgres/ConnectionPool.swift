@@ -184,7 +184,7 @@ final class ConnectionPool: Sendable {
         waiter?.resume(returning: nil)
     }
 
-    /// Closes idle connections and refuses new leases; leased ones close when returned.
+    /// Starts closing idle connections and refuses new leases; leased ones close when returned.
     func close() {
         let (idle, waiters) = state.withLock { state in
             state.closed = true
@@ -196,6 +196,8 @@ final class ConnectionPool: Sendable {
             return (state.idle, state.waiters)
         }
         for waiter in waiters { waiter.resume(returning: nil) }
-        for connection in idle { try? connection.close().wait() }
+        // Not waited for: `close()` may run where blocking is not allowed (an event loop, a
+        // deinit); the close future keeps each connection alive until it is closed.
+        for connection in idle { connection.close().whenComplete { _ in } }
     }
 }
