@@ -173,7 +173,7 @@ final class ConnectionPool: Sendable {
         case .kept:
             break
         case .close(let waiter):
-            if !connection.isClosed { connection.close().whenComplete { _ in } }
+            if !connection.isClosed { Self.closeInBackground(connection) }
             // A waiter may now open a connection of its own.
             waiter?.resume(returning: nil)
         }
@@ -182,6 +182,12 @@ final class ConnectionPool: Sendable {
     private func wakeOne() {
         let waiter = state.withLock { state in state.waiters.isEmpty ? nil : state.waiters.removeFirst() }
         waiter?.resume(returning: nil)
+    }
+
+    /// Closes `connection` without waiting; the completion handler keeps it alive until it is
+    /// closed (PostgresNIO requires a connection to be closed before it is released).
+    private static func closeInBackground(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// Starts closing idle connections and refuses new leases; leased ones close when returned.
@@ -198,6 +204,6 @@ final class ConnectionPool: Sendable {
         for waiter in waiters { waiter.resume(returning: nil) }
         // Not waited for: `close()` may run where blocking is not allowed (an event loop, a
         // deinit); the close future keeps each connection alive until it is closed.
-        for connection in idle { connection.close().whenComplete { _ in } }
+        for connection in idle { Self.closeInBackground(connection) }
     }
 }
