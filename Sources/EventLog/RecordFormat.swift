@@ -37,6 +37,17 @@ package enum RecordFormat {
     static func size(streamLength: Int, typeLength: Int, actorLength: Int, payloadLength: Int) -> Int {
         headerSize + streamLength + typeLength + actorLength + payloadLength + hashSize
     }
+
+    /// The length of the record starting at the beginning of `bytes`, read from its header, or
+    /// `nil` when `bytes` is shorter than a header: lets a reader split records laid end to end.
+    package static func recordLength(startingAt bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= headerSize else { return nil }
+        func field<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> Int {
+            Int(T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self)))
+        }
+        return size(streamLength: field(streamLengthOffset, UInt16.self), typeLength: field(typeLengthOffset, UInt16.self),
+                    actorLength: field(actorLengthOffset, UInt16.self), payloadLength: field(payloadLengthOffset, UInt32.self))
+    }
 }
 
 /// The fields of one event as they will be encoded: UTF-8 views prepared once, before the

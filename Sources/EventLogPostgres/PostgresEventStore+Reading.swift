@@ -210,51 +210,74 @@ struct ChunkCursor: Sendable {
         if case .category(let name) = matcher, name.contains("-") { exhausted = true }
     }
 
+    /// The most record bytes one chunk carries (at least one record, however large).
+    static let chunkBytes: Int64 = 32 << 20
+
     /// The statement reading the next chunk, or `nil` when the read is over.
+    ///
+    /// The chunk's records come back laid end to end in one `bytea` (they are self-delimiting),
+    /// so the client parses one value per chunk instead of one row per event — the difference
+    /// between about 20 k and several 100 k events/s on loopback. The statement also returns how
+    /// many rows matched and how many fit into ``chunkBytes``.
     func nextQuery(events: String) -> PostgresQuery? {
         guard !exhausted else { return nil }
         if direction == .backward, next == 0 { return nil }
         let count = Int64(min(Self.chunkSize, remaining))
         let key = Int64(clamping: next), limit = Int64(clamping: limitPosition)
         let forward = direction == .forward
+        let order = forward ? "ASC" : "DESC"
+        let compare = forward ? ">=" : "<="
+        var query: PostgresQuery
         switch matcher {
         case .stream(let name):
-            return forward
-                ? "SELECT position, record FROM \(unescaped: events) WHERE stream = \(name) AND stream_version >= \(key) AND position <= \(limit) ORDER BY stream_version LIMIT \(count)"
-                : "SELECT position, record FROM \(unescaped: events) WHERE stream = \(name) AND stream_version <= \(key) AND position <= \(limit) ORDER BY stream_version DESC LIMIT \(count)"
+            query = "SELECT stream_version AS key, record FROM \(unescaped: events) WHERE stream = \(name) AND stream_version \(unescaped: compare) \(key) AND position <= \(limit) ORDER BY stream_version \(unescaped: order) LIMIT \(count)"
         case .all:
-            return forward
-                ? "SELECT position, record FROM \(unescaped: events) WHERE position >= \(key) AND position <= \(limit) ORDER BY position LIMIT \(count)"
-                : "SELECT position, record FROM \(unescaped: events) WHERE position <= \(key) AND position <= \(limit) ORDER BY position DESC LIMIT \(count)"
+            query = "SELECT position AS key, record FROM \(unescaped: events) WHERE position \(unescaped: compare) \(key) AND position <= \(limit) ORDER BY position \(unescaped: order) LIMIT \(count)"
         case .category(let name):
-            return forward
-                ? "SELECT position, record FROM \(unescaped: events) WHERE category = \(name) AND position >= \(key) AND position <= \(limit) ORDER BY position LIMIT \(count)"
-                : "SELECT position, record FROM \(unescaped: events) WHERE category = \(name) AND position <= \(key) AND position <= \(limit) ORDER BY position DESC LIMIT \(count)"
+            query = "SELECT position AS key, record FROM \(unescaped: events) WHERE category = \(name) AND position \(unescaped: compare) \(key) AND position <= \(limit) ORDER BY position \(unescaped: order) LIMIT \(count)"
         case .types(let types):
-            return forward
-                ? "SELECT position, record FROM \(unescaped: events) WHERE type = ANY(\(types)) AND position >= \(key) AND position <= \(limit) ORDER BY position LIMIT \(count)"
-                : "SELECT position, record FROM \(unescaped: events) WHERE type = ANY(\(types)) AND position <= \(key) AND position <= \(limit) ORDER BY position DESC LIMIT \(count)"
+            query = "SELECT position AS key, record FROM \(unescaped: events) WHERE type = ANY(\(types)) AND position \(unescaped: compare) \(key) AND position <= \(limit) ORDER BY position \(unescaped: order) LIMIT \(count)"
         }
+        let inner = query.sql
+        let sql = """
+            SELECT count(*)::int8, count(*) FILTER (WHERE running - len < \(Self.chunkBytes))::int8,
+                   string_agg(record, ''::bytea ORDER BY key \(order)) FILTER (WHERE running - len < \(Self.chunkBytes))
+            FROM (SELECT key, record, octet_length(record)::int8 AS len,
+                         sum(octet_length(record)::int8) OVER (ORDER BY key \(order) ROWS UNBOUNDED PRECEDING) AS running
+                  FROM (\(inner)) AS chunk) AS sized
+            """
+        return PostgresQuery(unsafeSQL: sql, binds: query.binds)
     }
 
-    /// Passes each row's record to `body` and moves past the chunk.
+    /// Passes each record of the chunk to `body`, in order, and moves past the chunk.
     mutating func consume(_ rows: [PostgresRow], _ body: (RecordView) throws -> Void) throws {
         let requested = min(Self.chunkSize, remaining)
-        for row in rows {
-            let (position, record) = try row.decode((Int64, ByteBuffer).self)
-            let key = try record.withUnsafeReadableBytes { bytes -> UInt64 in
-                let view = try RecordView(validating: bytes, at: UInt64(position))
-                try body(view)
-                if case .stream = matcher { return view.streamVersion }
-                return UInt64(position)
-            }
-            remaining -= 1
-            if direction == .forward {
-                next = key + 1
-            } else {
-                next = key - 1
+        guard let row = rows.first else { throw EventLogError.corruptRecord(position: next, reason: "a chunk read returned no row") }
+        let (matched, taken, blob) = try row.decode((Int64, Int64, ByteBuffer?).self)
+        var seen = 0
+        if let blob {
+            try blob.withUnsafeReadableBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+                    guard let length = RecordFormat.recordLength(startingAt: rest), length <= rest.count else {
+                        throw EventLogError.corruptRecord(position: next, reason: "a record of the chunk is cut short")
+                    }
+                    let view = try RecordView(validating: UnsafeRawBufferPointer(rebasing: rest[..<length]), at: next)
+                    try body(view)
+                    let key: UInt64
+                    if case .stream = matcher { key = view.streamVersion } else { key = view.position }
+                    next = direction == .forward ? key + 1 : key - 1
+                    remaining -= 1
+                    seen += 1
+                    offset += length
+                }
             }
         }
-        if rows.count < requested || remaining == 0 || (direction == .backward && next == 0) { exhausted = true }
+        guard seen == Int(taken) else {
+            throw EventLogError.corruptRecord(position: next, reason: "a chunk holds \(seen) records where \(taken) were sent")
+        }
+        let cutByBytes = taken < matched
+        if remaining == 0 || (direction == .backward && next == 0) || (!cutByBytes && Int(matched) < requested) { exhausted = true }
     }
 }

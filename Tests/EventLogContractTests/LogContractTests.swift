@@ -214,6 +214,28 @@ func withLog(_ backend: Backend, connections: Int = 4, _ body: (LogFixture) asyn
     }
 
     @Test(arguments: Backend.available)
+    func readsLargeRecordsWhoseChunksAreBoundedByBytes(_ backend: Backend) async throws {
+        try await withLog(backend) { f in
+            // 40 records of 1 MiB: more than one PostgreSQL chunk (32 MiB) holds.
+            for n in 0..<40 {
+                var event = makeEvent("DocumentAttached")
+                event.payload = [UInt8](repeating: UInt8(n), count: 1 << 20)
+                try await f.store.append(to: "document-\(n % 3)", events: [event])
+            }
+            var positions: [UInt64] = []
+            try f.store.scan { view in
+                #expect(view.payloadBytes.count == 1 << 20)
+                #expect(view.payloadBytes[0] == UInt8(view.position - 1))
+                positions.append(view.position)
+            }
+            #expect(positions == Array(1...40))
+            #expect(try f.store.events(direction: .backward).map(\.position) == Array((1...40).reversed()))
+            #expect(try f.store.events(.stream("document-1")).map(\.position) == Array(stride(from: 2, through: 40, by: 3)))
+            #expect(try await f.store.verify().isIntact)
+        }
+    }
+
+    @Test(arguments: Backend.available)
     func chainsHashesAndVerifiesAgainstAnchors(_ backend: Backend) async throws {
         try await withLog(backend) { f in
             let store = f.store

@@ -56,7 +56,7 @@ func batch(_ index: Int, size: Int) -> [StreamAppend] {
     }
 }
 
-func measure(_ name: String, _ store: any EventLogStore) async throws -> [String] {
+func measure(_ name: String, _ store: any EventLogStore, events: Int, seconds: Int) async throws -> [String] {
     var rows: [String] = []
     // Batched appends: one append (one transaction) per 10,000 events.
     let batches = events / 10_000
@@ -105,12 +105,12 @@ func measure(_ name: String, _ store: any EventLogStore) async throws -> [String
 let directory = NSTemporaryDirectory() + "crmkit-backendrun-\(UUID().uuidString)"
 defer { try? FileManager.default.removeItem(atPath: directory) }
 let lmdb = try EventStore(path: directory)
-let lmdbRows = try await measure("LMDB", lmdb)
+let lmdbRows = try await measure("LMDB", lmdb, events: events, seconds: seconds)
 lmdb.close()
 
 let schema = "bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
 let postgres = try await PostgresEventStore.connect(url: url + (url.contains("?") ? "&" : "?") + "schema=\(schema)")
-let postgresRows = try await measure("PostgreSQL", postgres)
+let postgresRows = try await measure("PostgreSQL", postgres, events: events, seconds: seconds)
 try await postgres.dropSchema()
 
 say("| backend | what | size | time | rate |")
