@@ -77,7 +77,7 @@ extension PostgresEventStore {
     ///
     /// The parameters are those of ``EventLog/EventStore/scan(_:from:direction:limit:through:_:)``:
     /// for a ``EventLog/EventFilter/stream(_:)`` filter `from` is a stream version, and `through`
-    /// defaults to the head when the scan starts. Records are fetched in chunks of 2,000 rows.
+    /// defaults to the head when the scan starts. Records are fetched in chunks of up to 20,000 records or 32 MiB.
     public func scan(
         _ filter: EventFilter = .all, from: UInt64? = nil, direction: ReadDirection = .forward,
         limit: Int? = nil, through: UInt64? = nil, _ body: (RecordView) throws -> Void
@@ -170,8 +170,9 @@ public struct PostgresSubscription: AsyncSequence, Sendable {
 /// Where a chunked read of a PostgreSQL log stands: the statement for the next chunk, and the
 /// bookkeeping after it (the same semantics as the LMDB store's reads).
 struct ChunkCursor: Sendable {
-    /// Rows fetched per statement.
-    static let chunkSize = 2_000
+    /// Rows fetched per statement (with fewer, a large result's fixed cost per round trip on
+    /// loopback — tens of milliseconds here — dominates replay).
+    static let chunkSize = 20_000
 
     enum Matcher: Sendable {
         case all

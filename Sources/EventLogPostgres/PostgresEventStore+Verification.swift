@@ -32,7 +32,7 @@ extension PostgresEventStore {
                             last = columns.0
                             if walk.check(columns) != nil { break walking }
                         }
-                        if rows.count < 2000 { break }
+                        if rows.count < 20000 { break }
                     }
                     try await connection.query("COMMIT", logger: logger)
                 } catch {
