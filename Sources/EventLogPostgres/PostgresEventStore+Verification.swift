@@ -4,6 +4,9 @@ import Foundation
 import PostgresNIO
 
 extension PostgresEventStore {
+    /// Rows per round trip of a verification.
+    static let verifyChunk = 20_000
+
     /// Walks the whole log in one `REPEATABLE READ` snapshot with the checks of
     /// ``EventLog/EventStore/verify(anchor:)``: positions 1, 2, 3 … without gaps, every record
     /// parses and carries its own position, recorded times never decrease, every hash equals
@@ -25,14 +28,14 @@ extension PostgresEventStore {
                     walking: while true {
                         let rows = try await connection.query("""
                             SELECT position, stream, stream_version, category, type, event_id, recorded_at, hash, record
-                            FROM \(unescaped: events) WHERE position > \(last) ORDER BY position LIMIT 2000
+                            FROM \(unescaped: events) WHERE position > \(last) ORDER BY position LIMIT \(Int64(Self.verifyChunk))
                             """, logger: logger).collect()
                         for row in rows {
                             let columns = try row.decode((Int64, String, Int64, String, String, UUID, Int64, ByteBuffer, ByteBuffer).self)
                             last = columns.0
                             if walk.check(columns) != nil { break walking }
                         }
-                        if rows.count < 20000 { break }
+                        if rows.count < Self.verifyChunk { break }
                     }
                     try await connection.query("COMMIT", logger: logger)
                 } catch {

@@ -196,20 +196,29 @@ func withLog(_ backend: Backend, connections: Int = 4, _ body: (LogFixture) asyn
 
     @Test(arguments: Backend.available)
     func readsLongLogsAcrossChunks(_ backend: Backend) async throws {
+        // 25,000 events: more than one chunk of every read (LMDB: 4,096 per transaction;
+        // PostgreSQL: 20,000 per round trip) and of verification.
         try await withLog(backend) { f in
             for batch in 0..<5 {
-                try await f.store.append(to: "customer-\(batch)", events: (0..<1_000).map { _ in makeEvent() })
+                try await f.store.append((0..<5).map { stream in
+                    StreamAppend(stream: "customer-\(batch * 5 + stream)", events: (0..<1_000).map { _ in makeEvent() })
+                })
             }
-            #expect(try f.store.head() == 5_000)
+            #expect(try f.store.head() == 25_000)
             var expected: UInt64 = 1
             try f.store.scan { view in
-                #expect(view.position == expected)
+                if view.position != expected { Issue.record("position \(view.position) where \(expected) was expected") }
                 expected += 1
             }
-            #expect(expected == 5_001)
-            #expect(try f.store.events(direction: .backward).map(\.position) == Array((1...5_000).reversed()))
+            #expect(expected == 25_001)
+            #expect(try f.store.events(direction: .backward).map(\.position) == Array((1...25_000).reversed()))
             #expect(try f.store.events(.stream("customer-3")).map(\.streamVersion) == Array(1...1_000))
-            #expect(try f.store.events(.category("customer"), from: 4_990).count == 11)
+            #expect(try f.store.events(.category("customer"), from: 24_990).count == 11)
+            #expect(try f.store.events(from: 19_999, limit: 3).map(\.position) == [19_999, 20_000, 20_001])
+            let report = try await f.store.verify()
+            #expect(report.isIntact)
+            #expect(report.head == 25_000)
+            #expect(report.headHash == (try f.store.headAnchor()).hash)
         }
     }
 
