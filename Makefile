@@ -44,9 +44,11 @@ demo: deps
 	$(SWIFT) build -c release --product crm
 	$$($(SWIFT) build -c release --show-bin-path)/crm demo --store $(STORE) --report report.html $(DEMO_ARGS)
 
-## test: the whole test suite, with 100 crash and 100 tamper trials and the HTML report in headless Chromium
+## test: the whole test suite, with 100 crash and 100 tamper trials, the HTML report in headless
+## Chromium; the PostgreSQL backend's cases run against a throwaway local server
+## (.ci/with-postgres.sh installs it on CI)
 test: deps chromium
-	CRMKIT_TRIALS=$(TRIALS) $(SWIFT) test
+	CRMKIT_TRIALS=$(TRIALS) bash .ci/with-postgres.sh $(SWIFT) test
 
 ## test-long: the same with 1,000 crash and 1,000 tamper trials
 test-long:

@@ -14,12 +14,14 @@ let package = Package(
         .library(name: "CRMPolicies", targets: ["CRMPolicies"]),
         .library(name: "CRMPredictive", targets: ["CRMPredictive"]),
         .library(name: "CRMReports", targets: ["CRMReports"]),
+        .library(name: "EventLogPostgres", targets: ["EventLogPostgres"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -35,6 +37,15 @@ let package = Package(
             name: "EventLog",
             dependencies: [
                 "LMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "EventLogPostgres",
+            dependencies: [
+                "EventLog", "LMDB",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -88,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
+                "EventLog", "EventLogPostgres", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -129,6 +140,15 @@ let package = Package(
             name: "CRMPredictiveTests",
             dependencies: ["CRMPredictive", "CRMProjections", "CRMDomain", "EventLog", "TestSupport"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "EventLogContractTests",
+            dependencies: [
+                "EventLog", "EventLogPostgres", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "EventLogTests",

@@ -34,6 +34,15 @@ let package = Package(
             linkerSettings: [.linkedLibrary("lmdb")]
         ),
         // The scale run (not in CI): 100 M events appended and replayed; see docs/benchmarks.md.
+        // Append and replay on PostgreSQL beside LMDB (issue 9; not in CI); see docs/benchmarks.md.
+        .executableTarget(
+            name: "BackendRun",
+            dependencies: [
+                .product(name: "EventLog", package: rootIdentity),
+                .product(name: "EventLogPostgres", package: rootIdentity),
+            ],
+            path: "Sources/BackendRun"
+        ),
         .executableTarget(
             name: "ScaleRun",
             dependencies: [.product(name: "EventLog", package: rootIdentity)],

@@ -67,7 +67,7 @@ public actor PolicyRunner {
     /// The reaction rules.
     public nonisolated let rules: PolicyRules
     /// The store.
-    public nonisolated let store: EventStore
+    public nonisolated let store: any EventLogStore
     private let handler: CommandHandler
     private let registry: EventRegistry
     private let logger: Logger
@@ -82,7 +82,7 @@ public actor PolicyRunner {
     ///   - readModelRules: the analysis rules (churn levels, lead threshold, lifecycle stages).
     /// - Throws: ``PolicyRulesError`` for rules out of range; ``CRMDomain/DomainRuleError/invalidName(field:value:)``
     ///   for a name that cannot be part of a stream name.
-    public init(store: EventStore, handler: CommandHandler? = nil, name: String = "closed-loop",
+    public init(store: any EventLogStore, handler: CommandHandler? = nil, name: String = "closed-loop",
                 readModelRules: CRMRules = .standard, rules: PolicyRules = .standard,
                 logger: Logger = Logger(label: "crmkit.policies", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         try rules.validate()

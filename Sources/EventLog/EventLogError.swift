@@ -57,6 +57,9 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     case backupVerificationFailed(directory: String, problem: String)
     /// The backup target is not an empty directory.
     case backupTargetNotEmpty(String)
+    /// Two logs that should hold the same history differ (a migration target that is not a
+    /// prefix of its source, or heads whose hashes differ after a copy).
+    case logsDiverge(position: UInt64, reason: String)
     /// LMDB failed (disk full, permissions, locked …).
     case storage(LMDBError)
     /// A file or directory operation outside LMDB failed.
@@ -109,6 +112,8 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
             return "the backup in \(directory) did not verify: \(problem)"
         case let .backupTargetNotEmpty(directory):
             return "the backup target \(directory) is not an empty directory"
+        case let .logsDiverge(position, reason):
+            return "the logs diverge at position \(position): \(reason)"
         case let .storage(error):
             return error.description
         case let .fileSystem(path, reason):

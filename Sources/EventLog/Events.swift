@@ -139,6 +139,13 @@ public struct AppendedEvent: Sendable, Hashable {
     public let position: UInt64
     /// The version inside its stream (1, 2, 3 …).
     public let streamVersion: UInt64
+
+    package init(id: UUID, stream: String, position: UInt64, streamVersion: UInt64) {
+        self.id = id
+        self.stream = stream
+        self.position = position
+        self.streamVersion = streamVersion
+    }
 }
 
 /// The outcome of one append.
@@ -148,6 +155,11 @@ public struct AppendResult: Sendable, Hashable {
     /// `true` when every event was already stored with the same content, so nothing was
     /// appended and the original positions are returned.
     public let wasAlreadyStored: Bool
+
+    package init(events: [AppendedEvent], wasAlreadyStored: Bool) {
+        self.events = events
+        self.wasAlreadyStored = wasAlreadyStored
+    }
 
     /// The position of the first event of the append.
     public var firstPosition: UInt64 { events.first?.position ?? 0 }

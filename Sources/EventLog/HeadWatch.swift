@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Wakes subscribers when the log's head moves past the position they have read.
-final class HeadWatch: Sendable {
+package final class HeadWatch: Sendable {
     private struct Waiter {
         let beyond: UInt64
         let continuation: CheckedContinuation<Void, Never>
@@ -16,12 +16,12 @@ final class HeadWatch: Sendable {
 
     private let state = Mutex(State())
 
-    init(head: UInt64) {
+    package init(head: UInt64) {
         state.withLock { $0.head = head }
     }
 
     /// Records a new head and resumes every waiter it satisfies.
-    func publish(head: UInt64) {
+    package func publish(head: UInt64) {
         let ready: [CheckedContinuation<Void, Never>] = state.withLock { state in
             guard head > state.head else { return [] }
             state.head = head
@@ -33,7 +33,7 @@ final class HeadWatch: Sendable {
     }
 
     /// Resumes every waiter; later waits return at once.
-    func close() {
+    package func close() {
         let all: [CheckedContinuation<Void, Never>] = state.withLock { state in
             state.closed = true
             defer { state.waiters = [:] }
@@ -43,7 +43,7 @@ final class HeadWatch: Sendable {
     }
 
     /// Returns once the head is beyond `position`, the watch is closed, or the task is cancelled.
-    func wait(beyond position: UInt64) async {
+    package func wait(beyond position: UInt64) async {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             return state.nextID

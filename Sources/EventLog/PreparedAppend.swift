@@ -2,23 +2,23 @@ import Foundation
 
 /// An append checked and converted to bytes before it reaches the writer, so the write
 /// transaction does no validation that could have been done earlier.
-struct PreparedAppend: Sendable {
-    struct Stream: Sendable {
-        let name: String
-        let nameBytes: [UInt8]
-        let expectedVersion: ExpectedVersion
-        let events: [EncodableEvent]
+package struct PreparedAppend: Sendable {
+    package struct Stream: Sendable {
+        package let name: String
+        package let nameBytes: [UInt8]
+        package let expectedVersion: ExpectedVersion
+        package let events: [EncodableEvent]
     }
 
-    let streams: [Stream]
-    let eventCount: Int
+    package let streams: [Stream]
+    package let eventCount: Int
 
     static let maxStreamNameLength = 400
     static let maxTypeLength = 256
     static let maxActorLength = 1024
     static let maxPayloadLength = 1 << 30
 
-    init(_ appends: [StreamAppend]) throws(EventLogError) {
+    package init(_ appends: [StreamAppend]) throws(EventLogError) {
         var streams: [Stream] = []
         streams.reserveCapacity(appends.count)
         var seenStreams = Set<String>()
@@ -83,18 +83,18 @@ struct PreparedAppend: Sendable {
 /// An import checked and converted to bytes before it reaches the writer: the same limits as an
 /// append, a non-empty batch, unique ids and contiguous positions. What depends on the store (the
 /// head, stream versions, stored ids, the last recorded time) the writer checks.
-struct PreparedImport: Sendable {
-    struct Event: Sendable {
-        let stream: String
-        let encodable: EncodableEvent
-        let position: UInt64
-        let streamVersion: UInt64
-        let recordedAtMicros: Int64
+package struct PreparedImport: Sendable {
+    package struct Event: Sendable {
+        package let stream: String
+        package let encodable: EncodableEvent
+        package let position: UInt64
+        package let streamVersion: UInt64
+        package let recordedAtMicros: Int64
     }
 
-    let events: [Event]
+    package let events: [Event]
 
-    init(_ imported: [ImportedEvent]) throws(EventLogError) {
+    package init(_ imported: [ImportedEvent]) throws(EventLogError) {
         guard let first = imported.first else { throw .emptyAppend }
         var events: [Event] = []
         events.reserveCapacity(imported.count)

@@ -5,10 +5,10 @@ import Foundation
 ///
 /// All integers are little-endian. The record ends with a SHA-256 over the previous record's
 /// hash followed by every byte of this record before the hash.
-enum RecordFormat {
-    static let version: UInt8 = 1
-    static let headerSize = 100
-    static let hashSize = 32
+package enum RecordFormat {
+    package static let version: UInt8 = 1
+    package static let headerSize = 100
+    package static let hashSize = 32
 
     // Field offsets. Everything a reader needs to slice the record (the lengths) sits in the
     // first 16 bytes, so validating a record touches one cache line.
@@ -21,7 +21,7 @@ enum RecordFormat {
     static let schemaVersionOffset = 12
     static let positionOffset = 16
     static let streamVersionOffset = 24
-    static let recordedAtOffset = 32
+    package static let recordedAtOffset = 32
     static let occurredAtOffset = 40
     static let idOffset = 48
     static let correlationOffset = 64
@@ -32,28 +32,39 @@ enum RecordFormat {
     static let hasCausation: UInt8 = 2
 
     /// The genesis "previous hash": 32 zero bytes.
-    static let genesisHash = [UInt8](repeating: 0, count: hashSize)
+    package static let genesisHash = [UInt8](repeating: 0, count: hashSize)
 
     static func size(streamLength: Int, typeLength: Int, actorLength: Int, payloadLength: Int) -> Int {
         headerSize + streamLength + typeLength + actorLength + payloadLength + hashSize
+    }
+
+    /// The length of the record starting at the beginning of `bytes`, read from its header, or
+    /// `nil` when `bytes` is shorter than a header: lets a reader split records laid end to end.
+    package static func recordLength(startingAt bytes: UnsafeRawBufferPointer) -> Int? {
+        guard bytes.count >= headerSize else { return nil }
+        func field<T: FixedWidthInteger>(_ offset: Int, _: T.Type) -> Int {
+            Int(T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self)))
+        }
+        return size(streamLength: field(streamLengthOffset, UInt16.self), typeLength: field(typeLengthOffset, UInt16.self),
+                    actorLength: field(actorLengthOffset, UInt16.self), payloadLength: field(payloadLengthOffset, UInt32.self))
     }
 }
 
 /// The fields of one event as they will be encoded: UTF-8 views prepared once, before the
 /// write transaction.
-struct EncodableEvent: Sendable {
-    let event: NewEvent
-    let stream: [UInt8]
-    let type: [UInt8]
-    let actor: [UInt8]
-    let occurredAtMicros: Int64
+package struct EncodableEvent: Sendable {
+    package let event: NewEvent
+    package let stream: [UInt8]
+    package let type: [UInt8]
+    package let actor: [UInt8]
+    package let occurredAtMicros: Int64
 
-    var encodedSize: Int {
+    package var encodedSize: Int {
         RecordFormat.size(streamLength: stream.count, typeLength: type.count, actorLength: actor.count, payloadLength: event.payload.count)
     }
 
     /// Writes the record body (everything before the hash) and then the hash into `buffer`.
-    func encode(
+    package func encode(
         into buffer: UnsafeMutableRawBufferPointer, position: UInt64, streamVersion: UInt64,
         recordedAtMicros: Int64, previousHash: UnsafeRawBufferPointer
     ) {
@@ -129,7 +140,7 @@ public enum Micros {
         Date(timeIntervalSinceReferenceDate: Double(micros &- referenceOffset) / 1_000_000)
     }
 
-    static func now() -> Int64 {
+    package static func now() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1_000
@@ -237,7 +248,7 @@ public struct RecordView {
 
     /// Whether this record holds the same content as `event` appended to `stream` (everything
     /// the caller chose; not what the log assigned).
-    func hasSameContent(as event: EncodableEvent) -> Bool {
+    package func hasSameContent(as event: EncodableEvent) -> Bool {
         streamBytes.elementsEqual(event.stream)
             && typeBytes.elementsEqual(event.type)
             && actorBytes.elementsEqual(event.actor)

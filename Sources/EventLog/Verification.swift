@@ -54,6 +54,12 @@ public struct VerificationReport: Sendable, Hashable {
 
     /// Whether no problem was found.
     public var isIntact: Bool { problem == nil }
+
+    package init(head: UInt64, headHash: [UInt8], problem: VerificationProblem?) {
+        self.head = head
+        self.headHash = headHash
+        self.problem = problem
+    }
 }
 
 /// The first place where the log does not match its hash chain, order or indexes.
@@ -89,6 +95,12 @@ public struct VerificationProblem: Sendable, Hashable, CustomStringConvertible {
 
     /// `position N: detail`.
     public var description: String { "position \(position): \(detail)" }
+
+    package init(position: UInt64, kind: Kind, detail: String) {
+        self.position = position
+        self.kind = kind
+        self.detail = detail
+    }
 }
 
 extension EventStore {
@@ -212,7 +224,7 @@ private struct Verifier {
 
 extension Array where Element == UInt8 {
     /// Lower-case hexadecimal digits.
-    var hexString: String {
+    package var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(count * 2)

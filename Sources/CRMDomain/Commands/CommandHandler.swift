@@ -42,8 +42,8 @@ public struct CommandContext: Sendable, Hashable {
 /// again (up to ``maximumAttempts`` times). A rejected command throws ``DomainRuleError`` and
 /// appends nothing.
 public final class CommandHandler: Sendable {
-    /// The log commands append to.
-    public let store: EventStore
+    /// The log commands append to (LMDB or PostgreSQL).
+    public let store: any EventLogStore
     /// The event types this handler reads and writes.
     public let registry: EventRegistry
     /// How often a command is decided again after a concurrent append to one of its streams.
@@ -59,7 +59,7 @@ public final class CommandHandler: Sendable {
     ///
     /// - Parameter protector: seals every personal-data field for its subject before appending
     ///   (crypto-shredding); without one, personal data is stored in the clear.
-    public init(store: EventStore, registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil,
+    public init(store: any EventLogStore, registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil,
                 maximumAttempts: Int = 5,
                 logger: Logger = Logger(label: "crmkit.commands", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.store = store
@@ -140,7 +140,7 @@ public final class CommandHandler: Sendable {
 
 /// One command's decision: the states it read (with their versions) and the events it emits.
 struct Decider {
-    let store: EventStore
+    let store: any EventLogStore
     let registry: EventRegistry
     let today: CalendarDay
     let cache: StateCache
@@ -148,7 +148,7 @@ struct Decider {
     var versions: [String: UInt64] = [:]
     var appends: [(String, [DomainEvent])] = []
 
-    init(store: EventStore, registry: EventRegistry, today: CalendarDay, cache: StateCache) {
+    init(store: any EventLogStore, registry: EventRegistry, today: CalendarDay, cache: StateCache) {
         self.store = store
         self.registry = registry
         self.today = today

@@ -84,7 +84,7 @@ public enum JSONLines {
     ///
     /// - Returns: the number of events written.
     @discardableResult
-    public static func export(from store: EventStore, to path: String, from: UInt64? = nil, through: UInt64? = nil,
+    public static func export(from store: any EventLogStore, to path: String, from: UInt64? = nil, through: UInt64? = nil,
                               registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path)
@@ -200,7 +200,7 @@ public enum JSONLines {
     ///   import.
     /// - Returns: the number of events imported.
     @discardableResult
-    public static func importFile(_ path: String, into store: EventStore, mode: JSONLinesImportMode = .singleTransaction,
+    public static func importFile(_ path: String, into store: any EventLogStore, mode: JSONLinesImportMode = .singleTransaction,
                                   startingAtLine: Int = 1, registry: EventRegistry = EventRegistry()) async throws -> Int {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw JSONLinesError.io(path: path, reason: "cannot read the file")
@@ -227,7 +227,7 @@ public enum JSONLines {
     }
 
     /// Parses and checks every line; the events with their line numbers.
-    static func validate(_ bytes: [UInt8], into store: EventStore, startingAtLine: Int,
+    static func validate(_ bytes: [UInt8], into store: any EventLogStore, startingAtLine: Int,
                          registry: EventRegistry) throws -> [(line: Int, event: ImportedEvent)] {
         var result: [(line: Int, event: ImportedEvent)] = []
         var nextPosition = try store.head() + 1

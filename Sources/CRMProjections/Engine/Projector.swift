@@ -17,6 +17,9 @@ public enum ProjectionError: Error, Sendable, CustomStringConvertible {
     case invalidGeneration(String)
     /// The store is read-only; a projector writes its state into it.
     case readOnlyStore
+    /// The store has no local LMDB environment for projection state (a PostgreSQL store opened
+    /// without a local state directory).
+    case noLocalState
 
     public var description: String {
         switch self {
@@ -26,6 +29,7 @@ public enum ProjectionError: Error, Sendable, CustomStringConvertible {
             return "\(model) generation \(generation) was built with rules version \(stored), not \(given); rebuild it"
         case .invalidGeneration(let name): return "'\(name)' is not a generation name (letters, digits, '-' and '_')"
         case .readOnlyStore: return "the store is open read-only; a projector needs to write its state"
+        case .noLocalState: return "the store has no local state directory for projections; open it with one (PostgresEventStore.Configuration.localStatePath)"
         }
     }
 }
@@ -43,8 +47,14 @@ public enum AsOf: Sendable, Hashable {
 struct ProjectionStorage: Sendable {
     static let metaName = "projections"
 
-    static func meta(_ store: EventStore) throws -> Database {
-        try store.environment.openDatabase(named: metaName, create: !store.isReadOnly)
+    static func meta(_ store: any EventLogStore) throws -> Database {
+        try environment(store).openDatabase(named: metaName, create: !store.isReadOnly)
+    }
+
+    /// The local LMDB environment projections of `store` keep their state in.
+    static func environment(_ store: any EventLogStore) throws -> Environment {
+        guard let environment = store.localEnvironment else { throw ProjectionError.noLocalState }
+        return environment
     }
 
     static func databaseName(_ model: String, _ generation: String) -> String { "\(model).\(generation)" }
@@ -66,10 +76,10 @@ struct ProjectionStorage: Sendable {
     static func bytes(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
 
     /// The generation readers of `model` use, if one was activated.
-    static func activeGeneration(_ store: EventStore, model: String) throws -> String? {
+    static func activeGeneration(_ store: any EventLogStore, model: String) throws -> String? {
         guard store.isReadOnly == false || (try? meta(store)) != nil else { return nil }
         let meta = try meta(store)
-        return try store.environment.read { txn in try txn.value(in: meta, key: activeKey(model)) }
+        return try environment(store).read { txn in try txn.value(in: meta, key: activeKey(model)) }
             .map { String(decoding: $0, as: UTF8.self) }
     }
 }
@@ -115,8 +125,10 @@ struct Fold<Model: ReadModel> {
 /// then keeps folding live. Reads go to the in-memory model (``read(_:)``) or, from any
 /// process, to the stored state (``PersistedState``).
 public final class Projector<Model: ReadModel>: Sendable {
-    /// The log the projection folds.
-    public let store: EventStore
+    /// The log the projection folds (LMDB or PostgreSQL).
+    public let store: any EventLogStore
+    /// The local LMDB environment holding the projection's state and checkpoint.
+    private let environment: Environment
     /// The generation this projector writes.
     public let generation: String
     private let database: Database
@@ -133,21 +145,23 @@ public final class Projector<Model: ReadModel>: Sendable {
     ///     of `rules` when none is active yet.
     /// - Throws: ``ProjectionError/rulesMismatch(model:generation:stored:given:)`` when the
     ///   stored state was built with other rules.
-    public init(store: EventStore, rules: CRMRules = .standard, generation: String? = nil, registry: EventRegistry = EventRegistry(),
+    public init(store: any EventLogStore, rules: CRMRules = .standard, generation: String? = nil, registry: EventRegistry = EventRegistry(),
                 logger: Logger = Logger(label: "crmkit.projections", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         guard !store.isReadOnly else { throw ProjectionError.readOnlyStore }
         self.store = store
         self.logger = logger
+        let environment = try ProjectionStorage.environment(store)
+        self.environment = environment
         let meta = try ProjectionStorage.meta(store)
         let chosen = try generation ?? ProjectionStorage.activeGeneration(store, model: Model.name) ?? "r\(rules.version)"
         try ProjectionStorage.validate(chosen)
         self.generation = chosen
         self.meta = meta
-        let database = try store.environment.openDatabase(named: ProjectionStorage.databaseName(Model.name, chosen))
+        let database = try environment.openDatabase(named: ProjectionStorage.databaseName(Model.name, chosen))
         self.database = database
         fold = Fold(registry: registry, cutoffMicros: nil)
 
-        let (model, checkpoint, storedRules) = try Self.load(store: store, database: database, meta: meta, generation: chosen, rules: rules)
+        let (model, checkpoint, storedRules) = try Self.load(environment: environment, database: database, meta: meta, generation: chosen, rules: rules)
         if let storedRules {
             let stored = try CRMRules(json: storedRules)
             guard stored == rules else {
@@ -157,16 +171,16 @@ public final class Projector<Model: ReadModel>: Sendable {
         state = Mutex((model, checkpoint))
         if storedRules == nil {
             let json = try rules.json()
-            try store.environment.write { txn in
+            try environment.write { txn in
                 try txn.put(in: meta, key: ProjectionStorage.rulesKey(Model.name, chosen), value: Array(json))
             }
         }
     }
 
     /// Reads the stored state, its checkpoint and the rules it was built with.
-    private static func load(store: EventStore, database: Database, meta: Database, generation: String,
+    private static func load(environment: Environment, database: Database, meta: Database, generation: String,
                              rules: CRMRules) throws -> (Model, UInt64, Data?) {
-        let (entries, checkpoint, storedRules) = try store.environment.read { txn -> ([ReadModelEntry], UInt64, Data?) in
+        let (entries, checkpoint, storedRules) = try environment.read { txn -> ([ReadModelEntry], UInt64, Data?) in
             var entries: [ReadModelEntry] = []
             try txn.withCursor(on: database) { cursor in
                 var entry = try cursor.first()
@@ -195,7 +209,7 @@ public final class Projector<Model: ReadModel>: Sendable {
             try persist(&state.model, checkpoint: checkpoint)
             state.checkpoint = checkpoint
         } catch {
-            let (model, checkpoint, _) = try Self.load(store: store, database: database, meta: meta, generation: generation,
+            let (model, checkpoint, _) = try Self.load(environment: environment, database: database, meta: meta, generation: generation,
                                                        rules: state.model.rules)
             state = (model, checkpoint)
             throw error
@@ -272,7 +286,7 @@ public final class Projector<Model: ReadModel>: Sendable {
     private func persist(_ model: inout Model, checkpoint: UInt64) throws {
         let changes = model.takeChanges()
         let database = database, meta = meta
-        try store.environment.write { txn in
+        try environment.write { txn in
             for change in changes {
                 if let value = change.value {
                     try txn.put(in: database, key: change.key, value: value)
@@ -287,7 +301,7 @@ public final class Projector<Model: ReadModel>: Sendable {
     /// Makes this projector's generation the one readers of `Model` use.
     public func activate() throws {
         let meta = meta
-        try store.environment.write { txn in
+        try environment.write { txn in
             try txn.put(in: meta, key: ProjectionStorage.activeKey(Model.name), value: Array(generation.utf8))
         }
     }
@@ -295,7 +309,7 @@ public final class Projector<Model: ReadModel>: Sendable {
     /// Rebuilds `Model` under `rules` into the empty generation `generation` beside the served
     /// one: a fold from a read snapshot (appends continue meanwhile), written in batches, then
     /// caught up to the head. Call ``activate()`` on the result to switch readers to it.
-    public static func rebuild(store: EventStore, rules: CRMRules, generation: String, registry: EventRegistry = EventRegistry(),
+    public static func rebuild(store: any EventLogStore, rules: CRMRules, generation: String, registry: EventRegistry = EventRegistry(),
                                batchSize: Int = 200_000) throws -> Projector<Model> {
         try ProjectionStorage.validate(generation)
         let (database, meta) = try clear(store: store, generation: generation)
@@ -306,7 +320,7 @@ public final class Projector<Model: ReadModel>: Sendable {
         repeat {
             let slice = entries[index..<min(entries.count, index + batchSize)]
             let last = index + batchSize >= entries.count
-            try store.environment.write { txn in
+            try ProjectionStorage.environment(store).write { txn in
                 for entry in slice { try txn.put(in: database, key: entry.key, value: entry.value ?? []) }
                 if last {
                     try txn.put(in: meta, key: ProjectionStorage.checkpointKey(Model.name, generation), value: ProjectionStorage.bytes(head))
@@ -321,10 +335,11 @@ public final class Projector<Model: ReadModel>: Sendable {
     }
 
     /// Empties a generation's database and forgets its checkpoint and rules.
-    private static func clear(store: EventStore, generation: String) throws -> (Database, Database) {
+    private static func clear(store: any EventLogStore, generation: String) throws -> (Database, Database) {
         let meta = try ProjectionStorage.meta(store)
-        let database = try store.environment.openDatabase(named: ProjectionStorage.databaseName(Model.name, generation))
-        try store.environment.write { txn in
+        let environment = try ProjectionStorage.environment(store)
+        let database = try environment.openDatabase(named: ProjectionStorage.databaseName(Model.name, generation))
+        try environment.write { txn in
             try txn.clear(database)
             _ = try txn.delete(in: meta, key: ProjectionStorage.checkpointKey(Model.name, generation))
             _ = try txn.delete(in: meta, key: ProjectionStorage.rulesKey(Model.name, generation))
@@ -333,7 +348,7 @@ public final class Projector<Model: ReadModel>: Sendable {
     }
 
     /// Deletes a generation's state (not the active one's).
-    public static func drop(store: EventStore, generation: String) throws {
+    public static func drop(store: any EventLogStore, generation: String) throws {
         try ProjectionStorage.validate(generation)
         guard try ProjectionStorage.activeGeneration(store, model: Model.name) != generation else {
             throw ProjectionError.invalidGeneration("\(generation) is active")
@@ -347,7 +362,7 @@ public enum ProjectionEngine {
     /// Folds the log into a new `Model` under `rules`, up to `asOf` (default: the head when the
     /// rebuild starts). Reads run in short snapshots while appends continue; the log is
     /// append-only, so the result is the model as of that position or day.
-    public static func rebuild<Model: ReadModel>(_: Model.Type, store: EventStore, rules: CRMRules = .standard, asOf: AsOf? = nil,
+    public static func rebuild<Model: ReadModel>(_: Model.Type, store: any EventLogStore, rules: CRMRules = .standard, asOf: AsOf? = nil,
                                                  registry: EventRegistry = EventRegistry()) throws -> Model {
         var model = Model(rules: rules)
         // Nothing of an in-memory rebuild is written as changes; ``ReadModel/entries()`` gives
@@ -380,7 +395,7 @@ public enum ProjectionEngine {
 /// A read model's stored state as any process sees it: the active generation's entries.
 public struct PersistedState: Sendable {
     /// The store.
-    public let store: EventStore
+    public let store: any EventLogStore
     /// The model's name.
     public let model: String
     /// The generation read.
@@ -388,26 +403,26 @@ public struct PersistedState: Sendable {
     private let database: Database
 
     /// The active generation of `model` (or `generation` when given).
-    public init(store: EventStore, model: String, generation: String? = nil) throws {
+    public init(store: any EventLogStore, model: String, generation: String? = nil) throws {
         self.store = store
         self.model = model
         guard let chosen = try generation ?? ProjectionStorage.activeGeneration(store, model: model) else {
             throw ProjectionError.corruptState(model: model, generation: "-", reason: "no generation is active")
         }
         self.generation = chosen
-        database = try store.environment.openDatabase(named: ProjectionStorage.databaseName(model, chosen), create: false)
+        database = try ProjectionStorage.environment(store).openDatabase(named: ProjectionStorage.databaseName(model, chosen), create: false)
     }
 
     /// The stored value for `key`.
     public func value(for key: [UInt8]) throws -> [UInt8]? {
         let database = database
-        return try store.environment.read { txn in try txn.value(in: database, key: key) }
+        return try ProjectionStorage.environment(store).read { txn in try txn.value(in: database, key: key) }
     }
 
     /// The checkpoint of the stored state.
     public func checkpoint() throws -> UInt64 {
         let meta = try ProjectionStorage.meta(store)
         let key = ProjectionStorage.checkpointKey(model, generation)
-        return ProjectionStorage.uint64(try store.environment.read { txn in try txn.value(in: meta, key: key) })
+        return ProjectionStorage.uint64(try ProjectionStorage.environment(store).read { txn in try txn.value(in: meta, key: key) })
     }
 }
