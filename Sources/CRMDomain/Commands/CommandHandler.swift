@@ -46,8 +46,14 @@ public final class CommandHandler: Sendable {
 
     /// Creates a handler over `store`.
     ///
-    /// - Parameter protector: seals every personal-data field for its subject before appending
-    ///   (crypto-shredding); without one, personal data is stored in the clear.
+    /// - Parameters:
+    ///   - store: the log the commands read their streams from and append to.
+    ///   - registry: decodes the events of the streams a command reads; the catalog by default.
+    ///   - protector: seals every personal-data field for its subject before appending
+    ///     (crypto-shredding); without one, personal data is stored in the clear.
+    ///   - maximumAttempts: how often a command is checked and appended again when another
+    ///     writer changed one of its streams in between (at least 1).
+    ///   - logger: where retries and rejections are logged; nowhere by default.
     public init(store: EventStore, registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil,
                 maximumAttempts: Int = 5,
                 logger: Logger = Logger(label: "crmkit.commands", factory: { _ in SwiftLogNoOpLogHandler() })) {
@@ -62,7 +68,7 @@ public final class CommandHandler: Sendable {
     ///
     /// - Returns: the positions of the appended events.
     /// - Throws: ``DomainRuleError`` naming the rule broken (nothing appended); ``CodecError``
-    ///   if a stream it reads holds undecodable events; ``EventLogError`` from the log.
+    ///   if a stream it reads holds undecodable events; `EventLogError` from the log.
     @discardableResult
     public func execute(_ command: CRMCommand, context: CommandContext = CommandContext()) async throws -> AppendResult {
         var attempt = 1
