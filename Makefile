@@ -3,7 +3,7 @@ SWIFT ?= swift
 STORE ?= ./crm-store
 TRIALS ?= 100
 
-.PHONY: demo test test-long deps build bench fuzz clean
+.PHONY: demo test test-long deps build bench fuzz clean docs examples
 
 ## deps: install liblmdb-dev when it is missing (Debian/Ubuntu via apt-get; a clear message elsewhere)
 deps:
@@ -36,6 +36,24 @@ test: deps
 test-long:
 	$(MAKE) test TRIALS=1000
 
+## docs: build the DocC catalog of every library product in Package.swift with warnings as errors
+## (into .build/docs) and check that every public symbol is documented; see .ci/docs
+docs: deps
+	SWIFT="$(SWIFT)" bash .ci/docs
+
+## examples: build and test each package in Examples/ (their own packages, so that users of the
+## library never fetch Hummingbird); a package without tests is run instead
+EXAMPLES ?= Embedding EmbeddedLog HTTPService
+examples: deps
+	@for example in $(EXAMPLES); do \
+		echo "== Examples/$$example"; \
+		if [ -d Examples/$$example/Tests ]; then \
+			(cd Examples/$$example && $(SWIFT) build --build-tests && $(SWIFT) test) || exit 1; \
+		else \
+			(cd Examples/$$example && $(SWIFT) build && $(SWIFT) run) || exit 1; \
+		fi; \
+	done
+
 ## bench: the benchmarks against SQLite (GRDB) and raw LMDB; see docs/benchmarks.md
 bench: deps
 	cd Benchmarks && $(SWIFT) package benchmark --no-progress
@@ -52,4 +70,4 @@ fuzz: deps
 	done
 
 clean:
-	rm -rf .build Benchmarks/.build Fuzz/.build $(STORE) $(STORE)-backup
+	rm -rf .build Benchmarks/.build Fuzz/.build Examples/*/.build $(STORE) $(STORE)-backup

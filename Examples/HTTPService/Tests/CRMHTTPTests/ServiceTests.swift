@@ -3,6 +3,7 @@ import CRMHTTP
 import EventLog
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Testing
 
 /// Each test starts the real server on a free loopback port over a fresh store, talks to it over
@@ -20,16 +21,24 @@ import Testing
         let app = service.application(port: 0) { channel in
             portSink.yield(channel.localAddress?.port ?? 0)
         }
+        let server = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: app.logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { portSink.finish() }
-                try await app.runService(gracefulShutdownSignals: [])
+                try await server.run()
             }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next(), "the server stopped before it listened")
             try #require(port > 0)
-            try await body(LoopbackClient(port: port), store)
-            group.cancelAll()
+            do {
+                try await body(LoopbackClient(port: port), store)
+            } catch {
+                await server.triggerGracefulShutdown()
+                throw error
+            }
+            // Graceful: in-flight requests finish, then the server closes and run() returns.
+            await server.triggerGracefulShutdown()
+            try await group.waitForAll()
         }
     }
 
