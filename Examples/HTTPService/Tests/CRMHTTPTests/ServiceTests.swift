@@ -56,7 +56,7 @@ import Testing
         return (response.id, response.events.map(\.position))
     }
 
-    @Test func commandsFlowIntoTheReadModelsAndTheLiveStream() async throws {
+    @Test(.timeLimit(.minutes(2))) func commandsFlowIntoTheReadModelsAndTheLiveStream() async throws {
         try await withServer { client, store in
             let anna = try await post(client, #"{"type": "registerEmployee", "name": "Anna Roth", "role": "sales"}"#)
             #expect(anna.positions == [1])
@@ -186,7 +186,7 @@ import Testing
         }
     }
 
-    @Test func errorsAreTypedJSONAndAppendNothing() async throws {
+    @Test(.timeLimit(.minutes(2))) func errorsAreTypedJSONAndAppendNothing() async throws {
         try await withServer { client, store in
             let anna = try await post(client, #"{"type": "registerEmployee", "name": "Anna Roth", "role": "sales"}"#)
             let customer = try await post(client, #"{"type": "registerCustomer", "kind": "person", "name": "Jana Nowak"}"#)
