@@ -42,16 +42,22 @@ docs: deps
 	SWIFT="$(SWIFT)" bash .ci/docs
 
 ## examples: build and test each package in Examples/ (their own packages, so that users of the
-## library never fetch Hummingbird); a package without tests is run instead
+## library never fetch Hummingbird); a package without tests is run instead. They share one
+## build folder, so CRMKit and swift-crypto are compiled once for all of them.
 EXAMPLES ?= Embedding EmbeddedLog HTTPService
+EXAMPLES_BUILD ?= $(CURDIR)/.build/examples
 examples: deps
 	@for example in $(EXAMPLES); do \
 		echo "== Examples/$$example"; \
+		start=$$(date +%s); \
 		if [ -d Examples/$$example/Tests ]; then \
-			(cd Examples/$$example && $(SWIFT) build --build-tests && $(SWIFT) test) || exit 1; \
+			(cd Examples/$$example && $(SWIFT) build --build-tests --scratch-path "$(EXAMPLES_BUILD)" \
+				&& $(SWIFT) test --scratch-path "$(EXAMPLES_BUILD)") || exit 1; \
 		else \
-			(cd Examples/$$example && $(SWIFT) build && $(SWIFT) run) || exit 1; \
+			(cd Examples/$$example && $(SWIFT) build --scratch-path "$(EXAMPLES_BUILD)" \
+				&& $(SWIFT) run --scratch-path "$(EXAMPLES_BUILD)") || exit 1; \
 		fi; \
+		echo "== Examples/$$example: built and tested in $$(( $$(date +%s) - start )) s"; \
 	done
 
 ## bench: the benchmarks against SQLite (GRDB) and raw LMDB; see docs/benchmarks.md

@@ -19,7 +19,10 @@ import ServiceLifecycle
 /// Commands go through `CommandHandler`, so every domain rule holds and a rejected command
 /// appends nothing. The read endpoints fold what was appended since the last request into the
 /// persisted projection first (exactly once, state and checkpoint in one transaction), so a
-/// client reads its own writes.
+/// client reads its own writes. That catch-up is a short synchronous LMDB transaction, and a
+/// no-op when nothing new was appended; a service with heavy write traffic would rather run
+/// `Projector.follow()` in the background and wait for the checkpoint to pass the position of
+/// its own append.
 public struct CRMService: Sendable {
     /// The store; open it once per process.
     public let store: EventStore

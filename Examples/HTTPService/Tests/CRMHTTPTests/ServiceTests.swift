@@ -11,6 +11,11 @@ import Testing
 @Suite struct ServiceTests {
     /// Runs `body` against a server on 127.0.0.1; returns once the server has stopped.
     func withServer(_ body: (LoopbackClient, EventStore) async throws -> Void) async throws {
+        try await withServer { client, store, _ in try await body(client, store) }
+    }
+
+    /// The same, also handing `body` the server's service group (to shut it down early).
+    func withServer(_ body: (LoopbackClient, EventStore, ServiceGroup) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-http-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try EventStore(path: directory)
@@ -31,7 +36,7 @@ import Testing
             let port = try #require(await iterator.next(), "the server stopped before it listened")
             try #require(port > 0)
             do {
-                try await body(LoopbackClient(port: port), store)
+                try await body(LoopbackClient(port: port), store, server)
             } catch {
                 await server.triggerGracefulShutdown()
                 throw error
@@ -183,6 +188,23 @@ import Testing
             #expect(kpis["revenue"]?.perspective == .financial)
 
             #expect(try store.head() == 10)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2))) func eventStreamEndsWhenTheServerShutsDown() async throws {
+        try await withServer { client, _, server in
+            try await post(client, #"{"type": "registerEmployee", "name": "Anna Roth", "role": "sales"}"#)
+            let (first, afterShutdown) = try await client.withEventStream("/events?after=0") { status, _, reader in
+                #expect(status == 200)
+                #expect(try await reader.next()?.comment == "following the log after position 0")
+                let first = try await reader.nextEvent()
+                // A client is still following: shutting down ends its stream instead of waiting for it.
+                await server.triggerGracefulShutdown()
+                return (first, try await reader.next())
+            }
+            #expect(first?.id == "1")
+            #expect(first?.event == "EmployeeJoined")
+            #expect(afterShutdown == nil)
         }
     }
 
