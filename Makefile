@@ -3,7 +3,7 @@ SWIFT ?= swift
 STORE ?= ./crm-store
 TRIALS ?= 100
 
-.PHONY: demo test test-long deps chromium build bench fuzz clean
+.PHONY: demo test test-long deps chromium build bench fuzz clean docs examples
 
 ## deps: install liblmdb-dev when it is missing (Debian/Ubuntu via apt-get; a clear message elsewhere)
 deps:
@@ -54,6 +54,30 @@ test: deps chromium
 test-long:
 	$(MAKE) test TRIALS=1000
 
+## docs: build the DocC catalog of every library product in Package.swift with warnings as errors
+## (into .build/docs) and check that every public symbol is documented; see .ci/docs
+docs: deps
+	SWIFT="$(SWIFT)" bash .ci/docs
+
+## examples: build and test each package in Examples/ (their own packages, so that users of the
+## library never fetch Hummingbird); a package without tests is run instead. They share one
+## build folder, so CRMKit and swift-crypto are compiled once for all of them.
+EXAMPLES ?= Embedding EmbeddedLog HTTPService
+EXAMPLES_BUILD ?= $(CURDIR)/.build/examples
+examples: deps
+	@for example in $(EXAMPLES); do \
+		echo "== Examples/$$example"; \
+		start=$$(date +%s); \
+		if [ -d Examples/$$example/Tests ]; then \
+			(cd Examples/$$example && $(SWIFT) build --build-tests --scratch-path "$(EXAMPLES_BUILD)" \
+				&& $(SWIFT) test --scratch-path "$(EXAMPLES_BUILD)") || exit 1; \
+		else \
+			(cd Examples/$$example && $(SWIFT) build --scratch-path "$(EXAMPLES_BUILD)" \
+				&& $(SWIFT) run --scratch-path "$(EXAMPLES_BUILD)") || exit 1; \
+		fi; \
+		echo "== Examples/$$example: built and tested in $$(( $$(date +%s) - start )) s"; \
+	done
+
 ## bench: the benchmarks against SQLite (GRDB) and raw LMDB; see docs/benchmarks.md
 bench: deps
 	cd Benchmarks && $(SWIFT) package benchmark --no-progress
@@ -70,4 +94,4 @@ fuzz: deps
 	done
 
 clean:
-	rm -rf .build Benchmarks/.build Fuzz/.build $(STORE) $(STORE)-backup $(STORE).master-key report.html
+	rm -rf .build Benchmarks/.build Fuzz/.build Examples/*/.build $(STORE) $(STORE)-backup $(STORE).master-key report.html

@@ -7,9 +7,9 @@ import LMDB
 /// GDPR operations over a store whose personal data is sealed by a ``KeyVault``.
 public enum DataProtection {
     /// Forgets a data subject (GDPR Art. 17 by crypto-shredding): destroys the subject's key,
-    /// then appends ``PersonalDataErased`` (which holds no personal data) to the subject's
+    /// then appends `PersonalDataErased` (which holds no personal data) to the subject's
     /// stream. The log itself is not rewritten, so `verify` still passes; every sealed value of
-    /// the subject now opens as ``PersonalText/erased``, while amounts, dates and stages stay.
+    /// the subject now opens as `PersonalText.erased`, while amounts, dates and stages stay.
     ///
     /// - Returns: the position of the erasure event.
     @discardableResult
@@ -45,7 +45,7 @@ public enum DataProtection {
 
 extension CustomerRecord {
     /// The record with its personal data opened: plain where the subjects' keys exist,
-    /// ``PersonalText/erased`` where they were forgotten.
+    /// `PersonalText.erased` where they were forgotten.
     public func openingPersonalData(of id: CustomerID, with protector: any PersonalDataProtector) throws -> CustomerRecord {
         func open(_ text: PersonalText, _ subject: DataSubject) throws -> PersonalText {
             try text.opened(with: protector, for: subject)

@@ -84,7 +84,7 @@ extension SymmetricKey {
 /// `subject-keys` of the store's environment, each wrapped with the master key.
 ///
 /// Personal data is sealed with the subject's key before it is appended (give the vault to
-/// ``CommandHandler`` as its protector). ``forget(_:)`` deletes the subject's key and re-wraps
+/// `CommandHandler` as its protector). ``forget(_:)`` deletes the subject's key and re-wraps
 /// every other key under a new master key, then destroys the old master key: the subject key's
 /// bytes never reach the environment's files in the clear, and any stale wrapped copy LMDB may
 /// keep in a free page can no longer be unwrapped.
@@ -225,7 +225,7 @@ public final class KeyVault: PersonalDataProtector, Sendable {
 
     /// Destroys the subject's key: deletes it, re-wraps every other key under a new master key
     /// in the same transaction, and destroys the old master key. Afterwards the subject's sealed
-    /// data opens as ``PersonalText/erased``.
+    /// data opens as `PersonalText.erased`.
     ///
     /// - Returns: whether the subject had a key.
     @discardableResult

@@ -335,7 +335,7 @@ public struct EventTypeFilter: Sendable, Hashable {
         index < 64 ? bits.0 & (1 << UInt64(index)) != 0 : bits.1 & (1 << UInt64(index - 64)) != 0
     }
 
-    /// Whether a stored type name (UTF-8 bytes, e.g. ``RecordView/typeBytes``) is in the set.
+    /// Whether a stored type name (UTF-8 bytes, e.g. `RecordView.typeBytes` of EventLog) is in the set.
     public func contains(typeBytes: UnsafeRawBufferPointer) -> Bool {
         CatalogIndex.index(of: typeBytes).map(contains) ?? false
     }
@@ -385,7 +385,7 @@ enum CatalogIndex {
 }
 
 extension EventRegistry {
-    /// Decodes a record as the log stores it (see ``RecordView``), without copying its payload
+    /// Decodes a record as the log stores it (see EventLog's `RecordView`), without copying its payload
     /// or allocating its type name when it is a catalog type.
     public func decode(_ view: RecordView) throws(CodecError) -> DomainEvent {
         try decode(view, index: CatalogIndex.index(of: view.typeBytes))

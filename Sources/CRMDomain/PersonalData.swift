@@ -49,7 +49,6 @@ extension DomainEvent {
         }
     }
 
-    /// The event with every plain personal field sealed for its ``dataSubject``.
     /// The subject whose key sealing this event needs: its ``dataSubject`` when at least one
     /// personal field is still in the clear, else `nil`.
     public var subjectToSeal: DataSubject? {
@@ -63,6 +62,7 @@ extension DomainEvent {
         return plain ? subject : nil
     }
 
+    /// The event with every plain personal field sealed for its ``dataSubject``.
     public func sealingPersonalData(with protector: any PersonalDataProtector) throws -> DomainEvent {
         guard let subject = dataSubject else { return self }
         return try mappingPersonalData { text in

@@ -2,12 +2,12 @@ import CRMDomain
 import Foundation
 
 /// The closed loop's thresholds and waiting times as data with a version, like the read
-/// models' ``CRMProjections/CRMRules``: what each policy does, to whom, and when.
+/// models' `CRMRules`: what each policy does, to whom, and when.
 ///
 /// The analysis signals themselves (churn-risk levels, the lead-score threshold, lifecycle
 /// stages) come from the read models' rules; these rules say how the loop reacts to them.
 public struct PolicyRules: Codable, Sendable, Hashable {
-    /// The rules' version; recorded in ``CRMDomain/PolicyActivated`` when the policies start.
+    /// The rules' version; recorded in `PolicyActivated` when the policies start.
     public var version: String
     /// The policies that run; the others stay silent.
     public var enabled: [PolicyKind]

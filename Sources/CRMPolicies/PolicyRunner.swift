@@ -52,7 +52,7 @@ public struct PolicyRunReport: Sendable, Hashable, Codable {
 
 /// Runs the closed-loop policies over a store: folds the log into the read models and the facts
 /// the policies need, decides the reactions due, and appends them through the same
-/// ``CRMDomain/CommandHandler`` a person's commands go through — with the policy as actor
+/// `CommandHandler` a person's commands go through — with the policy as actor
 /// (`policy:<name>/<reaction>`) and the triggering event as causation.
 ///
 /// Safe under replay: every reaction's id is derived from its cause, so running again, after
@@ -60,7 +60,7 @@ public struct PolicyRunReport: Sendable, Hashable, Codable {
 /// already stored instead of adding it twice. The policies react to events from their
 /// activation on (``activate(at:fromPosition:)``); older causes only on an explicit back-fill
 /// (``run(at:backfillFrom:)``). Marketing reactions check consent and, where it is missing,
-/// record a ``CRMDomain/ReactionSuppressed`` instead.
+/// record a `ReactionSuppressed` instead.
 public actor PolicyRunner {
     /// The policy set's name; its activation lives in the stream `policy-<name>`.
     public nonisolated let name: String
@@ -77,10 +77,14 @@ public actor PolicyRunner {
     /// Creates a runner; nothing is read until the first call.
     ///
     /// - Parameters:
+    ///   - store: the log the policies watch and append to.
     ///   - handler: sends the reactions; give the application's handler so personal data is
     ///     sealed the same way (default: a handler over `store` without sealing).
+    ///   - name: the policy set's name (lowercase letters, digits, `-`); reaction ids derive from it.
     ///   - readModelRules: the analysis rules (churn levels, lead threshold, lifecycle stages).
-    /// - Throws: ``PolicyRulesError`` for rules out of range; ``CRMDomain/DomainRuleError/invalidName(field:value:)``
+    ///   - rules: the reaction rules.
+    ///   - logger: where refused reactions are logged; nowhere by default.
+    /// - Throws: ``PolicyRulesError`` for rules out of range; `DomainRuleError/invalidName(field:value:)`
     ///   for a name that cannot be part of a stream name.
     public init(store: any EventLogStore, handler: CommandHandler? = nil, name: String = "closed-loop",
                 readModelRules: CRMRules = .standard, rules: PolicyRules = .standard,
@@ -206,7 +210,10 @@ public actor PolicyRunner {
     /// follows within one interval; time-driven reactions (an SLA deadline, a quote unanswered
     /// for days) are found on the first run after they fall due.
     ///
-    /// - Parameter report: called with each run's report (e.g. to log or export it).
+    /// - Parameters:
+    ///   - interval: the time between runs.
+    ///   - now: the business time of each run (default: the clock).
+    ///   - report: called with each run's report (e.g. to log or export it).
     /// - Throws: what ``run(at:backfillFrom:)`` throws, except cancellation.
     public func follow(every interval: Duration = .seconds(60), now: @Sendable () -> Date = { Date() },
                        report: @Sendable (PolicyRunReport) async -> Void = { _ in }) async throws {

@@ -5,7 +5,8 @@ import Foundation
 /// and segment cut-offs, lead-scoring weights, churn signals and scorecard targets.
 ///
 /// Rules load from JSON (``init(json:)``); changing them and rebuilding applies them to the whole
-/// past (see ``ProjectionEngine/rebuild(rules:)``). Money thresholds are minor units of
+/// past (see ``ProjectionEngine/rebuild(_:store:rules:asOf:registry:)`` and
+/// ``Projector/changeRules(to:asOf:periods:registry:)``). Money thresholds are minor units of
 /// ``currency``; amounts in other currencies are left out of the value figures.
 public struct CRMRules: Codable, Sendable, Hashable {
     /// The rules' version; it names the generation of read models built with them.
@@ -212,7 +213,7 @@ public struct KPITarget: Codable, Sendable, Hashable {
     }
 }
 
-/// The scorecard's targets, by KPI name (see ``ScorecardKPI``).
+/// The scorecard's targets, by KPI name (the names of ``ScorecardReport``'s KPIs, e.g. `revenue`, `nps`).
 public struct ScorecardTargets: Codable, Sendable, Hashable {
     /// Targets by KPI.
     public var targets: [String: KPITarget]

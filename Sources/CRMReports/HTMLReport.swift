@@ -50,7 +50,11 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     /// Builds every part from `source`: the scorecard of `period` (default: the last complete
     /// quarter before the report's day), lifecycle over 36 months, up to 20 customers at risk.
     ///
-    /// - Parameter closedLoop: the closed loop's section; without it the report has none.
+    /// - Parameters:
+    ///   - source: the read models the report shows.
+    ///   - title: the page's title.
+    ///   - period: the scorecard's period.
+    ///   - closedLoop: the closed loop's section; without it the report has none.
     public init(_ source: ReportSource, title: String = "CRMKit report", period: Period? = nil, closedLoop: ClosedLoopPart? = nil) {
         self.title = title
         self.closedLoop = closedLoop

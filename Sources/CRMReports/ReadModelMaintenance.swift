@@ -8,7 +8,10 @@ public enum ReadModelMaintenance {
     /// Brings the served read models up to the head: catches the active generation up, or, when
     /// none was built yet, builds generation `r<version>` of `rules` and activates it.
     ///
-    /// - Parameter progress: called with the checkpoint after each stored batch of a catch-up.
+    /// - Parameters:
+    ///   - store: the store whose read models are served.
+    ///   - rules: the rules of a first build (a served generation keeps its own).
+    ///   - progress: called with the checkpoint after each stored batch of a catch-up.
     /// - Returns: the served generation, its rules version, and the events folded now.
     @discardableResult
     public static func catchUp(store: EventStore, rules: CRMRules = ReportSource.defaultRules,

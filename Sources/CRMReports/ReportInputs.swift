@@ -80,7 +80,7 @@ public enum ReportInput {
         return UUID(uuidString: text).map { .customer(CustomerID($0)) }
     }
 
-    /// Reads a rules file (the JSON of ``CRMRules``).
+    /// Reads a rules file (the JSON of `CRMRules`).
     public static func rules(file path: String) throws(ReportError) -> CRMRules {
         guard let data = FileManager.default.contents(atPath: path) else { throw .badRules(path: path, reason: "no such readable file") }
         do {

@@ -24,7 +24,11 @@ public enum LogMigration {
     /// head) continues after it. Appends to the source during the copy are copied up to the
     /// source's head when the copy started.
     ///
-    /// - Parameter progress: called with the target's head after each batch.
+    /// - Parameters:
+    ///   - source: the log to copy from.
+    ///   - target: the log to copy into (empty, or holding a prefix of `source`).
+    ///   - batchSize: events per import transaction.
+    ///   - progress: called with the target's head after each batch.
     /// - Throws: ``EventLogError/logsDiverge(position:reason:)`` when the target is not a prefix
     ///   of the source, or the heads differ after the copy; the errors of
     ///   ``EventLogStore/importEvents(_:)``.

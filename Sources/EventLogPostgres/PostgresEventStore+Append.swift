@@ -8,12 +8,12 @@ extension PostgresEventStore {
     /// expected version fails, none.
     ///
     /// An append whose every event id is already stored with the same content appends nothing and
-    /// returns the original positions with ``EventLog/AppendResult/wasAlreadyStored`` set; an id
-    /// stored with other content throws ``EventLog/EventLogError/eventIDConflict(id:storedAt:)``.
+    /// returns the original positions with `AppendResult/wasAlreadyStored` set; an id
+    /// stored with other content throws `EventLogError/eventIDConflict(id:storedAt:)`.
     /// Returns after the transaction committed (durable as the server's `synchronous_commit`
     /// makes it).
     ///
-    /// - Throws: the ``EventLog/EventLogError``s of ``EventLog/EventStore/append(_:)``;
+    /// - Throws: the `EventLogError`s of `EventStore/append(_:)`;
     ///   ``PostgresLogError`` when the server fails (nothing is appended then — unless the
     ///   connection broke during `COMMIT`, when a retry with the same event ids tells).
     @discardableResult
@@ -63,7 +63,7 @@ extension PostgresEventStore {
 
     /// Appends `events` in one transaction exactly as another store recorded them (positions,
     /// stream versions, recorded times), and returns the new head; the same checks and errors as
-    /// ``EventLog/EventStore/importEvents(_:)``. All or nothing.
+    /// `EventStore/importEvents(_:)`. All or nothing.
     @discardableResult
     public func importEvents(_ events: [ImportedEvent]) async throws -> UInt64 {
         guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }

@@ -72,11 +72,11 @@ extension PostgresEventStore {
         return try found.first.map { UInt64(try $0.decode(Int64.self)) }
     }
 
-    /// Visits stored records without copying them further: each ``EventLog/RecordView`` views
+    /// Visits stored records without copying them further: each `RecordView` views
     /// the record bytes as the server sent them and is valid only during the call.
     ///
-    /// The parameters are those of ``EventLog/EventStore/scan(_:from:direction:limit:through:_:)``:
-    /// for a ``EventLog/EventFilter/stream(_:)`` filter `from` is a stream version, and `through`
+    /// The parameters are those of `EventStore/scan(_:from:direction:limit:through:_:)`:
+    /// for a `EventFilter/stream(_:)` filter `from` is a stream version, and `through`
     /// defaults to the head when the scan starts. Records are fetched in chunks of up to 20,000 records or 32 MiB.
     public func scan(
         _ filter: EventFilter = .all, from: UInt64? = nil, direction: ReadDirection = .forward,
@@ -97,7 +97,7 @@ extension PostgresEventStore {
     /// appends through this store. Positions are assigned and made visible in order (see the
     /// type's documentation), so a poll for `position > last` never skips an event. The sequence
     /// ends when the iterating task is cancelled or the store is closed. For a
-    /// ``EventLog/EventFilter/stream(_:)`` subscription `after` is a stream version.
+    /// `EventFilter/stream(_:)` subscription `after` is a stream version.
     public func subscribe(_ filter: EventFilter = .all, after: UInt64 = 0) -> PostgresSubscription {
         PostgresSubscription(store: self, filter: filter, after: after)
     }

@@ -8,7 +8,7 @@ extension PostgresEventStore {
     static let verifyChunk = 20_000
 
     /// Walks the whole log in one `REPEATABLE READ` snapshot with the checks of
-    /// ``EventLog/EventStore/verify(anchor:)``: positions 1, 2, 3 … without gaps, every record
+    /// `EventStore/verify(anchor:)`: positions 1, 2, 3 … without gaps, every record
     /// parses and carries its own position, recorded times never decrease, every hash equals
     /// SHA-256 of the previous hash and the record's bytes, stream versions run 1, 2, 3 … per
     /// stream, and the indexed columns (stream, version, event id, type, category, recorded

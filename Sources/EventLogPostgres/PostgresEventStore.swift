@@ -6,13 +6,13 @@ import PostgresNIO
 import Synchronization
 
 /// The event log on PostgreSQL: the same log protocol, semantics and record bytes as the
-/// embedded ``EventLog/EventStore``, for deployments where service instances on several
+/// embedded `EventStore`, for deployments where service instances on several
 /// machines share one log.
 ///
 /// Events live in one table (`<schema>.events`) keyed by position, with unique indexes on the
 /// event id and on (stream, stream version), which is the stream index. Each row keeps the exact
 /// record bytes of `docs/log-format.md` beside the columns the reads filter on, so readers get the
-/// same ``EventLog/RecordView``s and the hash chain is the same bytes and hashes as on LMDB.
+/// same `RecordView`s and the hash chain is the same bytes and hashes as on LMDB.
 ///
 /// **Gapless positions in commit order.** Every append and import runs in one transaction that
 /// first takes a transaction-level advisory lock (`pg_advisory_xact_lock`) on a key derived from
@@ -28,7 +28,7 @@ import Synchronization
 /// append succeeding or failing on its own as on LMDB: the advisory lock serializes commits, so
 /// batching is what lets many concurrent writers share each durable commit.
 ///
-/// Reads are synchronous, as on ``EventLog/EventStore``: each waits for a round trip on a
+/// Reads are synchronous, as on `EventStore`: each waits for a round trip on a
 /// connection of its own, never on an event loop. Appends and imports are asynchronous and use a
 /// pool of ``Configuration/connections`` connections.
 public final class PostgresEventStore: EventLogStore {
@@ -65,7 +65,7 @@ public final class PostgresEventStore: EventLogStore {
         }
     }
 
-    /// The log format version of the records and schema (the same as ``EventLog/EventStore/formatVersion``).
+    /// The log format version of the records and schema (the same as `EventStore/formatVersion`).
     public static let formatVersion: UInt32 = 1
 
     /// Where the log lives.
@@ -111,7 +111,7 @@ public final class PostgresEventStore: EventLogStore {
     ///
     /// - Throws: ``PostgresLogError/invalidURL(_:reason:)``,
     ///   ``PostgresLogError/serverUnreachable(server:reason:)``, ``PostgresLogError/server(operation:sqlState:message:)``,
-    ///   ``EventLog/EventLogError/unsupportedFormat(found:supported:)`` for a schema of another format.
+    ///   `EventLogError/unsupportedFormat(found:supported:)` for a schema of another format.
     public static func connect(url: String, configuration: Configuration = Configuration()) async throws -> PostgresEventStore {
         try await connect(to: PostgresLocation(url: url), configuration: configuration)
     }

@@ -3,7 +3,7 @@ import Foundation
 import PostgresNIO
 
 /// What can go wrong with a PostgreSQL log beyond the log's own rules (those stay
-/// ``EventLog/EventLogError``s, so callers handle both backends alike).
+/// `EventLogError`s, so callers handle both backends alike).
 ///
 /// Messages never contain the password of a connection URL.
 public enum PostgresLogError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -14,7 +14,7 @@ public struct CommandContext: Sendable, Hashable {
     /// The event or command that caused these events.
     public var causationID: UUID?
     /// Makes the command idempotent: its first event gets this id and the others ids derived
-    /// from it (``NewEvent/derivedID(from:index:)``), so the same command sent again with the
+    /// from it (`NewEvent.derivedID(from:index:)`), so the same command sent again with the
     /// same key meets its events already stored. `nil` gives fresh ids.
     public var idempotencyKey: UUID?
 
@@ -57,8 +57,14 @@ public final class CommandHandler: Sendable {
 
     /// Creates a handler over `store`.
     ///
-    /// - Parameter protector: seals every personal-data field for its subject before appending
-    ///   (crypto-shredding); without one, personal data is stored in the clear.
+    /// - Parameters:
+    ///   - store: the log the commands read their streams from and append to.
+    ///   - registry: decodes the events of the streams a command reads; the catalog by default.
+    ///   - protector: seals every personal-data field for its subject before appending
+    ///     (crypto-shredding); without one, personal data is stored in the clear.
+    ///   - maximumAttempts: how often a command is checked and appended again when another
+    ///     writer changed one of its streams in between (at least 1).
+    ///   - logger: where retries and rejections are logged; nowhere by default.
     public init(store: any EventLogStore, registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil,
                 maximumAttempts: Int = 5,
                 logger: Logger = Logger(label: "crmkit.commands", factory: { _ in SwiftLogNoOpLogHandler() })) {
@@ -73,7 +79,7 @@ public final class CommandHandler: Sendable {
     ///
     /// - Returns: the positions of the appended events.
     /// - Throws: ``DomainRuleError`` naming the rule broken (nothing appended); ``CodecError``
-    ///   if a stream it reads holds undecodable events; ``EventLogError`` from the log.
+    ///   if a stream it reads holds undecodable events; `EventLogError` from the log.
     @discardableResult
     public func execute(_ command: CRMCommand, context: CommandContext = CommandContext()) async throws -> AppendResult {
         var attempt = 1

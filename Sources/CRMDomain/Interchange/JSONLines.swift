@@ -196,8 +196,12 @@ public enum JSONLines {
     /// the events are appended with the positions, ids and times the file gives, in one
     /// transaction or in chunks.
     ///
-    /// - Parameter startingAtLine: the first line to import (1-based), to resume a chunked
-    ///   import.
+    /// - Parameters:
+    ///   - path: the JSON Lines file.
+    ///   - store: the store whose head the file continues.
+    ///   - mode: one transaction for the whole file, or chunks (see ``JSONLinesImportMode``).
+    ///   - startingAtLine: the first line to import (1-based), to resume a chunked import.
+    ///   - registry: validates each event's fields against its type; the catalog by default.
     /// - Returns: the number of events imported.
     @discardableResult
     public static func importFile(_ path: String, into store: any EventLogStore, mode: JSONLinesImportMode = .singleTransaction,

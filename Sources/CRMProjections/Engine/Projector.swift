@@ -121,7 +121,7 @@ struct Fold<Model: ReadModel> {
 /// `<model>.<generation>`, with its checkpoint written in the same transaction as its state, so
 /// every event is folded into the stored state exactly once — also across crashes.
 ///
-/// ``catchUp(batchSize:)`` folds what was appended since the checkpoint; ``follow(batchSize:)``
+/// ``catchUp(batchSize:progress:)`` folds what was appended since the checkpoint; ``follow(batchSize:)``
 /// then keeps folding live. Reads go to the in-memory model (``read(_:)``) or, from any
 /// process, to the stored state (``PersistedState``).
 public final class Projector<Model: ReadModel>: Sendable {
@@ -141,8 +141,13 @@ public final class Projector<Model: ReadModel>: Sendable {
     /// checkpoint.
     ///
     /// - Parameters:
+    ///   - store: the log to fold; it must be writable (state and checkpoint are stored in it).
+    ///   - rules: the rules the model computes with; they must equal the rules the stored
+    ///     generation was built with.
     ///   - generation: the generation to write; `nil` takes the active one, or `"r<version>"`
     ///     of `rules` when none is active yet.
+    ///   - registry: decodes the events; the catalog by default.
+    ///   - logger: where progress is logged; nowhere by default.
     /// - Throws: ``ProjectionError/rulesMismatch(model:generation:stored:given:)`` when the
     ///   stored state was built with other rules.
     public init(store: any EventLogStore, rules: CRMRules = .standard, generation: String? = nil, registry: EventRegistry = EventRegistry(),
@@ -227,7 +232,9 @@ public final class Projector<Model: ReadModel>: Sendable {
     /// Folds every event appended since the checkpoint, up to the head as it is now, writing
     /// state and checkpoint together every `batchSize` events.
     ///
-    /// - Parameter progress: called with the new checkpoint after each batch is stored.
+    /// - Parameters:
+    ///   - batchSize: the most events folded into one write transaction.
+    ///   - progress: called with the new checkpoint after each batch is stored.
     /// - Returns: the number of events read.
     @discardableResult
     public func catchUp(batchSize: Int = 50_000, progress: (UInt64) -> Void = { _ in }) throws -> Int {

@@ -24,7 +24,7 @@ public struct EventInfo: Sendable, Hashable {
 
 /// A read model: a fold over the log's events.
 ///
-/// The live path (``Projector``) and the rebuild path (``ProjectionEngine/rebuild(_:rules:asOf:)``)
+/// The live path (``Projector``) and the rebuild path (``ProjectionEngine/rebuild(_:store:rules:asOf:registry:)``)
 /// call the same ``apply(_:_:)``. A model keeps its state in memory and hands out what changed
 /// as key–value entries, which the projector writes with the checkpoint in one transaction.
 public protocol ReadModel: Sendable {

@@ -227,7 +227,7 @@ public struct LifecycleClock: RecordMessage, Sendable, Hashable {
 /// its own day.
 ///
 /// ## Merged duplicates
-/// After ``CustomersMerged`` the duplicate is marked merged and no longer listed: ``stage(of:on:)``
+/// After `CustomersMerged` the duplicate is marked merged and no longer listed: ``stage(of:on:)``
 /// answers `nil` from the merge day on, and ``counts(asOf:)``, ``stages(asOf:)`` and
 /// ``customersRegistered(through:)`` leave it out from then. Its orders stay with it (they are
 /// not moved to the survivor, whose stage follows its own orders); its history stays readable.

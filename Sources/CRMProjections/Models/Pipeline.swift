@@ -375,7 +375,7 @@ public struct PipelineSummary: Sendable, Hashable {
         /// Opportunities that ever entered the stage.
         public internal(set) var entered: Int
         /// Of those, the ones that afterwards entered a later stage (higher in
-        /// ``PipelineStage`` order) or were won.
+        /// `PipelineStage` order) or were won.
         public internal(set) var advanced: Int
 
         /// advanced / entered; `nil` when none entered. Opportunities still open in the stage
