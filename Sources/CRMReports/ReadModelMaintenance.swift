@@ -14,7 +14,7 @@ public enum ReadModelMaintenance {
     ///   - progress: called with the checkpoint after each stored batch of a catch-up.
     /// - Returns: the served generation, its rules version, and the events folded now.
     @discardableResult
-    public static func catchUp(store: EventStore, rules: CRMRules = ReportSource.defaultRules,
+    public static func catchUp(store: any EventLogStore, rules: CRMRules = ReportSource.defaultRules,
                                progress: (UInt64) -> Void = { _ in }) throws -> (generation: String, rulesVersion: Int, folded: Int) {
         if let active = try StoredGeneration.active(CRMReadModels.self, in: store) {
             let projector = try Projector<CRMReadModels>(store: store, rules: active.rules)
@@ -49,7 +49,7 @@ public enum ReadModelMaintenance {
     /// - Otherwise: rebuilds the served generation (or builds the first one) under its rules.
     ///
     /// - Throws: ``RebuildError/sameVersionOtherRules(version:)`` and the projections' errors.
-    public static func rebuild(store: EventStore, rules: CRMRules? = nil, compare: Bool = false) throws -> RebuildReport {
+    public static func rebuild(store: any EventLogStore, rules: CRMRules? = nil, compare: Bool = false) throws -> RebuildReport {
         let started = Date()
         let active = try StoredGeneration.active(CRMReadModels.self, in: store)
         let chosen = rules ?? active?.rules ?? ReportSource.defaultRules

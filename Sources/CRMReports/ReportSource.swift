@@ -27,7 +27,7 @@ public struct ReportSource: Sendable {
     ///
     /// - Throws: ``ReportError/positionBeyondHead(position:head:)``, ``ReportError/emptyStore``,
     ///   and the store's and projections' errors.
-    public static func load(store: EventStore, rules: CRMRules? = nil, asOf: AsOf? = nil,
+    public static func load(store: any EventLogStore, rules: CRMRules? = nil, asOf: AsOf? = nil,
                             protector: (any PersonalDataProtector)? = nil) throws -> ReportSource {
         let head = try store.head()
         guard head > 0 else { throw ReportError.emptyStore }

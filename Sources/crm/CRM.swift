@@ -53,7 +53,15 @@ struct StoreOptions: ParsableArguments {
     /// The master key file.
     var masterKeyPath: String { masterKey ?? (store.hasSuffix("/") ? String(store.dropLast()) : store) + ".master-key" }
 
+    @Option(name: .long, help: "For a postgres:// store: the local directory where the read models keep their state.")
+    var state: String?
+
     var exists: Bool { FileManager.default.fileExists(atPath: store + "/data.mdb") }
+
+    /// Opens the store on either backend: an LMDB directory or a `postgres://` URL (docs/postgres.md).
+    func openLog(readOnly: Bool) async throws -> any EventLogStore {
+        try await openLogStore(store, readOnly: readOnly, stateDirectory: state)
+    }
 
     func openReadOnly() throws -> EventStore {
         guard exists else { throw CLIError("no store at \(store) (run `crm demo` to create one)") }
@@ -66,8 +74,9 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The vault opening sealed personal data, when the master key file exists.
-    func vault(for store: EventStore) throws -> KeyVault? {
-        guard FileManager.default.fileExists(atPath: masterKeyPath) else { return nil }
+    func vault(for store: any EventLogStore) throws -> KeyVault? {
+        // Subject keys live in an LMDB store's environment; a PostgreSQL log shows sealed values.
+        guard let store = store as? EventStore, FileManager.default.fileExists(atPath: masterKeyPath) else { return nil }
         return try KeyVault(store: store, masterKeys: FileMasterKeyStore(path: masterKeyPath))
     }
 }
@@ -84,7 +93,7 @@ struct ReportOptions: ParsableArguments {
     var json = false
 
     /// Loads the read models the report is built from.
-    func source(_ options: StoreOptions, store: EventStore) throws -> ReportSource {
+    func source(_ options: StoreOptions, store: any EventLogStore) throws -> ReportSource {
         let asOf = try asOf.map(ReportInput.asOf)
         let rules = try rules.map(ReportInput.rules(file:))
         return try ReportSource.load(store: store, rules: rules, asOf: asOf, protector: try options.vault(for: store))

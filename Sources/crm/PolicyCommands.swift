@@ -15,7 +15,7 @@ struct PolicyOptions: ParsableArguments {
     var json = false
 
     /// A runner over `store` with the chosen policy rules and the served read models' rules.
-    func runner(_ store: EventStore, handler: CommandHandler? = nil) throws -> PolicyRunner {
+    func runner(_ store: any EventLogStore, handler: CommandHandler? = nil) throws -> PolicyRunner {
         let rules: PolicyRules
         if let path = policyRules {
             guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the policy rules file \(path)") }
@@ -53,7 +53,7 @@ struct Worklist: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let cut = try asOf.map(ReportInput.asOf)
-            let store = try options.openReadOnly()
+            let store = try await options.openLog(readOnly: true)
             defer { store.close() }
             let runner = try policy.runner(store)
             let lists: WorkLists
@@ -78,7 +78,7 @@ struct Policies: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 if let from, from == 0 { throw CLIError("--from must be a log position of 1 or more") }
-                let store = try options.openWritable()
+                let store = try await options.openLog(readOnly: false)
                 defer { store.close() }
                 let activation = try await policy.runner(store).activate(fromPosition: from)
                 policy.emit(activation) {
@@ -100,7 +100,7 @@ struct Policies: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let now = try at.map(parseTime) ?? Date()
-                let store = try options.openWritable()
+                let store = try await options.openLog(readOnly: false)
                 defer { store.close() }
                 let handler = CommandHandler(store: store, protector: try options.vault(for: store))
                 let report = try await policy.runner(store, handler: handler).run(at: now, backfillFrom: backfillFrom)
@@ -123,7 +123,7 @@ struct Policies: AsyncParsableCommand {
                     guard let day = CalendarDay(iso: text) else { throw CLIError("--as-of takes a business day YYYY-MM-DD (found '\(text)')") }
                     return day
                 }
-                let store = try options.openReadOnly()
+                let store = try await options.openLog(readOnly: true)
                 defer { store.close() }
                 let runner = try policy.runner(store)
                 let report = try await runner.effectReport(asOf: day)

@@ -16,7 +16,7 @@ struct CustomerCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let customer = try ReportInput.customerID(id)
-            let store = try options.openReadOnly()
+            let store = try await options.openLog(readOnly: true)
             defer { store.close() }
             let value = try Customer360Report(try report.source(options, store: store), customer: customer)
             try report.emit(value) { TextReport.customer360(value) }
@@ -31,7 +31,7 @@ struct Pipeline: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openReadOnly()
+            let store = try await options.openLog(readOnly: true)
             defer { store.close() }
             let value = PipelineReport(try report.source(options, store: store))
             try report.emit(value) { TextReport.pipeline(value) }
@@ -51,7 +51,7 @@ struct Lifecycle: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openReadOnly()
+            let store = try await options.openLog(readOnly: true)
             defer { store.close() }
             let value = LifecycleReport(try report.source(options, store: store), months: months)
             try report.emit(value) { TextReport.lifecycle(value) }
@@ -73,7 +73,7 @@ struct Scorecard: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let chosen = try period.map(ReportInput.period)
-            let store = try options.openReadOnly()
+            let store = try await options.openLog(readOnly: true)
             defer { store.close() }
             let source = try report.source(options, store: store)
             let value = ScorecardSummary(source, period: chosen ?? ReportSource.lastCompleteQuarter(before: source.day), trend: trend)
@@ -93,7 +93,7 @@ struct Report: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let chosen = try period.map(ReportInput.period)
-            let store = try options.openReadOnly()
+            let store = try await options.openLog(readOnly: true)
             defer { store.close() }
             let source = try report.source(options, store: store)
             // The closed loop's section, when the policies were activated on the store.

@@ -336,6 +336,30 @@ import TestSupport
         #expect(try crm(["head", "--store", store, "--json"]).json()["position"] as? Int == demo.head)
     }
 
+    // MARK: PostgreSQL
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"]?.isEmpty == false,
+                   "needs a PostgreSQL server: CRMKIT_POSTGRES_URL (make test starts one)"))
+    func aStoreMigratedToPostgreSQLGivesIdenticalReports() throws {
+        let base = try #require(ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"])
+        let schema = "cli_" + UUID().uuidString.prefix(8).lowercased()
+        let url = base + (base.contains("?") ? "&" : "?") + "schema=\(schema)"
+        let migrate = try crm(["migrate", "--from", demo.store, "--to", url])
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        #expect(migrate.lines.last?.hasPrefix("both chains end at position \(demo.head) with head hash ") == true)
+        let state = TemporaryDirectory("pg-state")
+        let top = try demo.topCustomer()
+        // Without the master key on both sides (the subject keys stay in the LMDB environment).
+        let noKey = ["--master-key", state.sub("no-key")]
+        for command in [["pipeline"], ["lifecycle"], ["scorecard"], ["customer", top], ["worklist"], ["policies", "effect"]] {
+            let lmdb = try crm(command + ["--store", demo.store, "--json"] + noKey)
+            let postgres = try crm(command + ["--store", url, "--state", state.sub("models"), "--json"] + noKey)
+            #expect(lmdb.status == 0 && postgres.status == 0, "\(command): \(lmdb.stderr) \(postgres.stderr)")
+            #expect(!lmdb.stdout.isEmpty)
+            #expect(lmdb.stdout == postgres.stdout, "crm \(command.joined(separator: " ")) --json differs between the backends")
+        }
+    }
+
     // MARK: log commands
 
     @Test func verifyAndHead() throws {

@@ -17,10 +17,10 @@ public struct StoredGeneration: Sendable, Hashable {
     ///
     /// - Throws: ``ProjectionError/corruptState(model:generation:reason:)`` when the stored rules
     ///   cannot be read.
-    public static func active<Model: ReadModel>(_: Model.Type, in store: EventStore) throws -> StoredGeneration? {
+    public static func active<Model: ReadModel>(_: Model.Type, in store: any EventLogStore) throws -> StoredGeneration? {
         guard let generation = try activeName(Model.name, in: store) else { return nil }
         let meta = try ProjectionStorage.meta(store)
-        let (rules, checkpoint) = try store.environment.read { txn in
+        let (rules, checkpoint) = try ProjectionStorage.environment(store).read { txn in
             (try txn.value(in: meta, key: ProjectionStorage.rulesKey(Model.name, generation)),
              ProjectionStorage.uint64(try txn.value(in: meta, key: ProjectionStorage.checkpointKey(Model.name, generation))))
         }
@@ -36,7 +36,7 @@ public struct StoredGeneration: Sendable, Hashable {
 
     /// The active generation's name; `nil` also when a read-only store has no projections
     /// database yet (it cannot create one).
-    private static func activeName(_ model: String, in store: EventStore) throws -> String? {
+    private static func activeName(_ model: String, in store: any EventLogStore) throws -> String? {
         if store.isReadOnly {
             do {
                 _ = try ProjectionStorage.meta(store)
@@ -52,15 +52,15 @@ public struct StoredGeneration: Sendable, Hashable {
     /// (so it works on a read-only store while another process appends).
     ///
     /// - Returns: the model and the position it was folded through.
-    public func load<Model: ReadModel>(_: Model.Type, from store: EventStore,
+    public func load<Model: ReadModel>(_: Model.Type, from store: any EventLogStore,
                                        registry: EventRegistry = EventRegistry()) throws -> (model: Model, position: UInt64) {
         let database: Database
         do {
-            database = try store.environment.openDatabase(named: ProjectionStorage.databaseName(Model.name, generation), create: false)
+            database = try ProjectionStorage.environment(store).openDatabase(named: ProjectionStorage.databaseName(Model.name, generation), create: false)
         } catch {
             throw ProjectionError.corruptState(model: Model.name, generation: generation, reason: "its database cannot be opened: \(error)")
         }
-        let entries = try store.environment.read { txn -> [ReadModelEntry] in
+        let entries = try ProjectionStorage.environment(store).read { txn -> [ReadModelEntry] in
             var entries: [ReadModelEntry] = []
             try txn.withCursor(on: database) { cursor in
                 var entry = try cursor.first()
