@@ -336,6 +336,41 @@ import TestSupport
         #expect(try crm(["head", "--store", store, "--json"]).json()["position"] as? Int == demo.head)
     }
 
+    // MARK: predict and migrate
+
+    @Test func predictFitsTheCustomerBase() throws {
+        let run = try crm(["predict", "--store", demo.store, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try run.json()
+        #expect(json["unit"] as? String == "week")
+        #expect(json["horizon"] as? Int == 52)
+        let customers = try #require(json["customers"] as? Int)
+        #expect(customers > 0 && customers <= 40)
+        #expect((json["repeatCustomers"] as? Int).map { $0 <= customers } == true)
+        #expect(json["purchases"] is [String: Any])
+
+        let bad = try crm(["predict", "--store", demo.store, "--calibration-end", "2024-02-30"])
+        #expect(bad.status == 1)
+        #expect(bad.stderrLines == ["crm: bad --calibration-end '2024-02-30': expected a date YYYY-MM-DD"])
+        let noStore = try crm(["predict", "--store", missing])
+        #expect(noStore.status == 1)
+        #expect(noStore.stderrLines == ["crm: no store at \(missing) (run `crm demo` to create one)"])
+    }
+
+    @Test func migrateCopiesAStoreAndChecksBothChains() throws {
+        let target = TemporaryDirectory("migrate")
+        let run = try crm(["migrate", "--from", demo.store, "--to", target.sub("copy")])
+        #expect(run.status == 0, "\(run.stderr)")
+        let anchor = try crm(["head", "--store", demo.store, "--json"]).json()
+        let hash = try #require(anchor["hash"] as? String)
+        #expect(run.lines.last == "both chains end at position \(demo.head) with head hash \(hash); the target verifies")
+        #expect(try crm(["head", "--store", target.sub("copy"), "--json"]).json()["hash"] as? String == hash)
+
+        let none = try crm(["migrate", "--from", missing, "--to", target.sub("other")])
+        #expect(none.status == 1)
+        #expect(none.stderrLines == ["crm: no store at \(missing) (run `crm demo` to create one)"])
+    }
+
     // MARK: PostgreSQL
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"]?.isEmpty == false,
