@@ -344,6 +344,7 @@ public final class Projector<Model: ReadModel>: Sendable {
 
 /// Rebuilds read models in memory from the log.
 public enum ProjectionEngine {
+
     /// Folds the log into a new `Model` under `rules`, up to `asOf` (default: the head when the
     /// rebuild starts). Reads run in short snapshots while appends continue; the log is
     /// append-only, so the result is the model as of that position or day.
@@ -369,6 +370,13 @@ public enum ProjectionEngine {
         guard through > 0 else {
             model.setTracksChanges(true)
             return model
+        }
+        if Model.self == CRMReadModels.self, ProcessInfo.processInfo.activeProcessorCount > 1 {
+            // Customer 360 folds on a second thread (see TwoThreadRebuild.swift): same result.
+            var models = try CRMReadModels.rebuildOnTwoThreads(store: store, rules: rules, through: through, cutoffMicros: cutoff,
+                                                               registry: registry)
+            models.setTracksChanges(true)
+            return models as! Model
         }
         let fold = Fold<Model>(registry: registry, cutoffMicros: cutoff)
         try store.scan(.all, through: through) { view in try fold.apply(view, to: &model) }
