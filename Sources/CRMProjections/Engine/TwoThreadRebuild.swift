@@ -64,7 +64,10 @@ final class FoldingThread<Model: ReadModel>: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             while let batch = channel.receive() {
-                for (event, info) in batch { model.apply(event, info) }
+                // Borrowed in place: no copy (retain and release) of each event's payload.
+                batch.withUnsafeBufferPointer { events in
+                    for index in events.indices { model.apply(events[index].0, events[index].1) }
+                }
             }
             finished.signal()
         }
