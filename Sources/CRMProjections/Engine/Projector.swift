@@ -348,6 +348,10 @@ public enum ProjectionEngine {
     /// Folds the log into a new `Model` under `rules`, up to `asOf` (default: the head when the
     /// rebuild starts). Reads run in short snapshots while appends continue; the log is
     /// append-only, so the result is the model as of that position or day.
+    ///
+    /// ``CRMReadModels`` is rebuilt on two threads when the machine has more than one core:
+    /// customer 360 is folded on a second thread from the same decoded events, in log order, so
+    /// the result equals the one-thread fold.
     public static func rebuild<Model: ReadModel>(_: Model.Type, store: EventStore, rules: CRMRules = .standard, asOf: AsOf? = nil,
                                                  registry: EventRegistry = EventRegistry()) throws -> Model {
         var model = Model(rules: rules)
