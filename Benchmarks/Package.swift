@@ -103,6 +103,7 @@ let package = Package(
             name: "ProjectionBenchmarks",
             dependencies: [
                 "ProjectionData",
+                "RawLMDB",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/ProjectionBenchmarks",

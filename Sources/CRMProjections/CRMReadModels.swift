@@ -13,13 +13,13 @@ public struct CRMReadModels: ReadModel {
     /// The rules.
     public let rules: CRMRules
     /// Customer 360.
-    public private(set) var customer360: Customer360Model
+    public internal(set) var customer360: Customer360Model
     /// The sales pipeline.
-    public private(set) var pipeline: PipelineModel
+    public internal(set) var pipeline: PipelineModel
     /// Lifecycle stages.
-    public private(set) var lifecycle: LifecycleModel
+    public internal(set) var lifecycle: LifecycleModel
     /// The scorecard's counts.
-    public private(set) var scorecard: ScorecardModel
+    public internal(set) var scorecard: ScorecardModel
 
     /// Empty models.
     public init(rules: CRMRules) {

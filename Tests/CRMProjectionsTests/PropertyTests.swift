@@ -78,6 +78,30 @@ struct PropertyTests {
         }
     }
 
+    @Test("the two-thread rebuild (customer 360 on its own thread) equals the one-thread fold, also cut by day")
+    func twoThreadRebuildEqualsOneThreadFold() async throws {
+        for trial in 0..<historyTrials {
+            let seed = UInt64(4_000 + trial)
+            let test = try ProjectionTestStore()
+            // Several batches of the customer-360 thread.
+            for (command, context) in simulatedCommands(seed: seed, customers: 40, eventsPerCustomer: 120) {
+                try await test.handler.execute(command, context: context)
+            }
+            let head = try test.store.head()
+            #expect(head > UInt64(2 * CRMReadModels.rebuildBatchSize))
+            for cutoff in [nil, CalendarDay(iso: "2024-02-29")!] {
+                let cutoffMicros = cutoff.map { Int64($0.daysSince1970 + 1) * 86_400_000_000 }
+                var single = CRMReadModels(rules: .standard)
+                let fold = Fold<CRMReadModels>(registry: EventRegistry(), cutoffMicros: cutoffMicros)
+                try test.store.scan(.all) { view in try fold.apply(view, to: &single) }
+                let two = try CRMReadModels.rebuildOnTwoThreads(store: test.store, rules: .standard, through: head,
+                                                                cutoffMicros: cutoffMicros, registry: EventRegistry())
+                #expect(fingerprint(two) == fingerprint(single), "seed \(seed), cutoff \(String(describing: cutoff))")
+                #expect(two.customer360.customers.count == single.customer360.customers.count)
+            }
+        }
+    }
+
     @Test("as of position p equals the rebuild of a log holding only the first p events")
     func asOfPosition() async throws {
         for trial in 0..<historyTrials {

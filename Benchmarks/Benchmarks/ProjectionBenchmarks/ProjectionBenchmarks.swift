@@ -14,6 +14,7 @@ import EventLog
 import Foundation
 import GRDB
 import ProjectionData
+import RawLMDB
 
 let eventsPerSecond = BenchmarkMetric.custom("events/s", polarity: .prefersLarger, useScalingFactor: false)
 let mallocsPerEvent = BenchmarkMetric.custom("mallocs/event ×1000", polarity: .prefersSmaller, useScalingFactor: false)
@@ -67,6 +68,38 @@ let benchmarks: @Sendable () -> Void = {
     let rebuildMetrics: [BenchmarkMetric] = [eventsPerSecond, .wallClock, .mallocCountTotal, .peakMemoryResident]
     let rebuild = Benchmark.Configuration(metrics: rebuildMetrics, timeUnits: .milliseconds, units: countUnits,
                                           warmupIterations: 1, maxDuration: .seconds(120), maxIterations: 3)
+
+    // Issue 5: the full replay with decoding, against raw LMDB (C cursor scan of the same log,
+    // nothing decoded) and the SQLite peer (every payload through JSONDecoder).
+    Benchmark("P0 replay 10M: raw LMDB cursor scan of the log (C, no decoding)", configuration: rebuild) { benchmark in
+        var entries: UInt64 = 0, bytes: UInt64 = 0
+        try measure(benchmark, events: fixture.events) {
+            let rc = raw_lmdb_scan_named(Dataset.storePath, "log", &entries, &bytes)
+            guard rc == 0 else { throw DatasetError("raw LMDB scan failed: \(rc)") }
+        }
+        precondition(Int(entries) == fixture.events, "scanned \(entries) of \(fixture.events)")
+    } setup: {
+        // The marker only: this process must not hold the store open while C opens it.
+        fixture.events = Int(try await Dataset.ensure().events)
+    }
+
+    Benchmark("P0 replay 10M: CRMKit scan + decode every event", configuration: rebuild) { benchmark in
+        let store = fixture.store!
+        let registry = EventRegistry()
+        var decoded = 0
+        try measure(benchmark, events: fixture.events) {
+            decoded = 0
+            try store.scan(.all) { view in
+                let event = try registry.decode(view)
+                if case .unknown = event {} else { decoded += 1 }
+            }
+        }
+        precondition(decoded == fixture.events)
+    } setup: {
+        _ = try await fixture.openStore()
+    } teardown: {
+        fixture.tearDown()
+    }
 
     // (a) all four read models in one fold; (b) each model alone.
     for model in ModelChoice.allCases {
@@ -123,19 +156,39 @@ let benchmarks: @Sendable () -> Void = {
     // payload decoded by JSONDecoder into its catalog struct, folded into CRMReadModels.
     let sqlite = Benchmark.Configuration(metrics: rebuildMetrics, timeUnits: .milliseconds, units: countUnits,
                                          warmupIterations: 0, maxDuration: .seconds(1), maxIterations: 2)
-    Benchmark("P4 rebuild 10M: CRMReadModels from GRDB-SQLite + JSONDecoder", configuration: sqlite) { benchmark in
+    Benchmark("P0 replay 10M: GRDB-SQLite SELECT + JSONDecoder every payload", configuration: sqlite) { benchmark in
         let queue = fixture.queue!
-        var folded = 0
+        var rows = 0
         try measure(benchmark, events: fixture.events) {
-            let (model, count) = try SQLitePeerRead.rebuild(CRMReadModels.self, queue)
-            folded = count
-            blackHole(model.customer360.customers.count)
+            rows = try SQLitePeerRead.read(queue, filter: .all, nil)
         }
-        precondition(folded == fixture.events, "folded \(folded) of \(fixture.events)")
+        precondition(rows == fixture.events, "decoded \(rows) of \(fixture.events)")
     } setup: {
         _ = try await fixture.openStore()
         fixture.queue = try SQLitePeerRead.open()
     } teardown: {
         fixture.tearDown()
+    }
+
+    // (e) and issue 5: every rebuild of P1/P2 from SQLite (a model alone decodes only the rows of
+    // the types it folds, as the CRMKit fold does).
+    for model in ModelChoice.allCases {
+        let name = model == .crm ? "P4 rebuild 10M: CRMReadModels from GRDB-SQLite + JSONDecoder"
+                                 : "P4 rebuild 10M: \(model.rawValue) alone from GRDB-SQLite + JSONDecoder"
+        Benchmark(name, configuration: sqlite) { benchmark in
+            let queue = fixture.queue!
+            var folded = 0
+            try measure(benchmark, events: fixture.events) {
+                let (size, rows) = try model.rebuildFromSQLite(queue)
+                folded = rows
+                blackHole(size)
+            }
+            precondition(folded == fixture.events, "read \(folded) of \(fixture.events)")
+        } setup: {
+            _ = try await fixture.openStore()
+            fixture.queue = try SQLitePeerRead.open()
+        } teardown: {
+            fixture.tearDown()
+        }
     }
 }

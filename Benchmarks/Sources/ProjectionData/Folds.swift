@@ -23,6 +23,42 @@ public enum ModelChoice: String, CaseIterable, Sendable {
         }
     }
 
+    /// The rebuild of all four models on one thread, through the public fold API (the path
+    /// ``ProjectionEngine`` took before it folded customer 360 on a second thread), for
+    /// comparisons; returns the same size figure as ``rebuild(_:)`` for `.crm`.
+    public static func rebuildAllOnOneThread(_ store: EventStore) throws -> Int {
+        var model = CRMReadModels(rules: .standard)
+        model.setTracksChanges(false)
+        let registry = EventRegistry()
+        try store.scan(.all) { view in
+            guard let event = try registry.decode(view, ifIn: CRMReadModels.eventTypes) else { return }
+            model.apply(event, EventInfo(position: view.position, occurredAtMicros: view.occurredAtMicros))
+        }
+        model.setTracksChanges(true)
+        return model.customer360.customers.count + model.customer360.owners.count + model.pipeline.opportunities.count
+    }
+
+    /// Rebuilds this model from the SQLite peer; returns a size figure and the rows read.
+    public func rebuildFromSQLite(_ queue: DatabaseQueue) throws -> (size: Int, rows: Int) {
+        switch self {
+        case .crm:
+            let (model, rows) = try SQLitePeerRead.rebuild(CRMReadModels.self, queue)
+            return (model.customer360.customers.count + model.customer360.owners.count + model.pipeline.opportunities.count, rows)
+        case .customer360:
+            let (model, rows) = try SQLitePeerRead.rebuild(Customer360Model.self, queue)
+            return (model.customers.count, rows)
+        case .pipeline:
+            let (model, rows) = try SQLitePeerRead.rebuild(PipelineModel.self, queue)
+            return (model.opportunities.count, rows)
+        case .lifecycle:
+            let (model, rows) = try SQLitePeerRead.rebuild(LifecycleModel.self, queue)
+            return (model.latestDay.map { Int($0.daysSince1970) } ?? 0, rows)
+        case .scorecard:
+            let (model, rows) = try SQLitePeerRead.rebuild(ScorecardModel.self, queue)
+            return (model.months.count, rows)
+        }
+    }
+
     /// The event types the model folds.
     public var eventTypes: EventTypeFilter {
         switch self {
@@ -119,15 +155,17 @@ public struct ProcessMemory: Sendable {
 /// Samples resident memory every few milliseconds on its own thread and keeps the peaks of
 /// the anonymous part (heap) and the file-backed part (mapped LMDB pages).
 public final class MemorySampler: @unchecked Sendable {
-    private let peaks = Mutex<(anon: Int, file: Int, rss: Int)>((0, 0, 0))
+    private let peaks = Mutex<(anon: Int, file: Int, rss: Int, anonAt: Double)>((0, 0, 0, 0))
     private let running = Atomic<Bool>(true)
     private var thread: Thread?
+    private let started = ContinuousClock.now
 
     public init(interval: TimeInterval = 0.005) {
         let thread = Thread { [self] in
             while running.load(ordering: .relaxed) {
                 let now = ProcessMemory.now()
-                peaks.withLock { $0 = (max($0.anon, now.anon), max($0.file, now.file), max($0.rss, now.rss)) }
+                let at = seconds(ContinuousClock.now - started)
+                peaks.withLock { $0 = (max($0.anon, now.anon), max($0.file, now.file), max($0.rss, now.rss), now.anon > $0.anon ? at : $0.anonAt) }
                 Thread.sleep(forTimeInterval: interval)
             }
         }
@@ -142,4 +180,7 @@ public final class MemorySampler: @unchecked Sendable {
         let now = ProcessMemory.now()
         return peaks.withLock { (max($0.anon, now.anon), max($0.file, now.file), max($0.rss, now.rss)) }
     }
+
+    /// Seconds from the sampler's start to the highest anonymous (heap) sample.
+    public var anonPeakSeconds: Double { peaks.withLock { $0.anonAt } }
 }

@@ -4,7 +4,7 @@
 //
 //     cd Benchmarks && swift run -c release ProjectionRun prepare [--writers 384]
 //     cd Benchmarks && swift run -c release ProjectionRun profile [--repeat 3] [--no-sqlite] [--by-type]
-//     cd Benchmarks && swift run -c release ProjectionRun memory crm|customer360|pipeline|lifecycle|scorecard [--sqlite]
+//     cd Benchmarks && swift run -c release ProjectionRun memory crm|customer360|pipeline|lifecycle|scorecard [--sqlite | --one-thread]
 //     cd Benchmarks && swift run -c release ProjectionRun read [--samples 200000]
 import CRMDomain
 import CRMProjections
@@ -138,11 +138,16 @@ case "memory":
         withExtendedLifetime(result) {}
     } else {
         let store = try EventStore.openReadOnly(path: Dataset.storePath)
-        size = try model.rebuild(store)
+        if flag("--one-thread") {
+            guard model == .crm else { say("--one-thread: only crm"); exit(2) }
+            size = try ModelChoice.rebuildAllOnOneThread(store)
+        } else {
+            size = try model.rebuild(store)
+        }
         let elapsed = ContinuousClock.now - start
         let peak = sampler.stop()
         let after = ProcessMemory.now()
-        say("rebuild \(model.rawValue): \(String(format: "%.1f", seconds(elapsed))) s; VmHWM \(mib(after.hwm)) (peak RSS incl. mapped log pages); peak anon (heap) \(mib(peak.anon)); peak file-backed \(mib(peak.file)); at end: anon \(mib(after.anon)), file \(mib(after.file)); before: rss \(mib(before.rss)); size \(size)")
+        say("rebuild \(model.rawValue): \(String(format: "%.1f", seconds(elapsed))) s; VmHWM \(mib(after.hwm)) (peak RSS incl. mapped log pages); peak anon (heap) \(mib(peak.anon)) at \(String(format: "%.1f", sampler.anonPeakSeconds)) s; peak file-backed \(mib(peak.file)); at end: anon \(mib(after.anon)), file \(mib(after.file)); before: rss \(mib(before.rss)); size \(size)")
         store.close()
     }
 

@@ -145,6 +145,39 @@ int raw_lmdb_scan(raw_lmdb *db, uint64_t *entries, uint64_t *bytes) {
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+int raw_lmdb_scan_named(const char *path, const char *name, uint64_t *entries, uint64_t *bytes) {
+    MDB_env *env;
+    int rc = mdb_env_create(&env);
+    if (rc != 0) return rc;
+    MDB_txn *txn = NULL;
+    MDB_cursor *cursor = NULL;
+    MDB_dbi dbi;
+    if ((rc = mdb_env_set_maxdbs(env, 64)) != 0 || (rc = mdb_env_open(env, path, MDB_RDONLY | MDB_NOTLS, 0644)) != 0 ||
+        (rc = mdb_txn_begin(env, NULL, MDB_RDONLY, &txn)) != 0) {
+        mdb_env_close(env);
+        return rc;
+    }
+    if ((rc = mdb_dbi_open(txn, name, 0, &dbi)) != 0 || (rc = mdb_cursor_open(txn, dbi, &cursor)) != 0) {
+        mdb_txn_abort(txn);
+        mdb_env_close(env);
+        return rc;
+    }
+    uint64_t n = 0, b = 0, check = 0;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+        n++;
+        b += v.mv_size;
+        check += ((const unsigned char *)k.mv_data)[7] + ((const unsigned char *)v.mv_data)[0];
+    }
+    mdb_cursor_close(cursor);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    *entries = n;
+    *bytes = b + (check & 0);
+    if (check == 0xFFFFFFFFFFFFFFFFull) *bytes += 1;
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 struct raw_indexed {
     MDB_env *env;
     MDB_dbi log, streams, ids;

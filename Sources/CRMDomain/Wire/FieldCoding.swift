@@ -1,6 +1,7 @@
 import Foundation
 
 /// Why one field value could not be read; the visitor that reads it adds the type and field.
+@usableFromInline
 enum FieldError: Error {
     case wrongWire(WireType)
     case wrongJSON(expected: String)
@@ -10,12 +11,14 @@ enum FieldError: Error {
 
 /// One stored field value as the wire format delivers it. Byte slices point into the payload
 /// and are valid only during the decode call.
+@usableFromInline
 enum WireValue {
     case varint(UInt64)
     case fixed64(UInt64)
     case bytes(UnsafeRawBufferPointer)
     case sealed(UnsafeRawBufferPointer)
 
+    @inlinable
     var wireType: WireType {
         switch self {
         case .varint: return .varint
@@ -77,6 +80,7 @@ protocol FieldMessage: FieldValue {
 }
 
 /// Nesting deeper than this is refused, so hostile bytes cannot exhaust the stack.
+@usableFromInline
 let maximumNestingDepth = 16
 
 extension FieldMessage {
@@ -177,12 +181,14 @@ struct BinaryFieldEncoder: FieldVisitor {
 
 /// Reads fields from the binary form, merging the stored fields (ascending numbers) with the
 /// schema's (ascending numbers): stored fields the schema does not name are skipped.
+@usableFromInline
 struct BinaryFieldDecoder: FieldVisitor {
     private let base: UnsafeRawBufferPointer
     private var offset = 0
     private let fixedName: String
     /// For records: the type error messages name, spelled only when an error needs it.
     private let namedType: Any.Type?
+    @usableFromInline
     let depth: Int
     /// The next stored field's number, wire type and where its value starts; `nil` at the end.
     private var pendingNumber: UInt64 = 0
@@ -199,6 +205,7 @@ struct BinaryFieldDecoder: FieldVisitor {
     }
 
     /// A decoder whose error messages name `type`; the name is spelled only for an error.
+    @usableFromInline
     init(_ bytes: UnsafeRawBufferPointer, messageType type: Any.Type, depth: Int) throws(CodecError) {
         base = bytes
         fixedName = ""
@@ -208,8 +215,10 @@ struct BinaryFieldDecoder: FieldVisitor {
     }
 
     /// The message's name in error messages.
+    @usableFromInline
     var messageName: String { namedType.map { "\($0)" } ?? fixedName }
 
+    @usableFromInline
     mutating func readKey() throws(CodecError) {
         guard offset < base.count else {
             atEnd = true
@@ -226,6 +235,7 @@ struct BinaryFieldDecoder: FieldVisitor {
         pendingValueOffset = offset
     }
 
+    @usableFromInline
     mutating func readValue() throws(CodecError) -> WireValue {
         offset = pendingValueOffset
         switch pendingWire {
@@ -243,6 +253,7 @@ struct BinaryFieldDecoder: FieldVisitor {
     }
 
     /// Skips stored fields numbered below `number`; tells whether the next one is `number`.
+    @usableFromInline
     mutating func seek(_ number: UInt32) throws(CodecError) -> Bool {
         while !atEnd, pendingNumber < UInt64(number) {
             _ = try readValue()
@@ -263,6 +274,7 @@ struct BinaryFieldDecoder: FieldVisitor {
         return value
     }
 
+    @usableFromInline
     static func describe(_ error: FieldError, type: String, field: String, expected: WireType) -> CodecError {
         switch error {
         case .wrongWire(let found): return .wrongWireType(type: type, field: field, expected: expected, found: found)
@@ -290,6 +302,7 @@ struct BinaryFieldDecoder: FieldVisitor {
 
     /// Walks the fields no schema field asked for, so damage after the last known field is
     /// still reported.
+    @usableFromInline
     mutating func finish() throws(CodecError) {
         while !atEnd {
             _ = try readValue()

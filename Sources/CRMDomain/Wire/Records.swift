@@ -58,6 +58,11 @@ extension RecordMessage {
     }
 
     /// Decodes a record; damaged bytes give a ``CodecError``, never a trap.
+    ///
+    /// Inlinable, with the decoder below it, so that the module declaring the record compiles
+    /// the decode for its concrete field types (no runtime metadata or conformance lookups per
+    /// field).
+    @inlinable
     public init(record bytes: [UInt8]) throws(CodecError) {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(CodecError) -> Self in try Self.decodeRecord(raw, depth: 0) }
@@ -65,6 +70,7 @@ extension RecordMessage {
         self = try result.get()
     }
 
+    @inlinable
     static func decodeRecord(_ raw: UnsafeRawBufferPointer, depth: Int) throws(CodecError) -> Self {
         guard depth <= maximumNestingDepth else { throw .nestingTooDeep(limit: maximumNestingDepth) }
         var decoder = BinaryRecordDecoder(inner: try BinaryFieldDecoder(raw, messageType: Self.self, depth: depth))
@@ -81,27 +87,42 @@ extension RecordMessage {
     }
 }
 
-extension String: RecordValue {}
-extension Int: RecordValue {}
-extension Int64: RecordValue {}
-extension Double: RecordValue {}
-extension Bool: RecordValue {}
-extension UUID: RecordValue {}
-extension Identifier: RecordValue {}
-extension Money: RecordValue {}
-extension CalendarDay: RecordValue {}
-extension PersonalText: RecordValue {}
-extension Channel: RecordValue {}
-extension Direction: RecordValue {}
-extension CustomerKind: RecordValue {}
-extension BuyingRole: RecordValue {}
-extension LeadSource: RecordValue {}
-extension PipelineStage: RecordValue {}
-extension TicketPriority: RecordValue {}
-extension FeedbackKind: RecordValue {}
-extension CostActivity: RecordValue {}
-extension ConsentPurpose: RecordValue {}
-extension PaymentMethod: RecordValue {}
+extension String: RecordValue, RecordFieldDecoding {}
+extension Int: RecordValue, RecordFieldDecoding {}
+extension Int64: RecordValue, RecordFieldDecoding {}
+extension Double: RecordValue, RecordFieldDecoding {}
+extension Bool: RecordValue, RecordFieldDecoding {}
+extension UUID: RecordValue, RecordFieldDecoding {}
+extension Identifier: RecordValue, RecordFieldDecoding {}
+extension Money: RecordValue, RecordFieldDecoding {}
+extension CalendarDay: RecordValue, RecordFieldDecoding {}
+extension PersonalText: RecordValue, RecordFieldDecoding {}
+extension Channel: RecordValue, RecordFieldDecoding {}
+extension Direction: RecordValue, RecordFieldDecoding {}
+extension CustomerKind: RecordValue, RecordFieldDecoding {}
+extension BuyingRole: RecordValue, RecordFieldDecoding {}
+extension LeadSource: RecordValue, RecordFieldDecoding {}
+extension PipelineStage: RecordValue, RecordFieldDecoding {}
+extension TicketPriority: RecordValue, RecordFieldDecoding {}
+extension FeedbackKind: RecordValue, RecordFieldDecoding {}
+extension CostActivity: RecordValue, RecordFieldDecoding {}
+extension ConsentPurpose: RecordValue, RecordFieldDecoding {}
+extension PaymentMethod: RecordValue, RecordFieldDecoding {}
+
+/// The field types of records (``FieldValue``s) as the inlinable record decoder sees them:
+/// one entry point it can name, so that a specialized decode calls the type's own decoder
+/// through a statically known witness instead of looking the conformance up at run time.
+@usableFromInline
+protocol RecordFieldDecoding {
+    static func decodeRecordField(_ wire: WireValue, depth: Int) throws(FieldError) -> Self
+}
+
+extension RecordFieldDecoding where Self: FieldValue {
+    @usableFromInline
+    static func decodeRecordField(_ wire: WireValue, depth: Int) throws(FieldError) -> Self {
+        try decodeValue(wire, depth: depth)
+    }
+}
 
 /// Carries a ``RecordValue`` through the internal field codec.
 struct RecordBox<T: RecordValue>: FieldValue {
@@ -189,18 +210,26 @@ struct RecordAdapter<Inner: FieldVisitor>: RecordVisitor {
 /// instantiate `RecordBox<T>`, `Optional<RecordBox<T>>` and `[RecordBox<T>]` metadata and cast
 /// every value back to `T`, for every field of every record: about half the time of reading a
 /// customer-360 record (see docs/benchmarks.md, "Projections (issue 4)").
+@usableFromInline
 struct BinaryRecordDecoder: RecordVisitor {
+    @usableFromInline
     var inner: BinaryFieldDecoder
 
+    @inlinable
+    init(inner: BinaryFieldDecoder) { self.inner = inner }
+
+    @inlinable
     mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T) throws {
         guard try inner.seek(number) else { throw CodecError.missingField(type: inner.messageName, field: name) }
         value = try inner.takeRecordValue(name)
     }
 
+    @inlinable
     mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T?) throws {
         value = try inner.seek(number) ? try inner.takeRecordValue(name) as T : nil
     }
 
+    @inlinable
     mutating func repeated<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout [T]) throws {
         value.removeAll(keepingCapacity: true)
         while try inner.seek(number) {
@@ -212,13 +241,14 @@ struct BinaryRecordDecoder: RecordVisitor {
 extension BinaryFieldDecoder {
     /// Reads the pending field's value as a `T` and moves to the next field; errors read as
     /// those of the ``RecordBox`` path.
+    @inlinable
     mutating func takeRecordValue<T: RecordValue>(_ name: String) throws(CodecError) -> T {
         let wire = try readValue()
         let value: T
         do {
             value = try RecordValueDecoding.decode(T.self, wire, depth: depth)
         } catch {
-            throw Self.describe(error, type: messageName, field: name, expected: RecordBox<T>.wireType)
+            throw Self.describe(error, type: messageName, field: name, expected: RecordValueDecoding.wireType(of: T.self))
         }
         try readKey()
         return value
@@ -226,33 +256,48 @@ extension BinaryFieldDecoder {
 }
 
 /// Decodes one ``RecordValue`` the way ``RecordBox/decodeValue(_:depth:)`` does, without the box.
+///
+/// Inlinable: specialized for a concrete `T`, the casts below fold away and each branch calls
+/// the value's own decoder directly.
+@usableFromInline
 enum RecordValueDecoding {
+    @inlinable
     static func decode<T: RecordValue>(_: T.Type, _ wire: WireValue, depth: Int) throws(FieldError) -> T {
-        if let field = T.self as? any FieldValue.Type { return try decodeField(field, as: T.self, wire, depth: depth) }
+        if let field = T.self as? any RecordFieldDecoding.Type { return try decodeField(field, as: T.self, wire, depth: depth) }
         if let record = T.self as? any RecordMessage.Type {
             guard case .bytes(let bytes) = wire else { throw .wrongWire(wire.wireType) }
             do { return try decodeRecord(record, as: T.self, bytes, depth: depth + 1) } catch { throw .codec(error) }
         }
         guard case .varint(let raw) = wire else { throw .wrongWire(wire.wireType) }
-        let enumType = T.self as! any RecordEnum.Type
+        guard let enumType = T.self as? any RecordEnum.Type else { throw .invalid("\(T.self) is not a record value") }
         guard raw <= UInt64(UInt8.max), let value = decodeEnum(enumType, as: T.self, UInt8(raw)) else {
             throw .invalid("\(raw) is not a known \(T.self) case")
         }
         return value
     }
 
-    // `F`, `R` and `E` are `T` itself (the casts above succeeded on `T.self`), so each
-    // `unsafeBitCast` is an identity.
-    private static func decodeField<F: FieldValue, T>(_: F.Type, as _: T.Type, _ wire: WireValue, depth: Int) throws(FieldError) -> T {
-        unsafeBitCast(try F.decodeValue(wire, depth: depth), to: T.self)
+    /// The wire type a `type` value is stored with (for error messages).
+    @usableFromInline
+    static func wireType(of type: Any.Type) -> WireType {
+        if let field = type as? any FieldValue.Type { return field.wireType }
+        return type is any RecordEnum.Type ? .varint : .bytes
     }
 
-    private static func decodeRecord<R: RecordMessage, T>(_: R.Type, as _: T.Type, _ bytes: UnsafeRawBufferPointer,
-                                                          depth: Int) throws(CodecError) -> T {
+    // `F`, `R` and `E` are `T` itself (the casts above succeeded on `T.self`), so each
+    // `unsafeBitCast` is an identity.
+    @inlinable
+    static func decodeField<F: RecordFieldDecoding, T>(_: F.Type, as _: T.Type, _ wire: WireValue, depth: Int) throws(FieldError) -> T {
+        unsafeBitCast(try F.decodeRecordField(wire, depth: depth), to: T.self)
+    }
+
+    @inlinable
+    static func decodeRecord<R: RecordMessage, T>(_: R.Type, as _: T.Type, _ bytes: UnsafeRawBufferPointer,
+                                                  depth: Int) throws(CodecError) -> T {
         unsafeBitCast(try R.decodeRecord(bytes, depth: depth), to: T.self)
     }
 
-    private static func decodeEnum<E: RecordEnum, T>(_: E.Type, as _: T.Type, _ raw: UInt8) -> T? {
+    @inlinable
+    static func decodeEnum<E: RecordEnum, T>(_: E.Type, as _: T.Type, _ raw: UInt8) -> T? {
         E(rawValue: raw).map { unsafeBitCast($0, to: T.self) }
     }
 }

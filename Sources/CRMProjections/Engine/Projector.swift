@@ -366,9 +366,14 @@ public final class Projector<Model: ReadModel>: Sendable {
 
 /// Rebuilds read models in memory from the log.
 public enum ProjectionEngine {
+
     /// Folds the log into a new `Model` under `rules`, up to `asOf` (default: the head when the
     /// rebuild starts). Reads run in short snapshots while appends continue; the log is
     /// append-only, so the result is the model as of that position or day.
+    ///
+    /// ``CRMReadModels`` is rebuilt on two threads when the machine has more than one core:
+    /// customer 360 is folded on a second thread from the same decoded events, in log order, so
+    /// the result equals the one-thread fold.
     public static func rebuild<Model: ReadModel>(_: Model.Type, store: any EventLogStore, rules: CRMRules = .standard, asOf: AsOf? = nil,
                                                  registry: EventRegistry = EventRegistry()) throws -> Model {
         var model = Model(rules: rules)
@@ -391,6 +396,13 @@ public enum ProjectionEngine {
         guard through > 0 else {
             model.setTracksChanges(true)
             return model
+        }
+        if Model.self == CRMReadModels.self, ProcessInfo.processInfo.activeProcessorCount > 1 {
+            // Customer 360 folds on a second thread (see TwoThreadRebuild.swift): same result.
+            var models = try CRMReadModels.rebuildOnTwoThreads(store: store, rules: rules, through: through, cutoffMicros: cutoff,
+                                                               registry: registry)
+            models.setTracksChanges(true)
+            return models as! Model
         }
         let fold = Fold<Model>(registry: registry, cutoffMicros: cutoff)
         try store.scan(.all, through: through) { view in try fold.apply(view, to: &model) }

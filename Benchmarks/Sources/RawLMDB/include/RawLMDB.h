@@ -29,6 +29,11 @@ int raw_lmdb_concurrent_commits(raw_lmdb *db, int threads, uint64_t per_thread, 
 /// decoding. Returns 0 or an LMDB error code; sets the entry count and value bytes seen.
 int raw_lmdb_scan(raw_lmdb *db, uint64_t *entries, uint64_t *bytes);
 
+/// Opens the environment at `path` read-only, scans the named database `name` forward in one
+/// read transaction (each key and value touched, nothing decoded) and closes it: the floor of a
+/// replay of an existing CRMKit store. Returns 0 or an LMDB error code.
+int raw_lmdb_scan_named(const char *path, const char *name, uint64_t *entries, uint64_t *bytes);
+
 /// CRMKit's layout in plain C: named databases `log`, `streams`, `stream-heads`, `event-ids`,
 /// and per event one log record (MDB_APPEND), one stream-index entry (stream, 0, version BE),
 /// the stream head and a random 16-byte event id — no encoding, no hashing.
