@@ -150,20 +150,9 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     /// The subject's key, created and stored durably on first use.
     private func keyCreating(for subject: DataSubject) throws -> SymmetricKey {
         if let key = try key(for: subject) { return key }
-        let name = Self.subjectBytes(subject)
-        let fresh = SymmetricKey(size: .bits256)
-        let master = SymmetricKey(data: state.withLock { $0.master })
-        let wrapped = try Self.wrap(fresh, subject: name, with: master)
-        let database = database
-        // Another thread may have created it meanwhile: keep whichever was stored first.
-        let stored = try store.environment.write { txn -> [UInt8] in
-            if let existing = try txn.value(in: database, key: name) { return existing }
-            try txn.put(in: database, key: name, value: wrapped)
-            return wrapped
-        }
-        guard let key = Self.unwrap(stored, subject: name, with: master) else { throw KeyVaultError.wrongMasterKey }
-        let bytes = key.bytes
-        state.withLock { $0.keys[subject] = bytes }
+        // Another thread may create it meanwhile: the write keeps whichever was stored first.
+        try storeNewKeys(for: [subject])
+        guard let key = try key(for: subject) else { throw KeyVaultError.wrongMasterKey }
         return key
     }
 

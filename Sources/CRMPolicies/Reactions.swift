@@ -143,9 +143,7 @@ struct ReactionPlanner {
             guard let record = facts.models.customer360.customer(opened.customer),
                   let entry = record.tickets.first(where: { $0.ticketID == ticket }), entry.status == .open else { continue }
             var escalations: [(String, Int, String)] = []
-            for (target, minutes, done) in [("first-response", entry.firstResponseTargetMinutes, entry.firstResponseAtMicros),
-                                            ("resolution", entry.resolutionTargetMinutes, entry.resolvedAtMicros)] where done == nil {
-                let deadline = entry.openedAtMicros + Int64(minutes) * 60_000_000
+            for (target, minutes, deadline) in entry.openDeadlines {
                 if nowMicros > deadline {
                     escalations.append(("sla-breach", rules.sla.breachLevel, "\(target) SLA of \(minutes) min breached"))
                 } else if nowMicros >= deadline - Int64(rules.sla.warningMinutes) * 60_000_000 {

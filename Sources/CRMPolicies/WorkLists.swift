@@ -88,14 +88,13 @@ public struct WorkLists: Sendable, Hashable, Codable {
         let models = facts.models
         let customer360 = models.customer360
         // Sales calls open and qualified leads above the threshold, and those handed to them.
-        let scoring = models.rules.leadScoring
-        leads = customer360.leads.records.compactMap { id, record -> Lead? in
-            guard [.open, .qualified, .handedOver].contains(record.status), record.capturedOn <= day else { return nil }
-            let score = CustomerAnalytics.leadScore(record, rules: scoring, asOf: day)
-            guard score >= scoring.threshold else { return nil }
-            return Lead(lead: id, score: score, company: record.company, status: "\(record.status)", handedTo: record.handedTo)
-        }
-        .sorted { $0.score != $1.score ? $0.score > $1.score : $0.lead.description < $1.lead.description }
+        leads = CustomerAnalytics.prioritizedLeads(customer360.leads.records, rules: models.rules.leadScoring, asOf: day,
+                                                   statuses: [.open, .qualified, .handedOver])
+            .map { entry in
+                let record = customer360.leads[entry.lead]
+                return Lead(lead: entry.lead, score: entry.score, company: record?.company, status: "\(record?.status ?? .open)",
+                            handedTo: record?.handedTo)
+            }
         var atRisk: [CustomerAtRisk] = []
         var alerts: [TicketAlert] = []
         let endOfDay = (Int64(day.daysSince1970) + 1) * 86_400_000_000
@@ -110,10 +109,9 @@ public struct WorkLists: Sendable, Hashable, Codable {
             }
             for ticket in record.tickets where ticket.status == .open {
                 var worst: (String, Int64)?
-                for (name, minutes, done) in [("first-response", ticket.firstResponseTargetMinutes, ticket.firstResponseAtMicros),
-                                              ("resolution", ticket.resolutionTargetMinutes, ticket.resolvedAtMicros)] where done == nil {
-                    let left = ticket.openedAtMicros + Int64(minutes) * 60_000_000 - endOfDay
-                    if left <= warning, worst.map({ left < $0.1 }) ?? true { worst = (name, left) }
+                for deadline in ticket.openDeadlines {
+                    let left = deadline.deadlineMicros - endOfDay
+                    if left <= warning, worst.map({ left < $0.1 }) ?? true { worst = (deadline.target, left) }
                 }
                 if let worst {
                     alerts.append(TicketAlert(ticket: ticket.ticketID, customer: id, priority: "\(ticket.priority)", deadline: worst.0,
@@ -127,5 +125,15 @@ public struct WorkLists: Sendable, Hashable, Codable {
             .sorted { $0.dueOn != $1.dueOn ? $0.dueOn < $1.dueOn : $0.id.description < $1.id.description }
             .map { FollowUp(task: $0.id, kind: "\($0.kind)", title: $0.title, customer: $0.customer, lead: $0.lead, assignee: $0.assignee,
                             dueOn: $0.dueOn, reason: $0.reason) }
+    }
+}
+
+extension TicketEntry {
+    /// The service-level deadlines still running: `first-response` until the first answer,
+    /// `resolution` until resolved, each with its target and its moment in microseconds.
+    var openDeadlines: [(target: String, minutes: Int, deadlineMicros: Int64)] {
+        [("first-response", firstResponseTargetMinutes, firstResponseAtMicros), ("resolution", resolutionTargetMinutes, resolvedAtMicros)]
+            .filter { $0.2 == nil }
+            .map { ($0.0, $0.1, openedAtMicros + Int64($0.1) * 60_000_000) }
     }
 }

@@ -65,6 +65,11 @@ public struct ReportSource: Sendable {
         return rules
     }()
 
+    /// The rules the served read models of `store` were built with, else ``defaultRules``.
+    public static func servedRules(in store: any EventLogStore) throws -> CRMRules {
+        try StoredGeneration.active(CRMReadModels.self, in: store)?.rules ?? defaultRules
+    }
+
     /// The last complete quarter before `day` (the quarter the demo reports).
     public static func lastCompleteQuarter(before day: CalendarDay) -> Period {
         let (year, month, _) = day.parts

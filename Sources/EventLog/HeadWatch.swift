@@ -42,6 +42,17 @@ package final class HeadWatch: Sendable {
         for continuation in all { continuation.resume() }
     }
 
+    /// Returns once the head is beyond `position`, the watch is closed, the task is cancelled,
+    /// or `interval` passed (so that a poll finds appends this watch is not told of).
+    package func wait(beyond position: UInt64, atMost interval: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait(beyond: position) }
+            group.addTask { try? await Task.sleep(for: interval) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
     /// Returns once the head is beyond `position`, the watch is closed, or the task is cancelled.
     package func wait(beyond position: UInt64) async {
         let id = state.withLock { state in

@@ -18,13 +18,7 @@ extension EventStore {
             try? await Task.sleep(for: configuration.readOnlyPollInterval)
             return
         }
-        let interval = configuration.readOnlyPollInterval
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.headWatch.wait(beyond: position) }
-            group.addTask { try? await Task.sleep(for: interval) }
-            await group.next()
-            group.cancelAll()
-        }
+        await headWatch.wait(beyond: position, atMost: configuration.readOnlyPollInterval)
     }
 }
 

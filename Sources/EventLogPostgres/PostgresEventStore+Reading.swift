@@ -105,13 +105,7 @@ extension PostgresEventStore {
     /// Returns once this store appended beyond `position`, the store closes, the task is
     /// cancelled, or the poll interval passed.
     func waitForHead(beyond position: UInt64) async {
-        let interval = configuration.pollInterval
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.headWatch.wait(beyond: position) }
-            group.addTask { try? await Task.sleep(for: interval) }
-            await group.next()
-            group.cancelAll()
-        }
+        await headWatch.wait(beyond: position, atMost: configuration.pollInterval)
     }
 }
 

@@ -56,8 +56,7 @@ struct Demo: AsyncParsableCommand {
             // then the read models fold everything, reactions included.
             let loopStart = Date()
             let handler = CommandHandler(store: store, protector: try options.vault(for: store))
-            let modelRules = try StoredGeneration.active(CRMReadModels.self, in: store)?.rules ?? ReportSource.defaultRules
-            let runner = try PolicyRunner(store: store, handler: handler, readModelRules: modelRules)
+            let runner = try PolicyRunner(store: store, handler: handler, readModelRules: try ReportSource.servedRules(in: store))
             if try await runner.activation() == nil { try await runner.activate(at: HistoryGenerator.start) }
             let lastDay = try await runner.latestBusinessDay()
             let loopRun = try await runner.run(at: lastDay.startDate.addingTimeInterval(18 * 3_600))

@@ -14,8 +14,9 @@ struct PolicyOptions: ParsableArguments {
     @Flag(help: "Print JSON (shapes in docs/cli.md).")
     var json = false
 
-    /// A runner over `store` with the chosen policy rules and the served read models' rules.
-    func runner(_ store: any EventLogStore, handler: CommandHandler? = nil) throws -> PolicyRunner {
+    /// A runner over `store` with the chosen policy rules and the read models' rules
+    /// (default: those the served read models were built with).
+    func runner(_ store: any EventLogStore, handler: CommandHandler? = nil, modelRules: CRMRules? = nil) throws -> PolicyRunner {
         let rules: PolicyRules
         if let path = policyRules {
             guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the policy rules file \(path)") }
@@ -27,7 +28,7 @@ struct PolicyOptions: ParsableArguments {
         } else {
             rules = .standard
         }
-        let modelRules = try StoredGeneration.active(CRMReadModels.self, in: store)?.rules ?? ReportSource.defaultRules
+        let modelRules = try modelRules ?? ReportSource.servedRules(in: store)
         return try PolicyRunner(store: store, handler: handler, readModelRules: modelRules, rules: rules)
     }
 
@@ -125,10 +126,9 @@ struct Policies: AsyncParsableCommand {
                 }
                 let store = try await options.openLog(readOnly: true)
                 defer { store.close() }
-                let runner = try policy.runner(store)
-                let report = try await runner.effectReport(asOf: day)
-                let currency = try StoredGeneration.active(CRMReadModels.self, in: store)?.rules.currency.code ?? "EUR"
-                policy.emit(report) { TextReport.effect(report, currency: currency) }
+                let modelRules = try ReportSource.servedRules(in: store)
+                let report = try await policy.runner(store, modelRules: modelRules).effectReport(asOf: day)
+                policy.emit(report) { TextReport.effect(report, currency: modelRules.currency.code) }
             }
         }
     }

@@ -229,12 +229,13 @@ public enum CustomerAnalytics {
         return Int(total.rounded(.toNearestOrAwayFromZero))
     }
 
-    /// The leads sales should call, best first: open or qualified leads whose score reaches
-    /// ``LeadScoringRules/threshold`` (ties: captured earlier first, then by id).
-    public static func prioritizedLeads(_ leads: [LeadID: LeadRecord], rules: LeadScoringRules,
-                                        asOf: CalendarDay) -> [(lead: LeadID, score: Int)] {
+    /// The leads sales should call, best first: leads in one of `statuses` (default open or
+    /// qualified) whose score reaches ``LeadScoringRules/threshold`` (ties: captured earlier
+    /// first, then by id).
+    public static func prioritizedLeads(_ leads: [LeadID: LeadRecord], rules: LeadScoringRules, asOf: CalendarDay,
+                                        statuses: Set<LeadStatus> = [.open, .qualified]) -> [(lead: LeadID, score: Int)] {
         leads.compactMap { id, lead -> (LeadID, Int, CalendarDay)? in
-            guard lead.status == .open || lead.status == .qualified, lead.capturedOn <= asOf else { return nil }
+            guard statuses.contains(lead.status), lead.capturedOn <= asOf else { return nil }
             let score = leadScore(lead, rules: rules, asOf: asOf)
             return score >= rules.threshold ? (id, score, lead.capturedOn) : nil
         }
