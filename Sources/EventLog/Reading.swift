@@ -214,8 +214,21 @@ extension EventStore {
 
     /// Reads one chunk of `cursor` in its own read transaction: the step every read repeats.
     func readChunk(_ cursor: inout ReadCursor, _ body: (RecordView) throws -> Void) throws {
-        try Self.mapStorage {
-            try environment.read { txn in try cursor.advance(in: txn, databases: databases, body: body) }
+        // The body's own error comes out as it was thrown; only storage errors are mapped.
+        var bodyError: (any Error)?
+        do {
+            try Self.mapStorage {
+                try environment.read { txn in
+                    try cursor.advance(in: txn, databases: databases) { view in
+                        do { try body(view) } catch {
+                            bodyError = error
+                            throw error
+                        }
+                    }
+                }
+            }
+        } catch {
+            throw bodyError ?? error
         }
     }
 

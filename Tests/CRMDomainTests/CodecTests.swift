@@ -13,6 +13,27 @@ struct CodecTests {
         #expect(Set(CatalogTypes.all.map { $0.eventType }).count == 65)
     }
 
+    @Test("the type-name table finds every catalog name and nothing else")
+    func typeNameTable() {
+        func index(_ name: String) -> Int? { Array(name.utf8).withUnsafeBytes { CatalogIndex.index(of: $0) } }
+        for (number, type) in CatalogTypes.all.enumerated() {
+            #expect(index(type.eventType) == number, "\(type.eventType)")
+            // A name one byte longer or shorter, or with its last byte changed, is no catalog type.
+            #expect(index(type.eventType + "s") == nil)
+            #expect(index(String(type.eventType.dropLast())) == nil)
+            #expect(index(String(type.eventType.dropLast()) + "_") == nil)
+        }
+        #expect(index("") == nil)
+        #expect(index("Order") == nil)
+        #expect(index("orderPlaced") == nil)
+        // Short names (under eight bytes) take the byte-by-byte hash.
+        let table = TypeNameTable([Array("A".utf8), Array("Bc".utf8), Array("OrderPlaced".utf8)])
+        #expect(Array("Bc".utf8).withUnsafeBytes { table.index(of: $0) } == 1)
+        #expect(Array("A".utf8).withUnsafeBytes { table.index(of: $0) } == 0)
+        #expect(Array("B".utf8).withUnsafeBytes { table.index(of: $0) } == nil)
+        #expect(Array("OrderPlaced".utf8).withUnsafeBytes { table.index(of: $0) } == 2)
+    }
+
     @Test("every catalog type round-trips through the binary codec with random values")
     func binaryRoundTrip() throws {
         for event in randomCatalogEvents(seed: 1, perType: propertyTrials) {

@@ -78,26 +78,90 @@ struct PropertyTests {
         }
     }
 
-    @Test("the two-thread rebuild (customer 360 on its own thread) equals the one-thread fold, also cut by day")
-    func twoThreadRebuildEqualsOneThreadFold() async throws {
+    @Test("the parallel rebuild (decoding threads, customer 360 on its own thread) equals the one-thread fold, also cut by day or position")
+    func parallelRebuildEqualsOneThreadFold() async throws {
+        func entryMap<Model: ReadModel>(_ model: Model) -> [[UInt8]: [UInt8]] {
+            var result: [[UInt8]: [UInt8]] = [:]
+            for entry in model.entries() { result[entry.key] = entry.value }
+            return result
+        }
+        func check<Model: ReadModel>(_: Model.Type, _ store: EventStore, through: UInt64, cutoffMicros: Int64?, plan: ParallelRebuildPlan,
+                                     _ label: String) throws {
+            var single = Model(rules: .standard)
+            let fold = Fold<Model>(registry: EventRegistry(), cutoffMicros: cutoffMicros)
+            try store.scan(.all, through: through) { view in try fold.apply(view, to: &single) }
+            var parallel = Model(rules: .standard)
+            parallel.setTracksChanges(false)
+            try ProjectionEngine.rebuildInParallel(&parallel, store: store, through: through, cutoffMicros: cutoffMicros,
+                                                   registry: EventRegistry(), plan: plan)
+            let expected = entryMap(single)
+            #expect(!expected.isEmpty, "\(label)")
+            #expect(entryMap(parallel) == expected, "\(label)")
+        }
         for trial in 0..<historyTrials {
             let seed = UInt64(4_000 + trial)
             let test = try ProjectionTestStore()
-            // Several batches of the customer-360 thread.
             for (command, context) in simulatedCommands(seed: seed, customers: 40, eventsPerCustomer: 120) {
                 try await test.handler.execute(command, context: context)
             }
             let head = try test.store.head()
-            #expect(head > UInt64(2 * CRMReadModels.rebuildBatchSize))
+            // Many chunks, more than the window, an uneven last chunk, and more workers than cores.
+            let plan = ParallelRebuildPlan(workers: 3, chunkSize: 97, window: 4)
+            #expect(head > 40 * 97)
             for cutoff in [nil, CalendarDay(iso: "2024-02-29")!] {
                 let cutoffMicros = cutoff.map { Int64($0.daysSince1970 + 1) * 86_400_000_000 }
+                for through in [head, head - 13] {
+                    let label = "seed \(seed), cutoff \(String(describing: cutoff)), through \(through)"
+                    try check(CRMReadModels.self, test.store, through: through, cutoffMicros: cutoffMicros, plan: plan, label)
+                }
+                // Each model on its own (the generic path), once with each cut.
+                let through = cutoff == nil ? head : head - 13
+                let label = "seed \(seed), cutoff \(String(describing: cutoff)), through \(through)"
+                try check(PipelineModel.self, test.store, through: through, cutoffMicros: cutoffMicros, plan: plan, label)
+                try check(LifecycleModel.self, test.store, through: through, cutoffMicros: cutoffMicros, plan: plan, label)
+                try check(ScorecardModel.self, test.store, through: through, cutoffMicros: cutoffMicros, plan: plan, label)
+                try check(Customer360Model.self, test.store, through: through, cutoffMicros: cutoffMicros, plan: plan, label)
+            }
+            // The public entry point takes the parallel path above 100,000 events only; here it folds on one thread.
+            #expect(fingerprint(try ProjectionEngine.rebuild(CRMReadModels.self, store: test.store)) == {
                 var single = CRMReadModels(rules: .standard)
-                let fold = Fold<CRMReadModels>(registry: EventRegistry(), cutoffMicros: cutoffMicros)
-                try test.store.scan(.all) { view in try fold.apply(view, to: &single) }
-                let two = try CRMReadModels.rebuildOnTwoThreads(store: test.store, rules: .standard, through: head,
-                                                                cutoffMicros: cutoffMicros, registry: EventRegistry())
-                #expect(fingerprint(two) == fingerprint(single), "seed \(seed), cutoff \(String(describing: cutoff))")
-                #expect(two.customer360.customers.count == single.customer360.customers.count)
+                let fold = Fold<CRMReadModels>(registry: EventRegistry(), cutoffMicros: nil)
+                try? test.store.scan(.all) { view in try fold.apply(view, to: &single) }
+                return fingerprint(single)
+            }())
+        }
+    }
+
+    @Test("a parallel rebuild reports the first undecodable event in log order and stops its threads")
+    func parallelRebuildUndecodable() async throws {
+        let test = try ProjectionTestStore()
+        for (command, context) in simulatedCommands(seed: 4_100, customers: 10, eventsPerCustomer: 40) {
+            try await test.handler.execute(command, context: context)
+        }
+        // Two catalog-typed events whose payload is no valid encoding, far apart.
+        for round in 0..<2 {
+            try await test.store.append(to: "opportunity-broken", events: [
+                NewEvent(type: OpportunityOpened.eventType, actor: "test", payload: [0xFF, 0xFF, 0xFF])])
+            for (command, context) in simulatedCommands(seed: 4_101 + UInt64(round), customers: 2, eventsPerCustomer: 20) {
+                try await test.handler.execute(command, context: context)
+            }
+        }
+        let broken = try test.store.events(.stream("opportunity-broken")).map(\.position)
+        #expect(broken.count == 2)
+        let head = try test.store.head()
+        for workers in [1, 2, 4] {
+            var models = PipelineModel(rules: .standard)
+            do {
+                try ProjectionEngine.rebuildInParallel(&models, store: test.store, through: head, cutoffMicros: nil, registry: EventRegistry(),
+                                                       plan: ParallelRebuildPlan(workers: workers, chunkSize: 7, window: 2))
+                Issue.record("no error with \(workers) workers")
+            } catch ProjectionError.undecodable(let position, _) {
+                #expect(position == broken[0], "\(workers) workers")
+            }
+            var all = CRMReadModels(rules: .standard)
+            #expect(throws: ProjectionError.self) {
+                try ProjectionEngine.rebuildInParallel(&all, store: test.store, through: head, cutoffMicros: nil, registry: EventRegistry(),
+                                                       plan: ParallelRebuildPlan(workers: workers, chunkSize: 5, window: 3))
             }
         }
     }

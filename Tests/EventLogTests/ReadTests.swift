@@ -103,4 +103,20 @@ import Testing
         #expect(seen == Array(1...11))
         #expect(try store.head() == 12)
     }
+
+    @Test("an error thrown by a scan's body comes out unchanged, and the scan stops at it")
+    func scanRethrowsTheBodysError() async throws {
+        struct Stop: Error, Equatable { let position: UInt64 }
+        let dir = TemporaryDirectory()
+        let store = try await makeStore(dir)
+        defer { store.close() }
+        var seen: [UInt64] = []
+        #expect(throws: Stop(position: 4)) {
+            try store.scan { view in
+                seen.append(view.position)
+                if view.position == 4 { throw Stop(position: 4) }
+            }
+        }
+        #expect(seen == [1, 2, 3, 4])
+    }
 }

@@ -371,9 +371,11 @@ public enum ProjectionEngine {
     /// rebuild starts). Reads run in short snapshots while appends continue; the log is
     /// append-only, so the result is the model as of that position or day.
     ///
-    /// ``CRMReadModels`` is rebuilt on two threads when the machine has more than one core:
-    /// customer 360 is folded on a second thread from the same decoded events, in log order, so
-    /// the result equals the one-thread fold.
+    /// On a local (LMDB) log of 100,000 events or more and a machine with more than one core,
+    /// the log is read and decoded on one thread per core (at most four), in chunks of
+    /// positions, and folded strictly in log order on the calling thread; ``CRMReadModels``
+    /// folds customer 360 on a thread of its own from the same decoded chunks. The result equals
+    /// the one-thread fold.
     public static func rebuild<Model: ReadModel>(_: Model.Type, store: any EventLogStore, rules: CRMRules = .standard, asOf: AsOf? = nil,
                                                  registry: EventRegistry = EventRegistry()) throws -> Model {
         var model = Model(rules: rules)
@@ -397,17 +399,32 @@ public enum ProjectionEngine {
             model.setTracksChanges(true)
             return model
         }
-        if Model.self == CRMReadModels.self, ProcessInfo.processInfo.activeProcessorCount > 1 {
-            // Customer 360 folds on a second thread (see TwoThreadRebuild.swift): same result.
-            var models = try CRMReadModels.rebuildOnTwoThreads(store: store, rules: rules, through: through, cutoffMicros: cutoff,
-                                                               registry: registry)
-            models.setTracksChanges(true)
-            return models as! Model
+        if let local = store as? EventStore, ProcessInfo.processInfo.activeProcessorCount > 1,
+           through >= ParallelRebuildPlan.minimumEvents {
+            try rebuildInParallel(&model, store: local, through: through, cutoffMicros: cutoff, registry: registry,
+                                  plan: .standard)
+        } else {
+            let fold = Fold<Model>(registry: registry, cutoffMicros: cutoff)
+            try store.scan(.all, through: through) { view in try fold.apply(view, to: &model) }
         }
-        let fold = Fold<Model>(registry: registry, cutoffMicros: cutoff)
-        try store.scan(.all, through: through) { view in try fold.apply(view, to: &model) }
         model.setTracksChanges(true)
         return model
+    }
+
+    /// The parallel rebuild with a given plan (``ParallelRebuildPlan``); ``CRMReadModels``
+    /// also folds customer 360 on a thread of its own. Tests call this with tiny chunks.
+    static func rebuildInParallel<Model: ReadModel>(_ model: inout Model, store: EventStore, through: UInt64, cutoffMicros: Int64?,
+                                                    registry: EventRegistry, plan: ParallelRebuildPlan) throws {
+        if Model.self == CRMReadModels.self {
+            let models = try CRMReadModels.rebuildInParallel(store: store, rules: model.rules, through: through,
+                                                             cutoffMicros: cutoffMicros, registry: registry, plan: plan)
+            model = models as! Model
+            return
+        }
+        let decoder = ParallelDecoder(store: store, through: through, filter: Model.eventTypes, cutoffMicros: cutoffMicros,
+                                      registry: registry, chunkSize: plan.chunkSize, window: plan.window)
+        decoder.start(workers: plan.workers)
+        try decoder.forEachBatch { model.apply($0) }
     }
 }
 

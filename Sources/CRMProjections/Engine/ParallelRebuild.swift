@@ -1,0 +1,268 @@
+import CRMDomain
+import EventLog
+import Foundation
+
+// The in-memory rebuild on several threads. Reading and decoding the log is a third of a
+// rebuild of all four models and nearly all of a rebuild of one (docs/benchmarks.md,
+// "Projections (issue 4)"), and LMDB readers scale across cores, so worker threads read and
+// decode the log in chunks of positions, each chunk in its own read transactions, and the
+// chunks are folded strictly in log order. ``CRMReadModels`` additionally folds customer 360 on
+// a thread of its own from the same decoded chunks. Each model sees exactly the events, in
+// exactly the order, the one-thread fold gives it: the result is the same value (the
+// live-versus-rebuild and parallel-versus-sequential tests check it).
+
+/// A chunk of decoded events, in log order.
+typealias DecodedBatch = [(DomainEvent, EventInfo)]
+
+/// Reads and decodes positions `1...through` on worker threads, in chunks, and hands the chunks
+/// to one consumer in log order. At most `window` chunks are decoded ahead of the consumer, so
+/// memory stays bounded however fast the workers are.
+final class ParallelDecoder: @unchecked Sendable {
+    private let condition = NSCondition()
+    // Guarded by `condition`.
+    private var ready: [Int: Result<DecodedBatch, any Error>] = [:]
+    private var claimed = 0
+    private var taken = 0
+    private var stopped = false
+    private var running = 0
+
+    private let store: EventStore
+    private let through: UInt64
+    private let chunkSize: UInt64
+    private let chunkCount: Int
+    private let window: Int
+    private let filter: EventTypeFilter
+    private let cutoffMicros: Int64?
+    private let registry: EventRegistry
+
+    init(store: EventStore, through: UInt64, filter: EventTypeFilter, cutoffMicros: Int64?, registry: EventRegistry,
+         chunkSize: Int, window: Int) {
+        self.store = store
+        self.through = through
+        self.chunkSize = UInt64(max(chunkSize, 1))
+        chunkCount = Int((through + self.chunkSize - 1) / self.chunkSize)
+        self.window = max(window, 1)
+        self.filter = filter
+        self.cutoffMicros = cutoffMicros
+        self.registry = registry
+    }
+
+    /// Starts `workers` threads.
+    func start(workers: Int) {
+        condition.lock()
+        running = max(workers, 1)
+        condition.unlock()
+        for number in 0..<max(workers, 1) {
+            let thread = Thread { [self] in work() }
+            thread.name = "crmkit.rebuild.decode.\(number)"
+            thread.start()
+        }
+    }
+
+    private func work() {
+        while true {
+            condition.lock()
+            while !stopped, claimed < chunkCount, claimed >= taken + window { condition.wait() }
+            guard !stopped, claimed < chunkCount else {
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let chunk = claimed
+            claimed += 1
+            condition.unlock()
+
+            let result = Result { try decode(chunk: chunk) }
+            condition.lock()
+            ready[chunk] = result
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+
+    private func decode(chunk: Int) throws -> DecodedBatch {
+        let first = UInt64(chunk) * chunkSize + 1
+        let last = min(through, first + chunkSize - 1)
+        var batch = DecodedBatch()
+        batch.reserveCapacity(Int(last - first + 1))
+        let filter = filter, cutoffMicros = cutoffMicros, registry = registry
+        try store.scan(.all, from: first, through: last) { view in
+            let occurred = view.occurredAtMicros
+            if let cutoffMicros, occurred >= cutoffMicros { return }
+            let decoded: DomainEvent?
+            do throws(CodecError) {
+                decoded = try registry.decode(view, ifIn: filter)
+            } catch {
+                throw ProjectionError.undecodable(position: view.position, error: error)
+            }
+            guard let event = decoded else { return }
+            batch.append((event, EventInfo(position: view.position, occurredAtMicros: occurred)))
+        }
+        return batch
+    }
+
+    /// The next chunk in log order, `nil` after the last; rethrows a chunk's read or decoding
+    /// error (the first one in log order).
+    func next() throws -> DecodedBatch? {
+        condition.lock()
+        guard taken < chunkCount else {
+            condition.unlock()
+            return nil
+        }
+        while ready[taken] == nil { condition.wait() }
+        let result = ready.removeValue(forKey: taken)!
+        taken += 1
+        condition.broadcast()
+        condition.unlock()
+        return try result.get()
+    }
+
+    /// Stops the workers and waits until every one has returned (after an error, or at the end).
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        while running > 0 { condition.wait() }
+        ready.removeAll()
+        condition.unlock()
+    }
+
+    /// Folds every chunk in order with `body` on the calling thread; the workers are stopped
+    /// before this returns or throws.
+    func forEachBatch(_ body: (DecodedBatch) throws -> Void) throws {
+        defer { stop() }
+        while let batch = try next() { try body(batch) }
+    }
+}
+
+/// Hands batches of decoded events from one thread to a folding thread. At most `depth`
+/// batches wait, so the producer cannot run far ahead of the fold and memory stays bounded.
+final class EventBatchChannel: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [DecodedBatch] = []
+    private var closed = false
+    private let depth: Int
+
+    init(depth: Int) { self.depth = depth }
+
+    /// Queues a batch, waiting while `depth` batches are queued.
+    func send(_ batch: DecodedBatch) {
+        condition.lock()
+        while pending.count >= depth, !closed { condition.wait() }
+        pending.append(batch)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// No more batches will come.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next batch; `nil` once the channel is closed and drained.
+    func receive() -> DecodedBatch? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending.isEmpty, !closed { condition.wait() }
+        guard !pending.isEmpty else { return nil }
+        let batch = pending.removeFirst()
+        condition.broadcast()
+        return batch
+    }
+}
+
+/// A model folded on a thread of its own from a channel's batches.
+final class FoldingThread<Model: ReadModel>: @unchecked Sendable {
+    // Touched by the folding thread only until `finished` is signalled, then by the joiner.
+    private var model: Model
+    private let channel: EventBatchChannel
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(_ model: Model, channel: EventBatchChannel) {
+        self.model = model
+        self.channel = channel
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while let batch = channel.receive() { model.apply(batch) }
+            finished.signal()
+        }
+        thread.name = "crmkit.rebuild.\(Model.name)"
+        thread.start()
+    }
+
+    /// Waits until the channel is drained and returns the model.
+    func join() -> Model {
+        finished.wait()
+        return model
+    }
+}
+
+extension ReadModel {
+    /// Folds a batch, borrowing each event in place (no retain and release of its payload).
+    @inline(__always)
+    mutating func apply(_ batch: DecodedBatch) {
+        batch.withUnsafeBufferPointer { events in
+            for index in events.indices { apply(events[index].0, events[index].1) }
+        }
+    }
+}
+
+/// How the parallel rebuild cuts the log.
+struct ParallelRebuildPlan: Sendable {
+    /// Decoding threads.
+    var workers: Int
+    /// Positions per chunk.
+    var chunkSize: Int
+    /// Chunks decoded ahead of the fold, at most.
+    var window: Int
+
+    /// One decoding thread per core (at most four), chunks of 16,384 positions, two chunks
+    /// ahead per worker.
+    static var standard: ParallelRebuildPlan {
+        let workers = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
+        return ParallelRebuildPlan(workers: workers, chunkSize: 16_384, window: 2 * workers)
+    }
+
+    /// Logs shorter than this are folded on the calling thread: threads cost more than they save.
+    static let minimumEvents: UInt64 = 100_000
+}
+
+extension CRMReadModels {
+    /// ``ProjectionEngine/rebuild(_:store:rules:asOf:registry:)`` of all four models: the log
+    /// decoded on `plan.workers` threads, customer 360 folded on a thread of its own, the other
+    /// three on the calling thread. Change tracking is off in the result's tables until the
+    /// caller turns it on.
+    static func rebuildInParallel(store: EventStore, rules: CRMRules, through: UInt64, cutoffMicros: Int64?,
+                                  registry: EventRegistry, plan: ParallelRebuildPlan) throws -> CRMReadModels {
+        var models = CRMReadModels(rules: rules)
+        models.setTracksChanges(false)
+        let channel = EventBatchChannel(depth: 4)
+        let folder = FoldingThread(models.customer360, channel: channel)
+        models.customer360 = Customer360Model(rules: rules)
+        folder.start()
+        let decoder = ParallelDecoder(store: store, through: through, filter: eventTypes, cutoffMicros: cutoffMicros,
+                                      registry: registry, chunkSize: plan.chunkSize, window: plan.window)
+        decoder.start(workers: plan.workers)
+        do {
+            try decoder.forEachBatch { batch in
+                channel.send(batch)
+                models.pipeline.apply(batch)
+                models.lifecycle.apply(batch)
+                models.scorecard.apply(batch)
+            }
+        } catch {
+            channel.close()
+            _ = folder.join()
+            throw error
+        }
+        channel.close()
+        models.customer360 = folder.join()
+        return models
+    }
+}
