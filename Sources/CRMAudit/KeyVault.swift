@@ -97,6 +97,12 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     private let state: Mutex<(master: [UInt8], keys: [DataSubject: [UInt8]])>
     /// Batches the key creations of concurrent commands.
     private let creation = KeyCreationQueue()
+    /// Held while the master key can change under a reader or writer of wrapped keys: by
+    /// ``forget(_:)`` from before it reads the old master until the new one is in `state`, by
+    /// key creation around its write, and by an uncached key read around its read and unwrap.
+    /// Without it a key created just after `forget` committed could be wrapped with the master
+    /// `forget` destroys, and a read could unwrap a re-wrapped key with the old master.
+    private let masterLock = NSLock()
     static let databaseName = "subject-keys"
     /// The first byte of every sealed value: the format (AES-GCM, 12-byte nonce, 16-byte tag).
     static let formatVersion: UInt8 = 1
@@ -139,6 +145,8 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         if let key = state.withLock({ $0.keys[subject] }) { return SymmetricKey(data: key) }
         let name = Self.subjectBytes(subject)
         let database = database
+        masterLock.lock()
+        defer { masterLock.unlock() }
         guard let wrapped = try store.environment.read({ txn in try txn.value(in: database, key: name) }) else { return nil }
         let master = SymmetricKey(data: state.withLock { $0.master })
         guard let key = Self.unwrap(wrapped, subject: name, with: master) else { throw KeyVaultError.wrongMasterKey }
@@ -170,6 +178,8 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     private func storeNewKeys(for subjects: Set<DataSubject>) throws {
         let database = database
         let fresh = subjects.map { ($0, Self.subjectBytes($0), SymmetricKey(size: .bits256)) }
+        masterLock.lock()
+        defer { masterLock.unlock() }
         let stored = try store.environment.write { txn -> [(DataSubject, [UInt8])] in
             let master = SymmetricKey(data: state.withLock { $0.master })
             return try fresh.map { subject, name, key in
@@ -221,6 +231,8 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     public func forget(_ subject: DataSubject) throws -> Bool {
         let name = Self.subjectBytes(subject)
         let newMaster = SymmetricKey(size: .bits256)
+        masterLock.lock()
+        defer { masterLock.unlock() }
         try masterKeys.stage(newMaster)
         let database = database
         let oldMaster = SymmetricKey(data: state.withLock { $0.master })

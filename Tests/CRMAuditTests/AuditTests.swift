@@ -160,6 +160,50 @@ struct AuditTests {
         }
     }
 
+    @Test("keys created while other subjects are forgotten stay readable under the master key that survives")
+    func keyCreationDuringForget() async throws {
+        let directory = TemporaryDirectory("vault-race")
+        let keys = TemporaryDirectory("vault-race-keys")
+        let store = try EventStore(path: directory.sub("store"), configuration: .init(durability: .relaxed))
+        defer { store.close() }
+        let vault = try KeyVault(store: store, masterKeys: try FileMasterKeyStore(path: keys.sub("master.key")))
+        func subject(_ n: Int) -> DataSubject {
+            .customer(CustomerID(UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", n))!))
+        }
+        // Subjects 1000… exist to be forgotten; 0…199 are created while that happens, some in
+        // batches (prepareKeys), some one by one (seal).
+        for n in 1_000..<1_030 { _ = try vault.seal("old \(n)", for: subject(n)) }
+        let sealed = try await withThrowingTaskGroup(of: [(Int, [UInt8])].self) { group in
+            group.addTask {
+                for n in 1_000..<1_030 {
+                    let existed = try vault.forget(subject(n))
+                    #expect(existed)
+                }
+                return []
+            }
+            for worker in 0..<4 {
+                group.addTask {
+                    var result: [(Int, [UInt8])] = []
+                    for n in stride(from: worker, to: 200, by: 4) {
+                        if n % 3 == 0 { try await vault.prepareKeys(for: [subject(n)]) }
+                        result.append((n, try vault.seal("text \(n)", for: subject(n))))
+                    }
+                    return result
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(sealed.count == 200)
+        // Opened by this vault and by one reopened from the files: every new key was wrapped
+        // with the master key that survived the rotations.
+        let reopened = try KeyVault(store: store, masterKeys: try FileMasterKeyStore(path: keys.sub("master.key")))
+        for (n, bytes) in sealed {
+            #expect(try vault.open(bytes, for: subject(n)) == "text \(n)")
+            #expect(try reopened.open(bytes, for: subject(n)) == "text \(n)")
+        }
+        for n in 1_000..<1_030 { #expect(try reopened.hasKey(for: subject(n)) == false) }
+    }
+
     @Test("a restored backup verifies; restoring into a used directory is refused")
     func restore() async throws {
         let s = try await SealedStore()

@@ -222,11 +222,11 @@ struct ParallelRebuildPlan: Sendable {
     /// Chunks decoded ahead of the fold, at most.
     var window: Int
 
-    /// One decoding thread per core (at most four), chunks of 16,384 positions, two chunks
+    /// One decoding thread per core (at most four), chunks of 8,192 positions, two chunks
     /// ahead per worker.
     static var standard: ParallelRebuildPlan {
         let workers = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 4)
-        return ParallelRebuildPlan(workers: workers, chunkSize: 16_384, window: 2 * workers)
+        return ParallelRebuildPlan(workers: workers, chunkSize: 8_192, window: 2 * workers)
     }
 
     /// Logs shorter than this are folded on the calling thread: threads cost more than they save.
@@ -242,7 +242,7 @@ extension CRMReadModels {
                                   registry: EventRegistry, plan: ParallelRebuildPlan) throws -> CRMReadModels {
         var models = CRMReadModels(rules: rules)
         models.setTracksChanges(false)
-        let channel = EventBatchChannel(depth: 4)
+        let channel = EventBatchChannel(depth: 2)
         let folder = FoldingThread(models.customer360, channel: channel)
         models.customer360 = Customer360Model(rules: rules)
         folder.start()
