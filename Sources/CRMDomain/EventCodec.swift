@@ -451,6 +451,20 @@ extension EventRegistry {
         return try decode(view, index: index)
     }
 
+    /// The catalog number of the record's type when it is in `filter`, else `nil`: the cheap
+    /// first half of ``decode(_:ifIn:)`` for callers that decode straight into their own storage.
+    @inline(__always)
+    package func catalogNumber(of view: RecordView, in filter: EventTypeFilter) -> Int? {
+        guard let index = CatalogIndex.index(of: view.typeBytes), filter.contains(index) else { return nil }
+        return index
+    }
+
+    /// Decodes a record whose type has catalog number `number` (from ``catalogNumber(of:in:)``).
+    @inline(__always)
+    package func decode(_ view: RecordView, catalogNumber number: Int) throws(CodecError) -> DomainEvent {
+        try decode(view, index: number)
+    }
+
     private func decode(_ view: RecordView, index: Int?) throws(CodecError) -> DomainEvent {
         if let index, view.schemaVersion >= CatalogIndex.versions[index] {
             return try Self.run(CatalogIndex.decoders[index], view.payloadBytes)

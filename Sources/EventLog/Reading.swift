@@ -32,6 +32,8 @@ struct ReadCursor: Sendable {
     }
 
     let matcher: Matcher
+    /// Whether every record of the log matches (no per-record test, no copy of the matcher).
+    let matchesEveryRecord: Bool
     let direction: ReadDirection
     /// The next log position (or stream version, for a stream read) to look at.
     var next: UInt64
@@ -50,6 +52,7 @@ struct ReadCursor: Sendable {
         case .category(let name): matcher = .category(name: Array(name.utf8))
         case .eventTypes(let types): matcher = .types(types.map { Array($0.utf8) })
         }
+        if case .all = matcher { matchesEveryRecord = true } else { matchesEveryRecord = false }
         self.direction = direction
         self.limitPosition = through
         self.remaining = limit ?? Int.max
@@ -125,7 +128,7 @@ struct ReadCursor: Sendable {
                     continue
                 }
                 let view = try RecordView(validating: current.value, at: position)
-                if matches(view) {
+                if matchesEveryRecord || matches(view) {
                     try body(view)
                     remaining -= 1
                 }

@@ -90,14 +90,14 @@ final class ParallelDecoder: @unchecked Sendable {
         try store.scan(.all, from: first, through: last) { view in
             let occurred = view.occurredAtMicros
             if let cutoffMicros, occurred >= cutoffMicros { return }
-            let decoded: DomainEvent?
+            // The type test first, so skipped records cost no decoded value to move around.
+            guard let number = registry.catalogNumber(of: view, in: filter) else { return }
             do throws(CodecError) {
-                decoded = try registry.decode(view, ifIn: filter)
+                batch.append((try registry.decode(view, catalogNumber: number),
+                              EventInfo(position: view.position, occurredAtMicros: occurred)))
             } catch {
                 throw ProjectionError.undecodable(position: view.position, error: error)
             }
-            guard let event = decoded else { return }
-            batch.append((event, EventInfo(position: view.position, occurredAtMicros: occurred)))
         }
         return batch
     }
