@@ -285,17 +285,19 @@ public struct RecordTable<Key: RecordKey, Record: RecordMessage & Hashable>: Sen
     private mutating func growIndex() {
         let capacity = Swift.max(16, index.count * 2)
         let mask = capacity - 1
-        var grown = ContiguousArray<UInt64>(unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            Self.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            buffer.initialize(repeating: 0)
+        let old = index
+        index = ContiguousArray<UInt64>(unsafeUninitializedCapacity: capacity) { grown, initialized in
+            Self.adviseHugePages(UnsafeMutableRawBufferPointer(grown))
+            grown.initialize(repeating: 0)
+            old.withUnsafeBufferPointer { slots in
+                for entry in slots where entry != 0 {
+                    var slot = Int(truncatingIfNeeded: entry >> 32) & mask
+                    while grown[slot] != 0 { slot = (slot + 1) & mask }
+                    grown[slot] = entry
+                }
+            }
             initialized = capacity
         }
-        for entry in index where entry != 0 {
-            var slot = Int(truncatingIfNeeded: entry >> 32) & mask
-            while grown[slot] != 0 { slot = (slot + 1) & mask }
-            grown[slot] = entry
-        }
-        index = grown
     }
 
     /// Asks for transparent huge pages for a large, untouched index: its slots are read at
