@@ -231,8 +231,9 @@ public enum CustomerAnalytics {
 
     /// The leads sales should call, best first: leads in one of `statuses` (default open or
     /// qualified) whose score reaches ``LeadScoringRules/threshold`` (ties: captured earlier
-    /// first, then by id).
-    public static func prioritizedLeads(_ leads: [LeadID: LeadRecord], rules: LeadScoringRules, asOf: CalendarDay,
+    /// first, then by id). `leads` is any sequence of id–record pairs, such as
+    /// ``RecordTable/records`` of ``Customer360Model/leads`` or a dictionary.
+    public static func prioritizedLeads(_ leads: some Sequence<(key: LeadID, value: LeadRecord)>, rules: LeadScoringRules, asOf: CalendarDay,
                                         statuses: Set<LeadStatus> = [.open, .qualified]) -> [(lead: LeadID, score: Int)] {
         leads.compactMap { id, lead -> (LeadID, Int, CalendarDay)? in
             guard statuses.contains(lead.status), lead.capturedOn <= asOf else { return nil }

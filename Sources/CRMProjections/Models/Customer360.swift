@@ -10,6 +10,10 @@ extension UUID: RecordKey {
         guard let id = Identifier<CustomerKindTag>(keyBytes: keyBytes) else { return nil }
         self = id.uuid
     }
+
+    /// The 16 bytes mixed (no SipHash).
+    @inlinable
+    public var recordTableHash: UInt64 { RecordTableHashing.hash(self) }
 }
 
 /// Customer 360: everything about one customer on one page — master data, contacts and roles,
@@ -138,7 +142,7 @@ public struct Customer360Model: ReadModel {
                 contact.phone = e.phone
                 contact.jobTitle = e.jobTitle
                 contact.role = e.role
-                record.contacts.append(contact)
+                record.contacts.appendGrowing(contact)
             }
         case .contactRoleChanged(let e):
             customers.modify(e.customerID) { record in
@@ -160,8 +164,7 @@ public struct Customer360Model: ReadModel {
                 entry.employee = e.employeeID
                 entry.subject = e.subject
                 entry.durationSeconds = e.durationSeconds
-                record.timeline.append(entry)
-                if record.timeline.count > Self.timelineLength { record.timeline.removeFirst(record.timeline.count - Self.timelineLength) }
+                record.timeline.appendBounded(entry, Self.timelineLength)
                 let (year, month, _) = day.parts
                 record.interactionMonths.increment(year * 12 + month - 1)
                 record.interactionsByChannel.increment(Int(e.channel.rawValue))
@@ -174,7 +177,7 @@ public struct Customer360Model: ReadModel {
                 consent.purpose = e.purpose
                 consent.channel = e.channel
                 consent.givenOn = day
-                record.consents.append(consent)
+                record.consents.appendGrowing(consent)
             }
         case .consentWithdrawn(let e):
             customers.modify(e.customerID) { $0.consents.removeAll { $0.purpose == e.purpose && $0.channel == e.channel } }
@@ -202,7 +205,8 @@ public struct Customer360Model: ReadModel {
                     for index in record.feedback.indices { record.feedback[index].text = .erased }
                 }
             case .contact(let id):
-                for (customer, record) in customers.records where record.contacts.contains(where: { $0.contactID == id }) {
+                let holders = customers.records.filter { $0.value.contacts.contains(where: { $0.contactID == id }) }.map(\.key)
+                for customer in holders {
                     customers.modify(customer) { record in
                         for index in record.contacts.indices where record.contacts[index].contactID == id {
                             record.contacts[index].name = .erased
@@ -231,7 +235,7 @@ public struct Customer360Model: ReadModel {
                 entry.orderID = e.orderID
                 entry.placedOn = day
                 entry.total = e.total
-                record.orders.append(entry)
+                record.orders.appendGrowing(entry)
                 record.orders.trimClosed(keeping: Self.closedEntries) { $0.status == .delivered || $0.status == .cancelled }
                 record.orderCount += 1
                 if let last = record.lastOrderOn {
@@ -241,7 +245,7 @@ public struct Customer360Model: ReadModel {
                     record.lastOrderOn = day
                 }
                 if let amount { record.addToYear(day) { $0.revenue &+= amount; $0.orders += 1 } }
-                record.recentOrderDays.append(day)
+                record.recentOrderDays.appendGrowing(day)
                 let latest = record.lastOrderOn ?? day
                 record.recentOrderDays.removeAll { Int(latest.daysSince1970) - Int($0.daysSince1970) > 365 }
             }
@@ -280,7 +284,7 @@ public struct Customer360Model: ReadModel {
                 entry.issuedOn = day
                 entry.dueOn = e.dueOn
                 entry.amount = e.amount
-                record.invoices.append(entry)
+                record.invoices.appendGrowing(entry)
                 record.invoices.trimClosed(keeping: Self.closedEntries) { $0.open.minorUnits == 0 }
             }
         case .paymentReceived(let e):
@@ -309,7 +313,7 @@ public struct Customer360Model: ReadModel {
                 entry.category = e.category
                 entry.firstResponseTargetMinutes = e.firstResponseTargetMinutes
                 entry.resolutionTargetMinutes = e.resolutionTargetMinutes
-                record.tickets.append(entry)
+                record.tickets.appendGrowing(entry)
                 record.tickets.trimClosed(keeping: Self.closedEntries) { $0.status == .closed }
             }
         case .ticketAssigned(let e):
@@ -351,7 +355,7 @@ public struct Customer360Model: ReadModel {
                 entry.stage = e.stage
                 entry.until = e.expectedCloseOn
                 entry.probability = e.probability
-                record.opportunities.append(entry)
+                record.opportunities.appendGrowing(entry)
                 record.opportunities.trimClosed(keeping: Self.closedEntries) { $0.status != .open }
             }
         case .opportunityStageChanged(let e):
@@ -386,7 +390,7 @@ public struct Customer360Model: ReadModel {
                 entry.title = e.opportunityID.description
                 entry.amount = e.total
                 entry.until = e.validUntil
-                record.quotes.append(entry)
+                record.quotes.appendGrowing(entry)
                 record.quotes.trimClosed(keeping: Self.closedEntries) { [.won, .lost, .expired].contains($0.status) }
             }
         case .quoteApproved(let e): setQuote(e.quoteID, .approved)
@@ -403,7 +407,7 @@ public struct Customer360Model: ReadModel {
                 entry.amount = e.value
                 entry.status = .active
                 entry.until = e.endsOn
-                record.contracts.append(entry)
+                record.contracts.appendGrowing(entry)
             }
         case .contractRenewed(let e):
             withOwner(of: e.contractID.uuid) { record in
@@ -467,27 +471,30 @@ extension CustomerRecord {
     /// Changes the totals of the year containing `day`.
     mutating func addToYear(_ day: CalendarDay, _ body: (inout YearTotal) -> Void) {
         let year = day.parts.year
-        if let index = years.firstIndex(where: { $0.year == year }) {
+        if let index = years.lastIndex(where: { $0.year == year }) {
             body(&years[index])
         } else {
             var total = YearTotal()
             total.year = year
             body(&total)
-            years.append(total)
-            years.sort { $0.year < $1.year }
+            years.appendGrowing(total)
+            if years.count > 1, years[years.count - 2].year > year { years.sort { $0.year < $1.year } }
         }
     }
 }
 
 extension Array where Element == MonthCount {
     mutating func increment(_ key: Int) {
-        if let index = lastIndex(where: { $0.month == key }) {
+        // Events come in time order: the latest month is nearly always the last entry.
+        if let last = self.last, last.month == key {
+            self[count - 1].count += 1
+        } else if let index = lastIndex(where: { $0.month == key }) {
             self[index].count += 1
         } else {
             var entry = MonthCount()
             entry.month = key
             entry.count = 1
-            append(entry)
+            appendGrowing(entry)
             if count > 1, self[count - 2].month > key { sort { $0.month < $1.month } }
         }
     }
@@ -499,10 +506,22 @@ extension Array {
         if let index = lastIndex(where: predicate) { body(&self[index]) }
     }
 
-    /// Appends, dropping the oldest elements beyond `limit`.
+    /// Appends, dropping the oldest elements beyond `limit` (before appending, so the array
+    /// never holds more than `limit` and its capacity stops there).
     mutating func appendBounded(_ element: Element, _ limit: Int) {
+        if count >= limit {
+            removeFirst(count - limit + 1)
+        } else if count == capacity {
+            reserveCapacity(Swift.min(limit, Swift.max(2, count + count / 2)))
+        }
         append(element)
-        if count > limit { removeFirst(count - limit) }
+    }
+
+    /// Appends, growing a full array by half (from 2) rather than doubling it: records keep
+    /// many small arrays, and doubling leaves a third of their memory unused on average.
+    mutating func appendGrowing(_ element: Element) {
+        if count == capacity { reserveCapacity(Swift.max(2, count + count / 2)) }
+        append(element)
     }
 
     /// Drops the oldest closed elements beyond `keeping`, never an open one.

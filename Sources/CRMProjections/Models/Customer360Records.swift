@@ -145,18 +145,18 @@ public struct MonthCount: RecordMessage, Hashable {
 public struct OrderEntry: RecordMessage, Hashable {
     /// The order.
     public var orderID = OrderID(UUID.zero)
-    /// Business day it was placed.
-    public var placedOn = CalendarDay.earliest
     /// Order total.
     public var total = Money.zero(.eur)
-    /// Status.
-    public var status = OrderStatus.placed
+    /// Value returned so far.
+    public var returned: Money?
+    /// Business day it was placed.
+    public var placedOn = CalendarDay.earliest
     /// Day shipped.
     public var shippedOn: CalendarDay?
     /// Day delivered.
     public var deliveredOn: CalendarDay?
-    /// Value returned so far.
-    public var returned: Money?
+    /// Status.
+    public var status = OrderStatus.placed
 
     /// An empty entry.
     public init() {}
@@ -177,18 +177,18 @@ public struct OrderEntry: RecordMessage, Hashable {
 public struct InvoiceEntry: RecordMessage, Hashable {
     /// The invoice.
     public var invoiceID = InvoiceID(UUID.zero)
-    /// Business day issued.
-    public var issuedOn = CalendarDay.earliest
-    /// Due date.
-    public var dueOn = CalendarDay.earliest
     /// Amount due.
     public var amount = Money.zero(.eur)
     /// Paid so far (minor units of the invoice's currency).
     public var paid: Int64 = 0
-    /// Whether it was marked overdue.
-    public var markedOverdue = false
+    /// Business day issued.
+    public var issuedOn = CalendarDay.earliest
+    /// Due date.
+    public var dueOn = CalendarDay.earliest
     /// Day the last payment settled it.
     public var settledOn: CalendarDay?
+    /// Whether it was marked overdue.
+    public var markedOverdue = false
 
     /// An empty entry.
     public init() {}
@@ -214,28 +214,28 @@ public struct TicketEntry: RecordMessage, Hashable {
     public var ticketID = TicketID(UUID.zero)
     /// Opened, microseconds since 1970 (business time).
     public var openedAtMicros: Int64 = 0
-    /// Channel.
-    public var channel = Channel.email
-    /// Priority.
-    public var priority = TicketPriority.normal
     /// Category.
     public var category = ""
-    /// Status.
-    public var status = TicketStatus.open
-    /// First response, microseconds since 1970.
-    public var firstResponseAtMicros: Int64?
-    /// Last resolution, microseconds since 1970.
-    public var resolvedAtMicros: Int64?
     /// Minutes allowed until the first response.
     public var firstResponseTargetMinutes = 0
     /// Minutes allowed until resolution.
     public var resolutionTargetMinutes = 0
     /// Escalation level reached (0: none).
     public var escalationLevel = 0
-    /// Whether the last resolution was at the first contact.
-    public var firstContactResolution: Bool?
+    /// First response, microseconds since 1970.
+    public var firstResponseAtMicros: Int64?
+    /// Last resolution, microseconds since 1970.
+    public var resolvedAtMicros: Int64?
     /// The assignee.
     public var assignee: EmployeeID?
+    /// Channel.
+    public var channel = Channel.email
+    /// Priority.
+    public var priority = TicketPriority.normal
+    /// Status.
+    public var status = TicketStatus.open
+    /// Whether the last resolution was at the first contact.
+    public var firstContactResolution: Bool?
 
     /// An empty entry.
     public init() {}
@@ -266,14 +266,14 @@ public struct DealEntry: RecordMessage, Hashable {
     public var title = ""
     /// Expected revenue, quote total or contract value.
     public var amount = Money.zero(.eur)
+    /// Probability in percent (opportunities).
+    public var probability: Int?
+    /// Expected close date, validity or contract end.
+    public var until: CalendarDay?
     /// Status.
     public var status = DealStatus.open
     /// Sales stage (opportunities).
     public var stage: PipelineStage?
-    /// Expected close date, validity or contract end.
-    public var until: CalendarDay?
-    /// Probability in percent (opportunities).
-    public var probability: Int?
 
     /// An empty entry.
     public init() {}

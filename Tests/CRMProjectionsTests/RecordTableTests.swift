@@ -1,0 +1,147 @@
+import CRMDomain
+@testable import CRMProjections
+import Foundation
+import Testing
+
+/// A key whose hash is its value modulo `buckets`, so that many keys share a home slot and
+/// removals shift whole clusters.
+private struct CollidingKey: RecordKey {
+    let value: Int
+    var keyBytes: [UInt8] { value.keyBytes }
+    init(_ value: Int) { self.value = value }
+    init?(keyBytes: some Collection<UInt8>) {
+        guard let value = Int(keyBytes: keyBytes) else { return nil }
+        self.value = value
+    }
+    var recordTableHash: UInt64 { UInt64(value % 7) }
+}
+
+private func total(_ value: Int) -> YearTotal {
+    var record = YearTotal()
+    record.year = value
+    record.revenue = Int64(value) * 3
+    return record
+}
+
+/// Checks `table` against `expected` through every way of reading it.
+private func expectSame<K: RecordKey>(_ table: RecordTable<K, YearTotal>, _ expected: [K: YearTotal], probes: [K]) {
+    #expect(table.count == expected.count)
+    #expect(table.records.count == expected.count)
+    var seen: [K: YearTotal] = [:]
+    for (key, record) in table.records {
+        #expect(seen[key] == nil)
+        seen[key] = record
+    }
+    #expect(seen == expected)
+    #expect(Set(table.records.keys) == Set(expected.keys))
+    #expect(table.records.values.map(\.year).sorted() == expected.values.map(\.year).sorted())
+    for key in probes {
+        #expect(table[key] == expected[key])
+        #expect(table.records[key] == expected[key])
+    }
+}
+
+@Suite struct RecordTableTests {
+    @Test func insertLookupGrowAndRemoveMatchADictionary() throws {
+        var table = RecordTable<Int, YearTotal>(tag: 9)
+        var expected: [Int: YearTotal] = [:]
+        #expect(table[1] == nil)
+        let missing = table.modify(1) { $0.year }
+        #expect(missing == nil)
+        // 10,000 inserts: the index grows from 16 slots through many doublings and the
+        // records span three chunks.
+        for key in 0..<10_000 {
+            table.update(key * 7919, orInsert: total(key)) { $0.orders += 1 }
+            var record = total(key)
+            record.orders = 1
+            expected[key * 7919] = record
+        }
+        expectSame(table, expected, probes: Array(stride(from: -5, to: 80_000_000, by: 7919 * 13)) + [0, 7919, 9_999 * 7919, 10_000 * 7919])
+        // Updating an existing key changes it in place.
+        let year = table.update(7919 * 5, orInsert: total(-1)) { record -> Int in record.cost = 11; return record.year }
+        #expect(year == 5)
+        expected[7919 * 5]!.cost = 11
+        let orders = table.modify(7919 * 6) { record -> Int in record.orders += 1; return record.orders }
+        #expect(orders == 2)
+        expected[7919 * 6]!.orders = 2
+        // Remove every third key (from the middle and the end), and a missing one.
+        for key in stride(from: 0, to: 10_000, by: 3) {
+            table.remove(key * 7919)
+            expected[key * 7919] = nil
+        }
+        table.remove(-42)
+        table.remove(9_999 * 7919)
+        expected[9_999 * 7919] = nil
+        expectSame(table, expected, probes: (0..<10_000).map { $0 * 7919 })
+        // Insert again after removals.
+        for key in 20_000..<20_500 {
+            table.update(key, orInsert: total(key)) { _ in }
+            expected[key] = total(key)
+        }
+        expectSame(table, expected, probes: Array(19_990..<20_510) + (0..<100).map { $0 * 7919 })
+        // Empty it completely, then reuse it.
+        for key in Array(expected.keys) { table.remove(key) }
+        expected.removeAll()
+        expectSame(table, expected, probes: [0, 7919, 20_000])
+        table.update(3, orInsert: total(3)) { _ in }
+        expected[3] = total(3)
+        expectSame(table, expected, probes: [3, 4])
+    }
+
+    @Test func collidingKeysSurviveRemovalsInAnyOrder() throws {
+        var table = RecordTable<CollidingKey, YearTotal>(tag: 4)
+        var expected: [CollidingKey: YearTotal] = [:]
+        var random = SeededRandom(seed: 17)
+        for round in 0..<3_000 {
+            let key = CollidingKey(Int(random.next() % 400))
+            if random.next() % 3 == 0 {
+                table.remove(key)
+                expected[key] = nil
+            } else {
+                table.update(key, orInsert: total(key.value)) { $0.orders += round }
+                expected[key, default: total(key.value)].orders += round
+            }
+            if round % 500 == 0 { expectSame(table, expected, probes: (0..<400).map(CollidingKey.init)) }
+        }
+        expectSame(table, expected, probes: (0..<400).map(CollidingKey.init))
+    }
+
+    @Test func entriesRestoreAndEquality() throws {
+        var table = RecordTable<CustomerID, YearTotal>(tag: 1)
+        for value in 0..<300 { table.update(CustomerID(UUID()), orInsert: total(value)) { _ in } }
+        var entries: [ReadModelEntry] = []
+        table.entries(into: &entries)
+        #expect(entries.count == 300)
+        #expect(entries.allSatisfy { $0.key.count == 17 && $0.key.first == 1 })
+        var restored = RecordTable<CustomerID, YearTotal>(tag: 1)
+        try restored.restore(from: entries.reversed())
+        #expect(restored == table)
+        #expect(restored.records == table.records)
+        let first = table.records[0].key
+        restored.modify(first) { $0.cost = 1 }
+        #expect(restored != table)
+        // Changes are the touched keys, a removed one with no value.
+        var changes: [ReadModelEntry] = []
+        table.takeChanges(into: &changes)
+        #expect(changes.count == 300)
+        changes.removeAll()
+        table.modify(first) { $0.cost = 2 }
+        table.remove(table.records[1].key)
+        table.takeChanges(into: &changes)
+        #expect(changes.count == 2)
+        #expect(changes.filter { $0.value == nil }.count == 1)
+    }
+}
+
+/// SplitMix64, for repeatable random keys.
+private struct SeededRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
