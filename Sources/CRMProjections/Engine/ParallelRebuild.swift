@@ -11,8 +11,57 @@ import Foundation
 // exactly the order, the one-thread fold gives it: the result is the same value (the
 // live-versus-rebuild and parallel-versus-sequential tests check it).
 
-/// A chunk of decoded events, in log order.
-typealias DecodedBatch = [(DomainEvent, EventInfo)]
+/// The decoded events of one chunk, in log order, in a buffer of their own. A fold borrows each
+/// event by moving it out of the buffer and back (a copy of its bytes, no retain or release of
+/// its payload — reading it in place through a pointer makes Swift copy the whole enum with its
+/// strings and arrays); the last fold consumes the events. One thread at a time: a batch is
+/// handed on through a channel after its fold.
+final class EventBatch: @unchecked Sendable {
+    private let storage: UnsafeMutablePointer<(DomainEvent, EventInfo)>
+    private let capacity: Int
+    /// The events held.
+    private(set) var count = 0
+
+    /// An empty batch for at most `capacity` events.
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    /// Appends an event.
+    func append(_ event: consuming DomainEvent, _ info: EventInfo) {
+        precondition(count < capacity, "an event batch holds at most \(capacity) events")
+        (storage + count).initialize(to: (event, info))
+        count += 1
+    }
+
+    /// Calls `body` with each event in order; the batch keeps them.
+    @inline(__always)
+    func forEach(_ body: (DomainEvent, EventInfo) -> Void) {
+        for index in 0..<count {
+            let element = (storage + index).move()
+            body(element.0, element.1)
+            (storage + index).initialize(to: element)
+        }
+    }
+
+    /// Calls `body` with each event in order and releases each after its call; the batch is
+    /// empty afterwards.
+    @inline(__always)
+    func consume(_ body: (DomainEvent, EventInfo) -> Void) {
+        let held = count
+        count = 0
+        for index in 0..<held {
+            let element = (storage + index).move()
+            body(element.0, element.1)
+        }
+    }
+}
 
 /// Reads and decodes positions `1...through` on worker threads, in chunks, and hands the chunks
 /// to one consumer in log order. At most `window` chunks are decoded ahead of the consumer, so
@@ -20,7 +69,7 @@ typealias DecodedBatch = [(DomainEvent, EventInfo)]
 final class ParallelDecoder: @unchecked Sendable {
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var ready: [Int: Result<DecodedBatch, any Error>] = [:]
+    private var ready: [Int: Result<EventBatch, any Error>] = [:]
     private var claimed = 0
     private var taken = 0
     private var stopped = false
@@ -81,11 +130,10 @@ final class ParallelDecoder: @unchecked Sendable {
         }
     }
 
-    private func decode(chunk: Int) throws -> DecodedBatch {
+    private func decode(chunk: Int) throws -> EventBatch {
         let first = UInt64(chunk) * chunkSize + 1
         let last = min(through, first + chunkSize - 1)
-        var batch = DecodedBatch()
-        batch.reserveCapacity(Int(last - first + 1))
+        let batch = EventBatch(capacity: Int(last - first + 1))
         let filter = filter, cutoffMicros = cutoffMicros, registry = registry
         try store.scan(.all, from: first, through: last) { view in
             let occurred = view.occurredAtMicros
@@ -93,8 +141,8 @@ final class ParallelDecoder: @unchecked Sendable {
             // The type test first, so skipped records cost no decoded value to move around.
             guard let number = registry.catalogNumber(of: view, in: filter) else { return }
             do throws(CodecError) {
-                batch.append((try registry.decode(view, catalogNumber: number),
-                              EventInfo(position: view.position, occurredAtMicros: occurred)))
+                batch.append(try registry.decode(view, catalogNumber: number),
+                             EventInfo(position: view.position, occurredAtMicros: occurred))
             } catch {
                 throw ProjectionError.undecodable(position: view.position, error: error)
             }
@@ -104,7 +152,7 @@ final class ParallelDecoder: @unchecked Sendable {
 
     /// The next chunk in log order, `nil` after the last; rethrows a chunk's read or decoding
     /// error (the first one in log order).
-    func next() throws -> DecodedBatch? {
+    func next() throws -> EventBatch? {
         condition.lock()
         guard taken < chunkCount else {
             condition.unlock()
@@ -130,7 +178,7 @@ final class ParallelDecoder: @unchecked Sendable {
 
     /// Folds every chunk in order with `body` on the calling thread; the workers are stopped
     /// before this returns or throws.
-    func forEachBatch(_ body: (DecodedBatch) throws -> Void) throws {
+    func forEachBatch(_ body: (EventBatch) throws -> Void) throws {
         defer { stop() }
         while let batch = try next() { try body(batch) }
     }
@@ -140,14 +188,14 @@ final class ParallelDecoder: @unchecked Sendable {
 /// batches wait, so the producer cannot run far ahead of the fold and memory stays bounded.
 final class EventBatchChannel: @unchecked Sendable {
     private let condition = NSCondition()
-    private var pending: [DecodedBatch] = []
+    private var pending: [EventBatch] = []
     private var closed = false
     private let depth: Int
 
     init(depth: Int) { self.depth = depth }
 
     /// Queues a batch, waiting while `depth` batches are queued.
-    func send(_ batch: DecodedBatch) {
+    func send(_ batch: EventBatch) {
         condition.lock()
         while pending.count >= depth, !closed { condition.wait() }
         pending.append(batch)
@@ -164,7 +212,7 @@ final class EventBatchChannel: @unchecked Sendable {
     }
 
     /// The next batch; `nil` once the channel is closed and drained.
-    func receive() -> DecodedBatch? {
+    func receive() -> EventBatch? {
         condition.lock()
         defer { condition.unlock() }
         while pending.isEmpty, !closed { condition.wait() }
@@ -189,7 +237,8 @@ final class FoldingThread<Model: ReadModel>: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
-            while let batch = channel.receive() { model.apply(batch) }
+            // The last fold of each batch: it consumes the events.
+            while let batch = channel.receive() { batch.consume { model.apply($0, $1) } }
             finished.signal()
         }
         thread.name = "crmkit.rebuild.\(Model.name)"
@@ -200,16 +249,6 @@ final class FoldingThread<Model: ReadModel>: @unchecked Sendable {
     func join() -> Model {
         finished.wait()
         return model
-    }
-}
-
-extension ReadModel {
-    /// Folds a batch, borrowing each event in place (no retain and release of its payload).
-    @inline(__always)
-    mutating func apply(_ batch: DecodedBatch) {
-        batch.withUnsafeBufferPointer { events in
-            for index in events.indices { apply(events[index].0, events[index].1) }
-        }
     }
 }
 
@@ -251,10 +290,13 @@ extension CRMReadModels {
         decoder.start(workers: plan.workers)
         do {
             try decoder.forEachBatch { batch in
+                batch.forEach { event, info in
+                    models.pipeline.apply(event, info)
+                    models.lifecycle.apply(event, info)
+                    models.scorecard.apply(event, info)
+                }
+                // Handed on after this thread's fold: one thread at a time touches a batch.
                 channel.send(batch)
-                models.pipeline.apply(batch)
-                models.lifecycle.apply(batch)
-                models.scorecard.apply(batch)
             }
         } catch {
             channel.close()
