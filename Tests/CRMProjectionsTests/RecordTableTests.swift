@@ -42,6 +42,43 @@ private func expectSame<K: RecordKey>(_ table: RecordTable<K, YearTotal>, _ expe
 }
 
 @Suite struct RecordTableTests {
+    @Test func positionsFindRecordsUntilARemovalMovesTheLast() throws {
+        var table = RecordTable<CollidingKey, YearTotal>(tag: 3)
+        for value in 0..<3_000 { table.update(CollidingKey(value), orInsert: total(value)) { _ in } }
+        var inserted: [ReadModelEntry] = []
+        table.takeChanges(into: &inserted)
+        #expect(inserted.count == 3_000)
+        // Records sit in insertion order until something is removed.
+        #expect(table.position(of: CollidingKey(0)) == 0)
+        #expect(table.position(of: CollidingKey(2_999)) == 2_999)
+        #expect(table.position(of: CollidingKey(3_000)) == nil)
+        let position = table.position(of: CollidingKey(1_234))!
+        let year = table.modify(at: position) { record -> Int in
+            record.orders = 5
+            return record.year
+        }
+        #expect(year == 1_234)
+        #expect(table[CollidingKey(1_234)]?.orders == 5)
+        // Removing 10 moves the last record (2,999) into position 10.
+        table.remove(CollidingKey(10))
+        #expect(table.position(of: CollidingKey(10)) == nil)
+        #expect(table.position(of: CollidingKey(2_999)) == 10)
+        table.modify(at: 10) { $0.orders = 9 }
+        #expect(table[CollidingKey(2_999)]?.orders == 9)
+        // A change through a position is remembered like any other.
+        var entries: [ReadModelEntry] = []
+        table.takeChanges(into: &entries)
+        #expect(entries.count == 3)
+        let byKey = Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.value) })
+        #expect(byKey[[3] + CollidingKey(10).keyBytes] == .some(nil))
+        func orders(_ value: Int) throws -> Int? {
+            guard let stored = byKey[[3] + CollidingKey(value).keyBytes], let bytes = stored else { return nil }
+            return try YearTotal(record: bytes).orders
+        }
+        #expect(try orders(1_234) == 5)
+        #expect(try orders(2_999) == 9)
+    }
+
     @Test func insertLookupGrowAndRemoveMatchADictionary() throws {
         var table = RecordTable<Int, YearTotal>(tag: 9)
         var expected: [Int: YearTotal] = [:]

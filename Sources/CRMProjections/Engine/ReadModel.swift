@@ -211,6 +211,21 @@ public struct RecordTable<Key: RecordKey, Record: RecordMessage & Hashable>: Sen
         return body(&chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)].value)
     }
 
+    /// The position of `key`'s record, valid until a record is removed (a removal moves the
+    /// last record into the hole): for folds that look a record up once and change it later.
+    @inline(__always)
+    func position(of key: Key) -> Int? {
+        let position = Self.find(key, in: index, chunks: chunks).position
+        return position >= 0 ? position : nil
+    }
+
+    /// Changes the record at `position` (from ``position(of:)``) in place.
+    @inline(__always)
+    mutating func modify<R>(at position: Int, _ body: (inout Record) -> R) -> R {
+        if tracksChanges { changed.insert(chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)].key) }
+        return body(&chunks[position >> Self.chunkShift][position & (Self.chunkSize - 1)].value)
+    }
+
     /// Sets the record for `key`.
     private mutating func set(_ key: Key, _ record: Record) {
         let found = Self.find(key, in: index, chunks: chunks)
