@@ -14,8 +14,9 @@ import Foundation
 /// The decoded events of one chunk, in log order, in a buffer of their own. A fold borrows each
 /// event by moving it out of the buffer and back (a copy of its bytes, no retain or release of
 /// its payload — reading it in place through a pointer makes Swift copy the whole enum with its
-/// strings and arrays); the last fold consumes the events. One thread at a time: a batch is
-/// handed on through a channel after its fold.
+/// strings and arrays); after the last fold a decoding worker releases the events
+/// (``ParallelDecoder/retire(_:)``). One thread at a time: a batch is handed on through a
+/// channel after its fold.
 final class EventBatch: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<(DomainEvent, EventInfo)>
     private let capacity: Int
@@ -49,18 +50,6 @@ final class EventBatch: @unchecked Sendable {
             (storage + index).initialize(to: element)
         }
     }
-
-    /// Calls `body` with each event in order and releases each after its call; the batch is
-    /// empty afterwards.
-    @inline(__always)
-    func consume(_ body: (DomainEvent, EventInfo) -> Void) {
-        let held = count
-        count = 0
-        for index in 0..<held {
-            let element = (storage + index).move()
-            body(element.0, element.1)
-        }
-    }
 }
 
 /// Reads and decodes positions `1...through` on worker threads, in chunks, and hands the chunks
@@ -74,6 +63,9 @@ final class ParallelDecoder: @unchecked Sendable {
     private var taken = 0
     private var stopped = false
     private var running = 0
+    /// Folded batches whose events a worker releases (freeing memory is work the folding
+    /// threads, the slower ones, need not do).
+    private var retired: [EventBatch] = []
 
     private let store: EventStore
     private let through: UInt64
@@ -120,7 +112,10 @@ final class ParallelDecoder: @unchecked Sendable {
             }
             let chunk = claimed
             claimed += 1
+            var released = retired
+            retired = []
             condition.unlock()
+            released.removeAll()  // the events of folded batches are freed here
 
             let result = Result { try decode(chunk: chunk) }
             condition.lock()
@@ -166,6 +161,13 @@ final class ParallelDecoder: @unchecked Sendable {
         return try result.get()
     }
 
+    /// Hands a folded batch back; a worker releases its events.
+    func retire(_ batch: EventBatch) {
+        condition.lock()
+        retired.append(batch)
+        condition.unlock()
+    }
+
     /// Stops the workers and waits until every one has returned (after an error, or at the end).
     func stop() {
         condition.lock()
@@ -173,6 +175,7 @@ final class ParallelDecoder: @unchecked Sendable {
         condition.broadcast()
         while running > 0 { condition.wait() }
         ready.removeAll()
+        retired.removeAll()
         condition.unlock()
     }
 
@@ -228,17 +231,23 @@ final class FoldingThread<Model: ReadModel>: @unchecked Sendable {
     // Touched by the folding thread only until `finished` is signalled, then by the joiner.
     private var model: Model
     private let channel: EventBatchChannel
+    private let retire: @Sendable (EventBatch) -> Void
     private let finished = DispatchSemaphore(value: 0)
 
-    init(_ model: Model, channel: EventBatchChannel) {
+    /// A folding thread that hands each folded batch to `retire`.
+    init(_ model: Model, channel: EventBatchChannel, retire: @escaping @Sendable (EventBatch) -> Void) {
         self.model = model
         self.channel = channel
+        self.retire = retire
     }
 
     func start() {
         let thread = Thread { [self] in
-            // The last fold of each batch: it consumes the events.
-            while let batch = channel.receive() { batch.consume { model.apply($0, $1) } }
+            // The last fold of each batch; the events are freed elsewhere.
+            while let batch = channel.receive() {
+                batch.forEach { model.apply($0, $1) }
+                retire(batch)
+            }
             finished.signal()
         }
         thread.name = "crmkit.rebuild.\(Model.name)"
@@ -281,12 +290,12 @@ extension CRMReadModels {
                                   registry: EventRegistry, plan: ParallelRebuildPlan) throws -> CRMReadModels {
         var models = CRMReadModels(rules: rules)
         models.setTracksChanges(false)
-        let channel = EventBatchChannel(depth: 2)
-        let folder = FoldingThread(models.customer360, channel: channel)
-        models.customer360 = Customer360Model(rules: rules)
-        folder.start()
         let decoder = ParallelDecoder(store: store, through: through, filter: eventTypes, cutoffMicros: cutoffMicros,
                                       registry: registry, chunkSize: plan.chunkSize, window: plan.window)
+        let channel = EventBatchChannel(depth: 2)
+        let folder = FoldingThread(models.customer360, channel: channel, retire: { decoder.retire($0) })
+        models.customer360 = Customer360Model(rules: rules)
+        folder.start()
         decoder.start(workers: plan.workers)
         do {
             try decoder.forEachBatch { batch in

@@ -424,7 +424,10 @@ public enum ProjectionEngine {
         let decoder = ParallelDecoder(store: store, through: through, filter: Model.eventTypes, cutoffMicros: cutoffMicros,
                                       registry: registry, chunkSize: plan.chunkSize, window: plan.window)
         decoder.start(workers: plan.workers)
-        try decoder.forEachBatch { batch in batch.consume { model.apply($0, $1) } }
+        try decoder.forEachBatch { batch in
+            batch.forEach { model.apply($0, $1) }
+            decoder.retire(batch)
+        }
     }
 }
 
