@@ -2,8 +2,8 @@ import CRMDomain
 import Foundation
 
 // A record table for the folds that touch a table on almost every event (pipeline, lifecycle,
-// scorecard): the records live in two dense arrays in insertion order, found through an
-// open-addressing index of 64-bit slots keyed by a cheap multiply–xorshift hash of the key.
+// scorecard): the records live in one dense array in insertion order, each beside its key, found
+// through an open-addressing index of 64-bit slots keyed by a cheap multiply–xorshift hash.
 // Compared with `[Key: Record]` (SipHash of 16 bytes per lookup, a rehash of every key and a
 // move of every record each time the dictionary doubles) a lookup is one mix of two words and
 // usually one probe, and growing moves only the 8-byte slots and appends to the arrays.
@@ -51,14 +51,14 @@ extension Int: DenseRecordKey {
 /// persisted the same way (key `[tag] + keyBytes`, value the encoded record), but laid out for
 /// folds that look a record up on nearly every event.
 ///
-/// The records are kept in insertion order in ``keys`` and ``values`` (a removal moves the last
-/// record into the gap); an open-addressing index with linear probing finds a key's position.
-/// Equality compares the tag and the key–record pairs, whatever their order.
+/// The records are kept in insertion order, each beside its key (a removal moves the last record
+/// into the gap), and read through ``keys`` and ``values``; an open-addressing index with linear
+/// probing finds a key's position. Equality compares the tag and the key–record pairs, whatever
+/// their order.
 public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hashable>: Sendable, Hashable {
-    /// The keys, in the order of ``values``.
-    public private(set) var keys: ContiguousArray<Key> = []
-    /// The records, `values[i]` belonging to `keys[i]`.
-    public private(set) var values: ContiguousArray<Record> = []
+    /// Each record beside its key, so that checking the key of a found slot and reading the
+    /// record touch the same memory.
+    private var pairs: ContiguousArray<(key: Key, record: Record)> = []
     /// Index slots: 0 when empty, else the low 32 bits of the key's hash in the high half and
     /// position + 1 in the low half.
     private var slots: ContiguousArray<UInt64> = []
@@ -74,23 +74,51 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
     public init(tag: UInt8) { self.tag = tag }
 
     /// The number of records.
-    public var count: Int { keys.count }
+    public var count: Int { pairs.count }
 
     /// Whether the table holds no record.
-    public var isEmpty: Bool { keys.isEmpty }
+    public var isEmpty: Bool { pairs.isEmpty }
+
+    /// The keys in table order: `keys[i]` is the key of `values[i]`.
+    public var keys: Keys { Keys(pairs: pairs) }
+
+    /// The records in table order.
+    public var values: Values { Values(pairs: pairs) }
+
+    /// The keys of a ``DenseRecordTable`` in table order (a view, no copy).
+    public struct Keys: RandomAccessCollection, Sendable {
+        fileprivate let pairs: ContiguousArray<(key: Key, record: Record)>
+        /// 0.
+        public var startIndex: Int { 0 }
+        /// The number of keys.
+        public var endIndex: Int { pairs.count }
+        /// The key at `position`.
+        public subscript(position: Int) -> Key { pairs[position].key }
+    }
+
+    /// The records of a ``DenseRecordTable`` in table order (a view, no copy).
+    public struct Values: RandomAccessCollection, Sendable {
+        fileprivate let pairs: ContiguousArray<(key: Key, record: Record)>
+        /// 0.
+        public var startIndex: Int { 0 }
+        /// The number of records.
+        public var endIndex: Int { pairs.count }
+        /// The record at `position`.
+        public subscript(position: Int) -> Record { pairs[position].record }
+    }
 
     /// The records by key, as a dictionary (built on each call: O(n)).
     public var records: [Key: Record] {
         var result: [Key: Record] = [:]
-        result.reserveCapacity(keys.count)
-        for index in keys.indices { result[keys[index]] = values[index] }
+        result.reserveCapacity(pairs.count)
+        for pair in pairs { result[pair.key] = pair.record }
         return result
     }
 
     /// The record for `key`.
     public subscript(key: Key) -> Record? {
         guard let index = position(of: key) else { return nil }
-        return values[index]
+        return pairs[index].record
     }
 
     /// The position of `key` in ``keys`` and ``values``, if present.
@@ -102,8 +130,8 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
     /// Changes the record at `position` (from ``position(of:)``) in place.
     @inline(__always)
     public mutating func modify<R>(at position: Int, _ body: (inout Record) -> R) -> R {
-        if tracksChanges { changed.insert(keys[position]) }
-        return body(&values[position])
+        if tracksChanges { changed.insert(pairs[position].key) }
+        return body(&pairs[position].record)
     }
 
     /// Changes the record for `key`, creating it from `make` if absent.
@@ -111,7 +139,7 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
     public mutating func update<R>(_ key: Key, orInsert make: @autoclosure () -> Record, _ body: (inout Record) -> R) -> R {
         if tracksChanges { changed.insert(key) }
         let index = insertionPosition(key, make)
-        return body(&values[index])
+        return body(&pairs[index].record)
     }
 
     /// Changes the record for `key` if it exists.
@@ -120,7 +148,7 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
     public mutating func modify<R>(_ key: Key, _ body: (inout Record) -> R) -> R? {
         guard let index = position(of: key) else { return nil }
         if tracksChanges { changed.insert(key) }
-        return body(&values[index])
+        return body(&pairs[index].record)
     }
 
     /// Removes the record for `key`.
@@ -129,23 +157,20 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
         guard let position else { return }
         if tracksChanges { changed.insert(key) }
         deleteSlot(slot)
-        let last = keys.count - 1
+        let last = pairs.count - 1
         if position != last {
             // The last record fills the gap; its slot is repointed.
-            let moved = keys[last]
+            let moved = pairs[last].key
             let (_, movedSlot) = find(moved, moved.denseHash)
             slots[movedSlot] = (slots[movedSlot] & 0xFFFF_FFFF_0000_0000) | UInt64(position + 1)
-            keys.swapAt(position, last)
-            values.swapAt(position, last)
+            pairs.swapAt(position, last)
         }
-        keys.removeLast()
-        values.removeLast()
+        pairs.removeLast()
     }
 
     /// Makes room for `capacity` records without growing the index.
     public mutating func reserveCapacity(_ capacity: Int) {
-        keys.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
+        pairs.reserveCapacity(capacity)
         if capacity * 2 > slots.count { rebuildIndex(minimumSlots: capacity * 2) }
     }
 
@@ -159,9 +184,9 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
 
     /// Every record as an entry.
     public func entries(into entries: inout [ReadModelEntry]) {
-        entries.reserveCapacity(entries.count + keys.count)
-        for index in keys.indices {
-            entries.append(ReadModelEntry(key: [tag] + keys[index].keyBytes, value: values[index].encodedRecord()))
+        entries.reserveCapacity(entries.count + pairs.count)
+        for pair in pairs {
+            entries.append(ReadModelEntry(key: [tag] + pair.key.keyBytes, value: pair.record.encodedRecord()))
         }
     }
 
@@ -173,15 +198,15 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
             }
             let record = try Record(record: value)
             let index = insertionPosition(key) { record }
-            values[index] = record
+            pairs[index].record = record
         }
         changed.removeAll()
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
         guard lhs.tag == rhs.tag, lhs.count == rhs.count else { return false }
-        for index in lhs.keys.indices {
-            guard let other = rhs.position(of: lhs.keys[index]), rhs.values[other] == lhs.values[index] else { return false }
+        for pair in lhs.pairs {
+            guard let other = rhs.position(of: pair.key), rhs.pairs[other].record == pair.record else { return false }
         }
         return true
     }
@@ -205,7 +230,7 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
                 if entry == 0 { return (nil, slot) }
                 if entry & 0xFFFF_FFFF_0000_0000 == tag {
                     let position = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                    if keys[position] == key { return (position, slot) }
+                    if pairs[position].key == key { return (position, slot) }
                 }
                 slot = (slot + 1) & mask
             }
@@ -218,32 +243,34 @@ public struct DenseRecordTable<Key: DenseRecordKey, Record: RecordMessage & Hash
         let hash = key.denseHash
         var (position, slot) = find(key, hash)
         if let position { return position }
-        if (keys.count + 1) * 2 > slots.count {
+        if (pairs.count + 1) * 2 > slots.count {
             rebuildIndex(minimumSlots: max(16, slots.count * 2))
             slot = find(key, hash).slot
         }
-        let index = keys.count
-        keys.append(key)
-        values.append(make())
+        let index = pairs.count
+        pairs.append((key, make()))
         slots[slot] = (hash << 32) | UInt64(index + 1)
         return index
     }
 
-    /// A fresh index of at least `minimumSlots` slots (a power of two) over the records.
+    /// A fresh index of at least `minimumSlots` slots (a power of two), filled from the old
+    /// one: a slot keeps the low 32 bits of its key's hash, all the home bucket needs, so no key
+    /// is read or hashed again.
     private mutating func rebuildIndex(minimumSlots: Int) {
         var size = 16
         while size < minimumSlots { size <<= 1 }
-        slots = ContiguousArray(repeating: 0, count: size)
-        mask = size - 1
-        let mask = self.mask
-        slots.withUnsafeMutableBufferPointer { slots in
-            for index in keys.indices {
-                let hash = keys[index].denseHash
-                var slot = Int(truncatingIfNeeded: hash) & mask
-                while slots[slot] != 0 { slot = (slot + 1) & mask }
-                slots[slot] = (hash << 32) | UInt64(index + 1)
+        precondition(size <= 1 << 32, "a DenseRecordTable holds at most 2^31 records")
+        var fresh = ContiguousArray<UInt64>(repeating: 0, count: size)
+        let mask = size - 1
+        fresh.withUnsafeMutableBufferPointer { fresh in
+            for entry in slots where entry != 0 {
+                var slot = Int(truncatingIfNeeded: entry >> 32) & mask
+                while fresh[slot] != 0 { slot = (slot + 1) & mask }
+                fresh[slot] = entry
             }
         }
+        slots = fresh
+        self.mask = mask
     }
 
     /// Empties `slot`, shifting later slots of the same probe run back (no tombstones).
