@@ -361,12 +361,16 @@ public struct LifecycleModel: ReadModel, Hashable {
     public mutating func apply(_ event: DomainEvent, _ info: EventInfo) {
         let customer: CustomerID
         let change: Change
+        var known: Int? = nil
         switch event {
         case .customerRegistered(let e):
             (customer, change) = (e.customerID, .registered)
         case .customersMerged(let e):
             (customer, change) = (e.duplicateID, .merged(into: e.survivorID))
         case .orderPlaced(let e):
+            // The customer is looked up before the order is inserted: the two index reads are
+            // independent, so their cache misses overlap.
+            known = customers.position(of: e.customerID)
             orderOwners.update(e.orderID, orInsert: LifecycleOwner(e.customerID)) { $0.customer = e.customerID }
             let net = e.total.currency == rules.currency ? Int(e.total.minorUnits) : 0
             (customer, change) = (e.customerID, .orderPlaced(e.orderID, netMinor: net))
@@ -393,14 +397,19 @@ public struct LifecycleModel: ReadModel, Hashable {
         if (clock.values.first?.latestDay).map({ $0 < day }) ?? true {
             clock.update(0, orInsert: LifecycleClock()) { $0.latestDay = day }
         }
-        fold(customer, change, on: day)
+        fold(customer, change, on: day, at: known)
     }
 
     /// Folds a change into the customer's record and evaluates the rules. A customer seen
     /// before their registration (possible in a rebuild cut by business day) starts as a
     /// prospect on that day.
-    private mutating func fold(_ customer: CustomerID, _ change: Change, on day: CalendarDay) {
+    /// `position` is the customer's position in `customers` when the caller found it already.
+    private mutating func fold(_ customer: CustomerID, _ change: Change, on day: CalendarDay, at position: Int?) {
         let rules = rules.lifecycle
+        if let position {
+            customers.modify(at: position) { record in record.fold(change, on: day, rules: rules) }
+            return
+        }
         customers.update(customer, orInsert: LifecycleRecord(registeredOn: day)) { record in
             record.fold(change, on: day, rules: rules)
         }

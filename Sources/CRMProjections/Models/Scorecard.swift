@@ -98,6 +98,9 @@ public struct ScorecardModel: ReadModel {
         let day = info.day
         switch event {
         case .orderPlaced(let e):
+            // The buyer is looked up before the order is inserted: the two index reads are
+            // independent, so their cache misses overlap.
+            let buyer = buyers.position(of: e.customerID)
             let amount = inCurrency(e.total)
             month(day) { $0.revenue &+= amount; $0.orders += 1 }
             pendingOrders.update(e.orderID, orInsert: PendingOrderOwner()) { pending in
@@ -105,7 +108,11 @@ public struct ScorecardModel: ReadModel {
                 pending.placedOn = day
                 pending.amount = amount
             }
-            buyers.update(e.customerID, orInsert: BuyerRecord()) { $0.orderDays.append(day) }
+            if let buyer {
+                buyers.modify(at: buyer) { $0.orderDays.append(day) }
+            } else {
+                buyers.update(e.customerID, orInsert: BuyerRecord()) { $0.orderDays.append(day) }
+            }
         case .orderCancelled(let e):
             guard let position = pendingOrders.position(of: e.orderID) else { return }
             let pending = pendingOrders.values[position]
