@@ -132,7 +132,7 @@ public struct ScorecardReport: Sendable, Hashable {
         let churn = ratio(Double(lost), Double(atStart.count))
         let retention = ratio(Double(atEnd.count - newCustomers), Double(atStart.count))
         var buyers = 0, repeatBuyers = 0
-        for buyer in models.scorecard.buyers.values {
+        for buyer in models.scorecard.buyers.records.values {
             let inPeriod = buyer.orderDays.filter { $0 >= period.start && $0 <= end }.count
             guard inPeriod > 0 else { continue }
             buyers += 1
@@ -151,7 +151,7 @@ public struct ScorecardReport: Sendable, Hashable {
         let deliveries = months.flatMap(\.deliveryDays)
 
         // Learning
-        let employees = models.scorecard.employees.values.filter { $0.joinedOn <= end && ($0.leftOn.map { $0 > end } ?? true) }
+        let employees = models.scorecard.employees.records.values.filter { $0.joinedOn <= end && ($0.leftOn.map { $0 > end } ?? true) }
         let trained = employees.filter { $0.crmTrainedOn.map { $0 <= end } ?? false }.count
         let complete = atEnd.compactMap { models.customer360.customer($0) }.filter { record in
             record.email != nil && record.phone != nil && record.address != nil && record.country != nil

@@ -248,13 +248,13 @@ public struct LifecycleModel: ReadModel, Hashable {
 
     public let rules: CRMRules
     /// The customers (tag 1).
-    var customers = DenseRecordTable<CustomerID, LifecycleRecord>(tag: 1)
+    var customers = RecordTable<CustomerID, LifecycleRecord>(tag: 1)
     /// Order → customer (tag 2).
-    var orderOwners = DenseRecordTable<OrderID, LifecycleOwner>(tag: 2)
+    var orderOwners = RecordTable<OrderID, LifecycleOwner>(tag: 2)
     /// Contract → customer (tag 3).
-    var contractOwners = DenseRecordTable<ContractID, LifecycleOwner>(tag: 3)
+    var contractOwners = RecordTable<ContractID, LifecycleOwner>(tag: 3)
     /// The latest business day folded (tag 4, key 0, the only record).
-    var clock = DenseRecordTable<Int, LifecycleClock>(tag: 4)
+    var clock = RecordTable<Int, LifecycleClock>(tag: 4)
 
     /// Turns change tracking of every table on or off.
     public mutating func setTracksChanges(_ on: Bool) {
@@ -394,7 +394,7 @@ public struct LifecycleModel: ReadModel, Hashable {
             return
         }
         let day = info.day
-        if (clock.values.first?.latestDay).map({ $0 < day }) ?? true {
+        if (clock.records.first?.value.latestDay).map({ $0 < day }) ?? true {
             clock.update(0, orInsert: LifecycleClock()) { $0.latestDay = day }
         }
         fold(customer, change, on: day, at: known)
@@ -418,7 +418,7 @@ public struct LifecycleModel: ReadModel, Hashable {
     // MARK: Queries
 
     /// The latest business day the model has folded: "now" for the queries when no day is given.
-    public var latestDay: CalendarDay? { clock.values.first?.latestDay }
+    public var latestDay: CalendarDay? { clock.records.first?.value.latestDay }
 
     /// The number of customers known, merged duplicates included.
     public var customerCount: Int { customers.count }
@@ -468,7 +468,7 @@ public struct LifecycleModel: ReadModel, Hashable {
         guard let day = day ?? latestDay else { return [:] }
         var result: [CustomerID: LifecycleStage] = [:]
         result.reserveCapacity(customers.count)
-        for (id, record) in zip(customers.keys, customers.values) {
+        for (id, record) in customers.records {
             if let stage = record.stage(on: day, rules: rules.lifecycle) { result[id] = stage }
         }
         return result
@@ -479,7 +479,7 @@ public struct LifecycleModel: ReadModel, Hashable {
     public func counts(asOf day: CalendarDay? = nil) -> [LifecycleStage: Int] {
         var result = Dictionary(uniqueKeysWithValues: LifecycleStage.allCases.map { ($0, 0) })
         guard let day = day ?? latestDay else { return result }
-        for record in customers.values {
+        for record in customers.records.values {
             if let stage = record.stage(on: day, rules: rules.lifecycle) { result[stage, default: 0] += 1 }
         }
         return result
@@ -487,7 +487,7 @@ public struct LifecycleModel: ReadModel, Hashable {
 
     /// The customers registered on or before `day` and not merged into another by then, sorted.
     public func customersRegistered(through day: CalendarDay) -> [CustomerID] {
-        zip(customers.keys, customers.values).compactMap { id, record in
+        customers.records.compactMap { id, record in
             record.registeredOn <= day && !record.isMerged(on: day) ? id : nil
         }.sorted()
     }
@@ -651,7 +651,7 @@ public enum LifecycleDifference {
     /// Every customer whose stage on `asOf` (``LifecycleModel/stage(of:asOf:)``) differs between
     /// `old` and `new`, sorted by customer id.
     public static func differences(old: LifecycleModel, new: LifecycleModel, asOf day: CalendarDay) -> [StageChange] {
-        let ids = Set(old.customers.keys).union(new.customers.keys)
+        let ids = Set(old.customers.records.keys).union(new.customers.records.keys)
         return ids.sorted().compactMap { id in
             let before = old.stage(of: id, asOf: day), after = new.stage(of: id, asOf: day)
             return before == after ? nil : StageChange(customer: id, old: before, new: after)

@@ -170,9 +170,9 @@ public struct PipelineModel: ReadModel, Equatable {
 
     public let rules: CRMRules
     /// Opportunities by id (table tag 1).
-    public private(set) var opportunities = DenseRecordTable<OpportunityID, OpportunityRecord>(tag: 1)
+    public private(set) var opportunities = RecordTable<OpportunityID, OpportunityRecord>(tag: 1)
     /// Quotes by id (table tag 2).
-    public private(set) var quotes = DenseRecordTable<QuoteID, QuoteRecord>(tag: 2)
+    public private(set) var quotes = RecordTable<QuoteID, QuoteRecord>(tag: 2)
 
     /// Turns change tracking of every table on or off.
     public mutating func setTracksChanges(_ on: Bool) {
@@ -286,11 +286,11 @@ public struct PipelineModel: ReadModel, Equatable {
         let currency = currency ?? rules.currency
         var selected: Set<OpportunityID> = []
         var builder = PipelineSummary.Builder(currency: currency)
-        for (id, record) in zip(opportunities.keys, opportunities.values) where record.expectedRevenue.currency == currency && include(record) {
+        for (id, record) in opportunities.records where record.expectedRevenue.currency == currency && include(record) {
             selected.insert(id)
             builder.add(record)
         }
-        for quote in quotes.values where selected.contains(quote.opportunity) { builder.add(quote) }
+        for quote in quotes.records.values where selected.contains(quote.opportunity) { builder.add(quote) }
         return builder.summary
     }
 
@@ -309,10 +309,10 @@ public struct PipelineModel: ReadModel, Equatable {
     /// One pass over the records: a summary builder per group key.
     private func grouped<Key: Hashable>(currency: CurrencyCode, by key: (OpportunityRecord) -> Key) -> [Key: PipelineSummary] {
         var builders: [Key: PipelineSummary.Builder] = [:]
-        for record in opportunities.values where record.expectedRevenue.currency == currency {
+        for record in opportunities.records.values where record.expectedRevenue.currency == currency {
             builders[key(record), default: PipelineSummary.Builder(currency: currency)].add(record)
         }
-        for quote in quotes.values {
+        for quote in quotes.records.values {
             guard let record = opportunities[quote.opportunity], record.expectedRevenue.currency == currency else { continue }
             builders[key(record)]?.add(quote)
         }

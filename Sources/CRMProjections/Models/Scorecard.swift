@@ -19,15 +19,15 @@ public struct ScorecardModel: ReadModel {
     /// The rules.
     public let rules: CRMRules
     /// Counts by month index (year × 12 + month − 1).
-    public private(set) var months = DenseRecordTable<Int, MonthTotals>(tag: 1)
+    public private(set) var months = RecordTable<Int, MonthTotals>(tag: 1)
     /// Orders not yet delivered or cancelled.
-    public private(set) var pendingOrders = DenseRecordTable<OrderID, PendingOrderOwner>(tag: 2)
+    public private(set) var pendingOrders = RecordTable<OrderID, PendingOrderOwner>(tag: 2)
     /// Tickets whose first response or first resolution is still to come.
-    public private(set) var pendingTickets = DenseRecordTable<TicketID, PendingTicket>(tag: 3)
+    public private(set) var pendingTickets = RecordTable<TicketID, PendingTicket>(tag: 3)
     /// Employees.
-    public private(set) var employees = DenseRecordTable<EmployeeID, EmployeeRecord>(tag: 4)
+    public private(set) var employees = RecordTable<EmployeeID, EmployeeRecord>(tag: 4)
     /// Each buyer's order days.
-    public private(set) var buyers = DenseRecordTable<CustomerID, BuyerRecord>(tag: 5)
+    public private(set) var buyers = RecordTable<CustomerID, BuyerRecord>(tag: 5)
     /// The month of each recently seen business day.
     private var monthPositions = MonthPositionCache()
 
@@ -115,7 +115,7 @@ public struct ScorecardModel: ReadModel {
             }
         case .orderCancelled(let e):
             guard let position = pendingOrders.position(of: e.orderID) else { return }
-            let pending = pendingOrders.values[position]
+            let pending = pendingOrders.records[position].value
             month(pending.placedOn) { $0.revenue &-= pending.amount; $0.orders -= 1 }
             buyers.modify(pending.customer) { buyer in
                 if let index = buyer.orderDays.lastIndex(of: pending.placedOn) { buyer.orderDays.remove(at: index) }
@@ -123,7 +123,7 @@ public struct ScorecardModel: ReadModel {
             pendingOrders.remove(e.orderID)
         case .orderDelivered(let e):
             guard let position = pendingOrders.position(of: e.orderID) else { return }
-            let pending = pendingOrders.values[position]
+            let pending = pendingOrders.records[position].value
             month(pending.placedOn) { $0.deliveryDays.append(CustomerAnalytics.days(pending.placedOn, day)) }
             pendingOrders.remove(e.orderID)
         case .orderReturned(let e):
@@ -160,7 +160,7 @@ public struct ScorecardModel: ReadModel {
             }
         case .ticketFirstResponseGiven(let e):
             guard let position = pendingTickets.position(of: e.ticketID) else { return }
-            let ticket = pendingTickets.values[position]
+            let ticket = pendingTickets.records[position].value
             guard !ticket.responded else { return }
             let minutes = Int((info.occurredAtMicros - ticket.openedAtMicros) / 60_000_000)
             let target = rules.scorecard.responseTargetMinutes
