@@ -151,7 +151,11 @@ public struct LifecycleRecord: RecordMessage, Sendable, Hashable {
     }
 
     /// The day of the last order that counts.
-    public var lastOrderDay: CalendarDay? { orders.lazy.map(\.day).max() }
+    public var lastOrderDay: CalendarDay? {
+        guard var last = orders.first?.day.daysSince1970 else { return nil }
+        for order in orders where order.day.daysSince1970 > last { last = order.day.daysSince1970 }
+        return CalendarDay(daysSince1970: last)
+    }
 }
 
 /// Which customer an order or a contract belongs to (tables 2 and 3 of ``LifecycleModel``),
@@ -249,7 +253,7 @@ public struct LifecycleModel: ReadModel, Hashable {
     var orderOwners = RecordTable<OrderID, LifecycleOwner>(tag: 2)
     /// Contract → customer (tag 3).
     var contractOwners = RecordTable<ContractID, LifecycleOwner>(tag: 3)
-    /// The latest business day folded (tag 4, key 0).
+    /// The latest business day folded (tag 4, key 0, the only record).
     var clock = RecordTable<Int, LifecycleClock>(tag: 4)
 
     /// Turns change tracking of every table on or off.
@@ -357,12 +361,16 @@ public struct LifecycleModel: ReadModel, Hashable {
     public mutating func apply(_ event: DomainEvent, _ info: EventInfo) {
         let customer: CustomerID
         let change: Change
+        var known: Int? = nil
         switch event {
         case .customerRegistered(let e):
             (customer, change) = (e.customerID, .registered)
         case .customersMerged(let e):
             (customer, change) = (e.duplicateID, .merged(into: e.survivorID))
         case .orderPlaced(let e):
+            // The customer is looked up before the order is inserted: the two index reads are
+            // independent, so their cache misses overlap.
+            known = customers.position(of: e.customerID)
             orderOwners.update(e.orderID, orInsert: LifecycleOwner(e.customerID)) { $0.customer = e.customerID }
             let net = e.total.currency == rules.currency ? Int(e.total.minorUnits) : 0
             (customer, change) = (e.customerID, .orderPlaced(e.orderID, netMinor: net))
@@ -386,17 +394,22 @@ public struct LifecycleModel: ReadModel, Hashable {
             return
         }
         let day = info.day
-        if (clock[0]?.latestDay).map({ $0 < day }) ?? true {
+        if (clock.records.first?.value.latestDay).map({ $0 < day }) ?? true {
             clock.update(0, orInsert: LifecycleClock()) { $0.latestDay = day }
         }
-        fold(customer, change, on: day)
+        fold(customer, change, on: day, at: known)
     }
 
     /// Folds a change into the customer's record and evaluates the rules. A customer seen
     /// before their registration (possible in a rebuild cut by business day) starts as a
     /// prospect on that day.
-    private mutating func fold(_ customer: CustomerID, _ change: Change, on day: CalendarDay) {
+    /// `position` is the customer's position in `customers` when the caller found it already.
+    private mutating func fold(_ customer: CustomerID, _ change: Change, on day: CalendarDay, at position: Int?) {
         let rules = rules.lifecycle
+        if let position {
+            customers.modify(at: position) { record in record.fold(change, on: day, rules: rules) }
+            return
+        }
         customers.update(customer, orInsert: LifecycleRecord(registeredOn: day)) { record in
             record.fold(change, on: day, rules: rules)
         }
@@ -405,7 +418,7 @@ public struct LifecycleModel: ReadModel, Hashable {
     // MARK: Queries
 
     /// The latest business day the model has folded: "now" for the queries when no day is given.
-    public var latestDay: CalendarDay? { clock[0]?.latestDay }
+    public var latestDay: CalendarDay? { clock.records.first?.value.latestDay }
 
     /// The number of customers known, merged duplicates included.
     public var customerCount: Int { customers.count }
@@ -485,9 +498,10 @@ public struct LifecycleModel: ReadModel, Hashable {
 extension LifecycleRecord {
     func isMerged(on day: CalendarDay) -> Bool { mergedOn.map { $0 <= day } ?? false }
 
-    /// The day the inactivity rule makes an ordering customer lost, if it can.
-    func pendingLoss(_ rules: LifecycleRules) -> CalendarDay? {
-        guard stage.isOrdering, mergedInto == nil, let last = lastOrderDay else { return nil }
+    /// The day the inactivity rule makes an ordering customer lost, if it can; `lastOrder` is
+    /// ``lastOrderDay`` when the caller knows it already.
+    func pendingLoss(_ rules: LifecycleRules, lastOrder: CalendarDay?? = nil) -> CalendarDay? {
+        guard stage.isOrdering, mergedInto == nil, let last = lastOrder ?? lastOrderDay else { return nil }
         return last.adding(days: rules.lostAfterDaysWithoutOrder + 1)
     }
 
@@ -507,25 +521,40 @@ extension LifecycleRecord {
 
     /// Materialises the inactivity transition when it is due by `today`, dated exactly, or on
     /// the last transition's day if that is later (a cancellation removed the latest order).
-    mutating func applyInactivity(through today: CalendarDay, rules: LifecycleRules) {
-        guard let lost = pendingLoss(rules), lost <= today else { return }
+    mutating func applyInactivity(through today: CalendarDay, rules: LifecycleRules, lastOrder: CalendarDay?? = nil) {
+        // The last day is at least the latest order's; when even that one is recent enough, the
+        // rule is not due and the orders need no scan.
+        if lastOrder == nil, let latest = orders.last?.day, latest.adding(days: rules.lostAfterDaysWithoutOrder + 1) > today { return }
+        guard let lost = pendingLoss(rules, lastOrder: lastOrder), lost <= today else { return }
         let day = max(lost, transitions.last?.day ?? lost)
         move(to: .lostCustomer, on: day, rule: LifecycleModel.Rule.noOrder(days: rules.lostAfterDaysWithoutOrder))
     }
 
     /// The stage the order thresholds give on `today` (for a customer not lost).
     func thresholdStage(on today: CalendarDay, rules: LifecycleRules) -> LifecycleStage {
-        guard orders.count >= rules.newCustomerMinOrders else { return .prospect }
-        let windowStart = Int(today.daysSince1970) - 364
+        thresholdStageAndLastOrder(on: today, rules: rules).stage
+    }
+
+    /// ``thresholdStage(on:rules:)`` and, from the same pass over the orders, ``lastOrderDay``
+    /// (`nil` when the orders were not scanned: fewer than `newCustomerMinOrders`).
+    func thresholdStageAndLastOrder(on today: CalendarDay, rules: LifecycleRules) -> (stage: LifecycleStage, lastOrder: CalendarDay??) {
+        guard orders.count >= rules.newCustomerMinOrders else { return (.prospect, nil) }
+        let windowStart = today.daysSince1970 &- 364, windowEnd = today.daysSince1970
         var count = 0
         var revenue: Int64 = 0
-        for order in orders where Int(order.day.daysSince1970) >= windowStart && order.day <= today {
-            count += 1
-            revenue &+= Int64(order.netMinor)
+        var last = Int32.min
+        for order in orders {
+            let day = order.day.daysSince1970
+            if day > last { last = day }
+            if day >= windowStart && day <= windowEnd {
+                count += 1
+                revenue &+= Int64(order.netMinor)
+            }
         }
-        guard count >= rules.growingMinOrders, revenue >= rules.growingMinRevenue else { return .newCustomer }
-        guard count >= rules.starMinOrders, revenue >= rules.starMinRevenue else { return .growingCustomer }
-        return .starCustomer
+        let lastOrder: CalendarDay?? = .some(orders.isEmpty ? nil : CalendarDay(daysSince1970: last))
+        guard count >= rules.growingMinOrders, revenue >= rules.growingMinRevenue else { return (.newCustomer, lastOrder) }
+        guard count >= rules.starMinOrders, revenue >= rules.starMinRevenue else { return (.growingCustomer, lastOrder) }
+        return (.starCustomer, lastOrder)
     }
 
     static func ruleName(from: LifecycleStage, to: LifecycleStage) -> String {
@@ -588,9 +617,9 @@ extension LifecycleRecord {
             guard placed else { return }
             move(to: .newCustomer, on: today, rule: LifecycleModel.Rule.reactivated)
         }
-        let target = thresholdStage(on: today, rules: rules)
+        let (target, lastOrder) = thresholdStageAndLastOrder(on: today, rules: rules)
         move(to: target, on: today, rule: Self.ruleName(from: stage, to: target))
-        applyInactivity(through: today, rules: rules)
+        applyInactivity(through: today, rules: rules, lastOrder: lastOrder)
     }
 }
 

@@ -284,13 +284,13 @@ public struct PipelineModel: ReadModel, Equatable {
     ///   - include: which opportunities to count, e.g. `{ $0.owner == anna }`.
     public func summary(currency: CurrencyCode? = nil, where include: (OpportunityRecord) -> Bool = { _ in true }) -> PipelineSummary {
         let currency = currency ?? rules.currency
-        var selected: [OpportunityID: OpportunityRecord] = [:]
-        for (id, record) in opportunities.records where record.expectedRevenue.currency == currency && include(record) {
-            selected[id] = record
-        }
+        var selected: Set<OpportunityID> = []
         var builder = PipelineSummary.Builder(currency: currency)
-        for record in selected.values { builder.add(record) }
-        for quote in quotes.records.values where selected[quote.opportunity] != nil { builder.add(quote) }
+        for (id, record) in opportunities.records where record.expectedRevenue.currency == currency && include(record) {
+            selected.insert(id)
+            builder.add(record)
+        }
+        for quote in quotes.records.values where selected.contains(quote.opportunity) { builder.add(quote) }
         return builder.summary
     }
 

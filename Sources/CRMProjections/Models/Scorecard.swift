@@ -28,6 +28,8 @@ public struct ScorecardModel: ReadModel {
     public private(set) var employees = RecordTable<EmployeeID, EmployeeRecord>(tag: 4)
     /// Each buyer's order days.
     public private(set) var buyers = RecordTable<CustomerID, BuyerRecord>(tag: 5)
+    /// The month of each recently seen business day.
+    private var monthPositions = MonthPositionCache()
 
     /// Turns change tracking of every table on or off.
     public mutating func setTracksChanges(_ on: Bool) {
@@ -72,7 +74,22 @@ public struct ScorecardModel: ReadModel {
     }
 
     private mutating func month(_ day: CalendarDay, _ body: (inout MonthTotals) -> Void) {
-        months.update(monthIndex(day), orInsert: MonthTotals(), body)
+        let days = day.daysSince1970
+        if let position = monthPositions.position(of: days) {
+            months.modify(at: position, body)
+            return
+        }
+        let (year, month, _) = day.parts
+        let key = year * 12 + month - 1
+        let position: Int
+        if let found = months.position(of: key) {
+            position = found
+        } else {
+            months.update(key, orInsert: MonthTotals()) { _ in }
+            position = months.count - 1
+        }
+        monthPositions.remember(days, position)
+        months.modify(at: position, body)
     }
 
     private func inCurrency(_ money: Money) -> Int64 { money.currency == rules.currency ? money.minorUnits : 0 }
@@ -81,6 +98,9 @@ public struct ScorecardModel: ReadModel {
         let day = info.day
         switch event {
         case .orderPlaced(let e):
+            // The buyer is looked up before the order is inserted: the two index reads are
+            // independent, so their cache misses overlap.
+            let buyer = buyers.position(of: e.customerID)
             let amount = inCurrency(e.total)
             month(day) { $0.revenue &+= amount; $0.orders += 1 }
             pendingOrders.update(e.orderID, orInsert: PendingOrderOwner()) { pending in
@@ -88,16 +108,22 @@ public struct ScorecardModel: ReadModel {
                 pending.placedOn = day
                 pending.amount = amount
             }
-            buyers.update(e.customerID, orInsert: BuyerRecord()) { $0.orderDays.append(day) }
+            if let buyer {
+                buyers.modify(at: buyer) { $0.orderDays.append(day) }
+            } else {
+                buyers.update(e.customerID, orInsert: BuyerRecord()) { $0.orderDays.append(day) }
+            }
         case .orderCancelled(let e):
-            guard let pending = pendingOrders[e.orderID] else { return }
+            guard let position = pendingOrders.position(of: e.orderID) else { return }
+            let pending = pendingOrders.records[position].value
             month(pending.placedOn) { $0.revenue &-= pending.amount; $0.orders -= 1 }
             buyers.modify(pending.customer) { buyer in
                 if let index = buyer.orderDays.lastIndex(of: pending.placedOn) { buyer.orderDays.remove(at: index) }
             }
             pendingOrders.remove(e.orderID)
         case .orderDelivered(let e):
-            guard let pending = pendingOrders[e.orderID] else { return }
+            guard let position = pendingOrders.position(of: e.orderID) else { return }
+            let pending = pendingOrders.records[position].value
             month(pending.placedOn) { $0.deliveryDays.append(CustomerAnalytics.days(pending.placedOn, day)) }
             pendingOrders.remove(e.orderID)
         case .orderReturned(let e):
@@ -133,7 +159,9 @@ public struct ScorecardModel: ReadModel {
                 ticket.resolutionTarget = e.resolutionTargetMinutes
             }
         case .ticketFirstResponseGiven(let e):
-            guard let ticket = pendingTickets[e.ticketID], !ticket.responded else { return }
+            guard let position = pendingTickets.position(of: e.ticketID) else { return }
+            let ticket = pendingTickets.records[position].value
+            guard !ticket.responded else { return }
             let minutes = Int((info.occurredAtMicros - ticket.openedAtMicros) / 60_000_000)
             let target = rules.scorecard.responseTargetMinutes
             let breach = !ticket.breached && minutes > ticket.firstResponseTarget
@@ -142,7 +170,7 @@ public struct ScorecardModel: ReadModel {
                 if minutes <= target { totals.answeredInTime += 1 }
                 if breach { totals.slaBreaches += 1 }
             }
-            pendingTickets.update(e.ticketID, orInsert: PendingTicket()) { ticket in
+            pendingTickets.modify(at: position) { ticket in
                 ticket.responded = true
                 if breach { ticket.breached = true }
             }
@@ -194,5 +222,28 @@ public struct PendingOrderOwner: RecordMessage, Hashable {
         try v.field(1, "customer", &customer)
         try v.field(2, "placedOn", &placedOn)
         try v.field(3, "amount", &amount)
+    }
+}
+
+/// The position in ``ScorecardModel/months`` of the month of each recently seen day: a
+/// direct-mapped cache of 1 024 days (months are never removed, so positions stay valid), so
+/// that most events find their month without the date arithmetic of ``CalendarDay/parts`` or a
+/// lookup, whatever the order of their business days.
+struct MonthPositionCache: Sendable {
+    /// Per slot `day & 1023`: the day (since 1970) in the high half, position + 1 in the low
+    /// half; 0 when empty.
+    private var slots = ContiguousArray<UInt64>(repeating: 0, count: 1_024)
+
+    /// The position of `day`'s month, if cached.
+    @inline(__always)
+    func position(of day: Int32) -> Int? {
+        let entry = slots[Int(day & 1_023)]
+        guard entry != 0, UInt32(truncatingIfNeeded: entry >> 32) == UInt32(bitPattern: day) else { return nil }
+        return Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+    }
+
+    /// Caches `position` for `day`.
+    mutating func remember(_ day: Int32, _ position: Int) {
+        slots[Int(day & 1_023)] = UInt64(UInt32(bitPattern: day)) << 32 | UInt64(position + 1)
     }
 }
