@@ -1,5 +1,6 @@
 import CRMDomain
 @testable import CRMProjections
+import CRMSimulation
 import Foundation
 import Testing
 
@@ -128,7 +129,7 @@ private func expectSame<K: RecordKey>(_ table: RecordTable<K, YearTotal>, _ expe
     @Test func collidingKeysSurviveRemovalsInAnyOrder() throws {
         var table = RecordTable<CollidingKey, YearTotal>(tag: 4)
         var expected: [CollidingKey: YearTotal] = [:]
-        var random = SeededRandom(seed: 17)
+        var random = SeededGenerator(seed: 17)
         for round in 0..<3_000 {
             let key = CollidingKey(Int(random.next() % 400))
             if random.next() % 3 == 0 {
@@ -167,18 +168,5 @@ private func expectSame<K: RecordKey>(_ table: RecordTable<K, YearTotal>, _ expe
         table.takeChanges(into: &changes)
         #expect(changes.count == 2)
         #expect(changes.filter { $0.value == nil }.count == 1)
-    }
-}
-
-/// SplitMix64, for repeatable random keys.
-private struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
