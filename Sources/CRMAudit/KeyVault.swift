@@ -237,14 +237,7 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         let database = database
         let oldMaster = SymmetricKey(data: state.withLock { $0.master })
         let existed = try store.environment.write { txn -> Bool in
-            var entries: [([UInt8], [UInt8])] = []
-            try txn.withCursor(on: database) { cursor in
-                var entry = try cursor.first()
-                while let current = entry {
-                    entries.append((Array(current.key), Array(current.value)))
-                    entry = try cursor.next()
-                }
-            }
+            let entries = try txn.entries(in: database)
             try txn.clear(database)
             var existed = false
             for (key, wrapped) in entries {

@@ -316,7 +316,7 @@ public struct EventTypeFilter: Sendable, Hashable {
     /// The types given.
     public init(_ types: [any CatalogEvent.Type]) {
         for type in types {
-            if let index = CatalogIndex.byName[type.eventType] { insert(index) }
+            if let index = CatalogIndex.index(ofName: type.eventType) { insert(index) }
         }
     }
 
@@ -354,7 +354,6 @@ public struct EventTypeFilter: Sendable, Hashable {
 
 /// Finds a catalog type by the bytes of its name without making a `String`.
 enum CatalogIndex {
-    static let byName: [String: Int] = Dictionary(uniqueKeysWithValues: CatalogTypes.all.enumerated().map { ($1.eventType, $0) })
     static let names: [[UInt8]] = CatalogTypes.all.map { Array($0.eventType.utf8) }
     static let table = TypeNameTable(names)
     static let decoders: [EventRegistry.CatalogDecoder] = EventRegistry.specializedDecoders
@@ -447,8 +446,8 @@ extension EventRegistry {
     /// Decodes a record only when its type is in `filter`; `nil` for any other type. One type
     /// lookup serves both the filter and the decoder (the fold's path).
     public func decode(_ view: RecordView, ifIn filter: EventTypeFilter) throws(CodecError) -> DomainEvent? {
-        guard let index = CatalogIndex.index(of: view.typeBytes), filter.contains(index) else { return nil }
-        return try decode(view, index: index)
+        guard let number = catalogNumber(of: view, in: filter) else { return nil }
+        return try decode(view, index: number)
     }
 
     /// The catalog number of the record's type when it is in `filter`, else `nil`: the cheap

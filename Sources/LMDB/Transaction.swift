@@ -77,6 +77,19 @@ public class ReadTransaction {
         try statistics(of: database).entries
     }
 
+    /// Copies of every key and value of `database`, in key order.
+    public func entries(in database: Database) throws -> [(key: [UInt8], value: [UInt8])] {
+        try withCursor(on: database) { cursor in
+            var result: [(key: [UInt8], value: [UInt8])] = []
+            var entry = try cursor.first()
+            while let current = entry {
+                result.append((Array(current.key), Array(current.value)))
+                entry = try cursor.next()
+            }
+            return result
+        }
+    }
+
     /// Runs `body` with a cursor over `database`; the cursor is closed when `body` returns.
     public func withCursor<R>(on database: Database, _ body: (Cursor) throws -> R) throws -> R {
         var cursor: OpaquePointer?

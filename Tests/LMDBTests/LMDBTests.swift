@@ -78,6 +78,21 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         }
     }
 
+    @Test func entriesCopiesADatabaseInKeyOrder() throws {
+        let dir = TemporaryDirectory()
+        let env = try Environment(path: dir.path)
+        defer { env.close() }
+        let db = try env.openDatabase(named: "db")
+        let empty = try env.openDatabase(named: "empty")
+        try env.write { (txn) throws in
+            for key in ["f", "b", "d"] { try txn.put(in: db, key: bytes(key), value: bytes(key.uppercased())) }
+        }
+        let entries = try env.read { try $0.entries(in: db) }
+        #expect(entries.map(\.key) == [bytes("b"), bytes("d"), bytes("f")])
+        #expect(entries.map(\.value) == [bytes("B"), bytes("D"), bytes("F")])
+        #expect(try env.read { try $0.entries(in: empty) }.isEmpty)
+    }
+
     @Test func putFlagsAreHonoured() throws {
         let dir = TemporaryDirectory()
         let env = try Environment(path: dir.path)

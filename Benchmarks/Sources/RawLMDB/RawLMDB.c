@@ -123,13 +123,10 @@ int raw_lmdb_concurrent_commits(raw_lmdb *db, int threads, uint64_t per_thread, 
     return rc;
 }
 
-int raw_lmdb_scan(raw_lmdb *db, uint64_t *entries, uint64_t *bytes) {
-    MDB_txn *txn;
-    MDB_cursor *cursor;
-    int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
-    if (rc != 0) return rc;
-    rc = mdb_cursor_open(txn, db->dbi, &cursor);
-    if (rc != 0) { mdb_txn_abort(txn); return rc; }
+/// Walks `cursor` from the first entry to the last, touching each key and value; returns
+/// MDB_NOTFOUND at the end (or LMDB's error).
+static int scan_cursor(MDB_cursor *cursor, uint64_t *entries, uint64_t *bytes) {
+    int rc;
     uint64_t n = 0, b = 0, check = 0;
     MDB_val k, v;
     for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
@@ -137,11 +134,22 @@ int raw_lmdb_scan(raw_lmdb *db, uint64_t *entries, uint64_t *bytes) {
         b += v.mv_size;
         check += ((const unsigned char *)k.mv_data)[7] + ((const unsigned char *)v.mv_data)[0];
     }
-    mdb_cursor_close(cursor);
-    mdb_txn_abort(txn);
     *entries = n;
     *bytes = b + (check & 0); // `check` keeps the loads from being optimized away
     if (check == 0xFFFFFFFFFFFFFFFFull) *bytes += 1;
+    return rc;
+}
+
+int raw_lmdb_scan(raw_lmdb *db, uint64_t *entries, uint64_t *bytes) {
+    MDB_txn *txn;
+    MDB_cursor *cursor;
+    int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn);
+    if (rc != 0) return rc;
+    rc = mdb_cursor_open(txn, db->dbi, &cursor);
+    if (rc != 0) { mdb_txn_abort(txn); return rc; }
+    rc = scan_cursor(cursor, entries, bytes);
+    mdb_cursor_close(cursor);
+    mdb_txn_abort(txn);
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -162,19 +170,10 @@ int raw_lmdb_scan_named(const char *path, const char *name, uint64_t *entries, u
         mdb_env_close(env);
         return rc;
     }
-    uint64_t n = 0, b = 0, check = 0;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0; rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
-        n++;
-        b += v.mv_size;
-        check += ((const unsigned char *)k.mv_data)[7] + ((const unsigned char *)v.mv_data)[0];
-    }
+    rc = scan_cursor(cursor, entries, bytes);
     mdb_cursor_close(cursor);
     mdb_txn_abort(txn);
     mdb_env_close(env);
-    *entries = n;
-    *bytes = b + (check & 0);
-    if (check == 0xFFFFFFFFFFFFFFFFull) *bytes += 1;
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 

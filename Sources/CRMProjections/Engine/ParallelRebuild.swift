@@ -73,8 +73,7 @@ final class ParallelDecoder: @unchecked Sendable {
     private let chunkCount: Int
     private let window: Int
     private let filter: EventTypeFilter
-    private let cutoffMicros: Int64?
-    private let registry: EventRegistry
+    private let decoding: RecordDecoding
 
     init(store: EventStore, through: UInt64, filter: EventTypeFilter, cutoffMicros: Int64?, registry: EventRegistry,
          chunkSize: Int, window: Int) {
@@ -84,8 +83,7 @@ final class ParallelDecoder: @unchecked Sendable {
         chunkCount = Int((through + self.chunkSize - 1) / self.chunkSize)
         self.window = max(window, 1)
         self.filter = filter
-        self.cutoffMicros = cutoffMicros
-        self.registry = registry
+        decoding = RecordDecoding(registry: registry, cutoffMicros: cutoffMicros)
     }
 
     /// Starts `workers` threads.
@@ -129,18 +127,9 @@ final class ParallelDecoder: @unchecked Sendable {
         let first = UInt64(chunk) * chunkSize + 1
         let last = min(through, first + chunkSize - 1)
         let batch = EventBatch(capacity: Int(last - first + 1))
-        let filter = filter, cutoffMicros = cutoffMicros, registry = registry
+        let filter = filter, decoding = decoding
         try store.scan(.all, from: first, through: last) { view in
-            let occurred = view.occurredAtMicros
-            if let cutoffMicros, occurred >= cutoffMicros { return }
-            // The type test first, so skipped records cost no decoded value to move around.
-            guard let number = registry.catalogNumber(of: view, in: filter) else { return }
-            do throws(CodecError) {
-                batch.append(try registry.decode(view, catalogNumber: number),
-                             EventInfo(position: view.position, occurredAtMicros: occurred))
-            } catch {
-                throw ProjectionError.undecodable(position: view.position, error: error)
-            }
+            try decoding.decode(view, as: filter) { batch.append($0, $1) }
         }
         return batch
     }

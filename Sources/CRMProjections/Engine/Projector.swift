@@ -84,6 +84,28 @@ struct ProjectionStorage: Sendable {
     }
 }
 
+/// How a rebuild turns a stored record into an event to fold: the registry and the business-day
+/// cut. The one place the rebuild paths (one thread, and the parallel decoder's workers) decode.
+struct RecordDecoding: Sendable {
+    let registry: EventRegistry
+    let cutoffMicros: Int64?
+
+    /// Decodes a stored record for a fold of `types` and passes it to `use`; skips it when
+    /// `types` does not hold its type or it lies past the cut.
+    @inline(__always)
+    func decode(_ view: RecordView, as types: EventTypeFilter, _ use: (consuming DomainEvent, EventInfo) -> Void) throws {
+        let occurred = view.occurredAtMicros
+        if let cutoffMicros, occurred >= cutoffMicros { return }
+        // The type test first, so skipped records cost no decoded value to move around.
+        guard let number = registry.catalogNumber(of: view, in: types) else { return }
+        do throws(CodecError) {
+            use(try registry.decode(view, catalogNumber: number), EventInfo(position: view.position, occurredAtMicros: occurred))
+        } catch {
+            throw ProjectionError.undecodable(position: view.position, error: error)
+        }
+    }
+}
+
 /// Folds events into a model, one after another: the one step the live path and the rebuild
 /// path share.
 struct Fold<Model: ReadModel> {
@@ -93,16 +115,7 @@ struct Fold<Model: ReadModel> {
     /// Folds a stored record seen in place.
     @inline(__always)
     func apply(_ view: RecordView, to model: inout Model) throws {
-        let occurred = view.occurredAtMicros
-        if let cutoffMicros, occurred >= cutoffMicros { return }
-        let decoded: DomainEvent?
-        do {
-            decoded = try registry.decode(view, ifIn: Model.eventTypes)
-        } catch {
-            throw ProjectionError.undecodable(position: view.position, error: error)
-        }
-        guard let event = decoded else { return }
-        model.apply(event, EventInfo(position: view.position, occurredAtMicros: occurred))
+        try RecordDecoding(registry: registry, cutoffMicros: cutoffMicros).decode(view, as: Model.eventTypes) { model.apply($0, $1) }
     }
 
     /// Folds an owned copy of a stored event (the live subscription's form).
@@ -186,14 +199,7 @@ public final class Projector<Model: ReadModel>: Sendable {
     private static func load(environment: Environment, database: Database, meta: Database, generation: String,
                              rules: CRMRules) throws -> (Model, UInt64, Data?) {
         let (entries, checkpoint, storedRules) = try environment.read { txn -> ([ReadModelEntry], UInt64, Data?) in
-            var entries: [ReadModelEntry] = []
-            try txn.withCursor(on: database) { cursor in
-                var entry = try cursor.first()
-                while let current = entry {
-                    entries.append(ReadModelEntry(key: Array(current.key), value: Array(current.value)))
-                    entry = try cursor.next()
-                }
-            }
+            let entries = try txn.entries(in: database).map { ReadModelEntry(key: $0.key, value: $0.value) }
             let checkpoint = ProjectionStorage.uint64(try txn.value(in: meta, key: ProjectionStorage.checkpointKey(Model.name, generation)))
             let rules = try txn.value(in: meta, key: ProjectionStorage.rulesKey(Model.name, generation)).map { Data($0) }
             return (entries, checkpoint, rules)

@@ -60,16 +60,8 @@ public struct StoredGeneration: Sendable, Hashable {
         } catch {
             throw ProjectionError.corruptState(model: Model.name, generation: generation, reason: "its database cannot be opened: \(error)")
         }
-        let entries = try ProjectionStorage.environment(store).read { txn -> [ReadModelEntry] in
-            var entries: [ReadModelEntry] = []
-            try txn.withCursor(on: database) { cursor in
-                var entry = try cursor.first()
-                while let current = entry {
-                    entries.append(ReadModelEntry(key: Array(current.key), value: Array(current.value)))
-                    entry = try cursor.next()
-                }
-            }
-            return entries
+        let entries = try ProjectionStorage.environment(store).read { txn in
+            try txn.entries(in: database).map { ReadModelEntry(key: $0.key, value: $0.value) }
         }
         var model: Model
         do {
