@@ -5,8 +5,8 @@ let package = Package(
     name: "CRMKit",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "LMDB", targets: ["LMDB"]),
-        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "CRMLMDB", targets: ["CRMLMDB"]),
+        .library(name: "CRMEventLog", targets: ["CRMEventLog"]),
         .library(name: "CRMDomain", targets: ["CRMDomain"]),
         .library(name: "CRMProjections", targets: ["CRMProjections"]),
         .library(name: "CRMAudit", targets: ["CRMAudit"]),
@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "CRMPolicies", targets: ["CRMPolicies"]),
         .library(name: "CRMPredictive", targets: ["CRMPredictive"]),
         .library(name: "CRMReports", targets: ["CRMReports"]),
-        .library(name: "EventLogPostgres", targets: ["EventLogPostgres"]),
+        .library(name: "CRMEventLogPostgres", targets: ["CRMEventLogPostgres"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -30,21 +30,21 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .target(
-            name: "LMDB",
+            name: "CRMLMDB",
             dependencies: ["CLMDB"]
         ),
         .target(
-            name: "EventLog",
+            name: "CRMEventLog",
             dependencies: [
-                "LMDB",
+                "CRMLMDB",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
-            name: "EventLogPostgres",
+            name: "CRMEventLogPostgres",
             dependencies: [
-                "EventLog", "LMDB",
+                "CRMEventLog", "CRMLMDB",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,21 +53,21 @@ let package = Package(
         .target(
             name: "CRMDomain",
             dependencies: [
-                "EventLog",
+                "CRMEventLog",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "CRMProjections",
             dependencies: [
-                "CRMDomain", "EventLog", "LMDB",
+                "CRMDomain", "CRMEventLog", "CRMLMDB",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "CRMAudit",
             dependencies: [
-                "CRMDomain", "CRMProjections", "EventLog", "LMDB",
+                "CRMDomain", "CRMProjections", "CRMEventLog", "CRMLMDB",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -78,28 +78,28 @@ let package = Package(
         .target(
             name: "CRMPolicies",
             dependencies: [
-                "CRMDomain", "CRMProjections", "EventLog",
+                "CRMDomain", "CRMProjections", "CRMEventLog",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "CRMPoliciesTests",
-            dependencies: ["CRMPolicies", "CRMProjections", "CRMDomain", "CRMSimulation", "EventLog", "TestSupport", "EventLogTestHelper"]
+            dependencies: ["CRMPolicies", "CRMProjections", "CRMDomain", "CRMSimulation", "CRMEventLog", "TestSupport", "EventLogTestHelper"]
         ),
         .target(
             name: "CRMPredictive",
             dependencies: [
-                "CRMDomain", "CRMProjections", "EventLog",
+                "CRMDomain", "CRMProjections", "CRMEventLog",
             ]
         ),
         .target(
             name: "CRMReports",
-            dependencies: ["CRMDomain", "CRMProjections", "CRMPolicies", "EventLog"]
+            dependencies: ["CRMDomain", "CRMProjections", "CRMPolicies", "CRMEventLog"]
         ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "EventLog", "EventLogPostgres", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
+                "CRMEventLog", "CRMEventLogPostgres", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "EventLogTestHelper",
             dependencies: [
-                "EventLog", "LMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "TestSupport",
+                "CRMEventLog", "CRMLMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"
@@ -118,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LMDBTests",
-            dependencies: ["LMDB"]
+            dependencies: ["CRMLMDB"]
         ),
         .target(
             name: "TestSupport",
@@ -126,25 +126,25 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMProjectionsTests",
-            dependencies: ["CRMProjections", "CRMDomain", "CRMSimulation", "EventLog", "LMDB", "TestSupport", "EventLogTestHelper"]
+            dependencies: ["CRMProjections", "CRMDomain", "CRMSimulation", "CRMEventLog", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
         ),
         .testTarget(
             name: "CRMAuditTests",
-            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "EventLog", "LMDB", "TestSupport"]
+            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "CRMEventLog", "CRMLMDB", "TestSupport"]
         ),
         .testTarget(
             name: "CRMDomainTests",
-            dependencies: ["CRMDomain", "CRMSimulation", "EventLog", "TestSupport"]
+            dependencies: ["CRMDomain", "CRMSimulation", "CRMEventLog", "TestSupport"]
         ),
         .testTarget(
             name: "CRMPredictiveTests",
-            dependencies: ["CRMPredictive", "CRMProjections", "CRMDomain", "EventLog", "TestSupport"],
+            dependencies: ["CRMPredictive", "CRMProjections", "CRMDomain", "CRMEventLog", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "EventLogContractTests",
             dependencies: [
-                "EventLog", "EventLogPostgres", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
+                "CRMEventLog", "CRMEventLogPostgres", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(
             name: "EventLogTests",
             dependencies: [
-                "EventLog", "LMDB", "EventLogTestHelper", "TestSupport",
+                "CRMEventLog", "CRMLMDB", "EventLogTestHelper", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Fixtures"]

@@ -38,20 +38,20 @@ let package = Package(
         .executableTarget(
             name: "BackendRun",
             dependencies: [
-                .product(name: "EventLog", package: rootIdentity),
-                .product(name: "EventLogPostgres", package: rootIdentity),
+                .product(name: "CRMEventLog", package: rootIdentity),
+                .product(name: "CRMEventLogPostgres", package: rootIdentity),
             ],
             path: "Sources/BackendRun"
         ),
         .executableTarget(
             name: "ScaleRun",
-            dependencies: [.product(name: "EventLog", package: rootIdentity)],
+            dependencies: [.product(name: "CRMEventLog", package: rootIdentity)],
             path: "Sources/ScaleRun"
         ),
         .executableTarget(
             name: "EventLogBenchmarks",
             dependencies: [
-                .product(name: "EventLog", package: rootIdentity),
+                .product(name: "CRMEventLog", package: rootIdentity),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 "RawLMDB",
@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "ProjectionData",
             dependencies: [
-                .product(name: "EventLog", package: rootIdentity),
+                .product(name: "CRMEventLog", package: rootIdentity),
                 .product(name: "CRMDomain", package: rootIdentity),
                 .product(name: "CRMProjections", package: rootIdentity),
                 .product(name: "CRMSimulation", package: rootIdentity),

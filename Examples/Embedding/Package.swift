@@ -21,7 +21,7 @@ let package = Package(
         .executableTarget(
             name: "Embedding",
             dependencies: [
-                .product(name: "EventLog", package: crmkit),
+                .product(name: "CRMEventLog", package: crmkit),
                 .product(name: "CRMDomain", package: crmkit),
                 .product(name: "CRMProjections", package: crmkit),
             ]

@@ -34,7 +34,7 @@ let package = Package(
             name: "CRMHTTP",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "EventLog", package: crmkit),
+                .product(name: "CRMEventLog", package: crmkit),
                 .product(name: "CRMDomain", package: crmkit),
                 .product(name: "CRMProjections", package: crmkit),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -46,7 +46,7 @@ let package = Package(
             dependencies: [
                 "CRMHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "EventLog", package: crmkit),
+                .product(name: "CRMEventLog", package: crmkit),
             ]
         ),
         .testTarget(
@@ -54,7 +54,7 @@ let package = Package(
             dependencies: [
                 "CRMHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "EventLog", package: crmkit),
+                .product(name: "CRMEventLog", package: crmkit),
                 .product(name: "CRMDomain", package: crmkit),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

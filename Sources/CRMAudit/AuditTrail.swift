@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// One fact in an entity's history, as an auditor reads it.

@@ -1,8 +1,8 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// GDPR operations over a store whose personal data is sealed by a ``KeyVault``.
 public enum DataProtection {

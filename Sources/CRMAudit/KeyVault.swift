@@ -1,8 +1,8 @@
 import CRMDomain
 import Crypto
-import EventLog
+import CRMEventLog
 import Foundation
-import LMDB
+import CRMLMDB
 import Synchronization
 
 /// Why key management failed.

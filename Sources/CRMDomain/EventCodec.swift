@@ -1,4 +1,4 @@
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// An event type an embedding app defines beside the catalog's, e.g. a loyalty-points booking.

@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// What the policies know: the four read models plus the facts a reaction needs to name its

@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// One operative reaction a policy decided on: the command it sends, the event that caused it,

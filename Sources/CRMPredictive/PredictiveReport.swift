@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// What `crm predict` shows: the fitted parameters of both models with their log-likelihoods,

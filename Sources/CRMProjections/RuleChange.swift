@@ -1,5 +1,5 @@
 import CRMDomain
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// What a new rules version changed: every customer whose lifecycle stage, segment, churn risk

@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// Building and rebuilding the persisted read models of a store (`crm demo`, `crm rebuild`).

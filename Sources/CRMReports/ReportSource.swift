@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// The read models a report is built from, with where they stand: the log position they were

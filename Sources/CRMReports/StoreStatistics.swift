@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// What a store holds (`crm stats --json`): events, streams, size, events by stream category

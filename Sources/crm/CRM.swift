@@ -3,7 +3,7 @@ import CRMAudit
 import CRMDomain
 import CRMProjections
 import CRMReports
-import EventLog
+import CRMEventLog
 import Foundation
 
 @main

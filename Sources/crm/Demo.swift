@@ -5,7 +5,7 @@ import CRMPolicies
 import CRMProjections
 import CRMReports
 import CRMSimulation
-import EventLog
+import CRMEventLog
 import Foundation
 
 struct Demo: AsyncParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import CRMDomain
-import EventLog
+import CRMEventLog
 import Foundation
 
 struct Export: AsyncParsableCommand {

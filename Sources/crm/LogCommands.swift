@@ -1,7 +1,7 @@
 import ArgumentParser
 import CRMDomain
 import CRMReports
-import EventLog
+import CRMEventLog
 import Foundation
 
 struct Head: AsyncParsableCommand {

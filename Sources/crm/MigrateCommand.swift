@@ -1,5 +1,5 @@
 import ArgumentParser
-import EventLog
+import CRMEventLog
 import Foundation
 
 struct Migrate: AsyncParsableCommand {

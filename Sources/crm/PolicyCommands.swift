@@ -3,7 +3,7 @@ import CRMDomain
 import CRMPolicies
 import CRMProjections
 import CRMReports
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// Options of the commands that run or read the closed-loop policies.

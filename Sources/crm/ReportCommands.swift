@@ -3,7 +3,7 @@ import CRMDomain
 import CRMPolicies
 import CRMProjections
 import CRMReports
-import EventLog
+import CRMEventLog
 import Foundation
 
 struct CustomerCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
-import EventLog
-import EventLogPostgres
+import CRMEventLog
+import CRMEventLogPostgres
 import Foundation
 
 /// Opens the log at `location`: a `postgres://` URL (see `PostgresLocation`) or an LMDB store

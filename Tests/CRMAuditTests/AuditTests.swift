@@ -1,7 +1,7 @@
 @testable import CRMAudit
 import CRMDomain
 import CRMProjections
-@testable import EventLog
+@testable import CRMEventLog
 import Foundation
 import Testing
 import TestSupport

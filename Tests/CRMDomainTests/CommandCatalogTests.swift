@@ -1,5 +1,5 @@
 @testable import CRMDomain
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 

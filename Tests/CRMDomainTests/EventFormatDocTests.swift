@@ -9,7 +9,7 @@
 // The worked examples in the hand-written part are checked too (not rewritten): the payload hex
 // dump and the JSON Lines example must be exactly what the codec and the exporter produce.
 
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 @testable import CRMDomain

@@ -1,5 +1,5 @@
 @testable import CRMDomain
-@testable import EventLog
+@testable import CRMEventLog
 import Foundation
 import Testing
 

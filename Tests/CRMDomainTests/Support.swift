@@ -1,6 +1,6 @@
 @testable import CRMDomain
 import CRMSimulation
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 @_exported import TestSupport

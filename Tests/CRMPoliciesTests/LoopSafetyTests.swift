@@ -2,7 +2,7 @@ import CRMDomain
 import CRMPolicies
 import CRMProjections
 import CRMSimulation
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 

@@ -1,7 +1,7 @@
 import CRMDomain
 import CRMPolicies
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 

@@ -1,7 +1,7 @@
 import CRMDomain
 @testable import CRMPredictive
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 

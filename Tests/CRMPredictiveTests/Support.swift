@@ -1,7 +1,7 @@
 import CRMDomain
 import CRMPredictive
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 @_exported import TestSupport

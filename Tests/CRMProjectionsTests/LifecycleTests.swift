@@ -1,7 +1,7 @@
 import CRMDomain
 @testable import CRMProjections
 import CRMSimulation
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 

@@ -1,6 +1,6 @@
 import CRMDomain
 @testable import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 

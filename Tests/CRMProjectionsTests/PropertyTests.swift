@@ -1,7 +1,7 @@
 import CRMDomain
 @testable import CRMProjections
 import CRMSimulation
-@testable import EventLog
+@testable import CRMEventLog
 import Foundation
 import Testing
 

@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 import TestSupport

@@ -1,8 +1,8 @@
 import CRMDomain
 import CRMProjections
 import CRMSimulation
-import EventLog
-import EventLogPostgres
+import CRMEventLog
+import CRMEventLogPostgres
 import Foundation
 import Testing
 

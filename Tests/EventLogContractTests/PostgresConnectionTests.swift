@@ -1,5 +1,5 @@
-import EventLog
-import EventLogPostgres
+import CRMEventLog
+import CRMEventLogPostgres
 import Foundation
 import Testing
 

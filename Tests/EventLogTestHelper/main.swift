@@ -5,9 +5,9 @@ import CRMPolicies
 import CRMProjections
 import CRMSimulation
 import Crypto
-import EventLog
+import CRMEventLog
 import Foundation
-import LMDB
+import CRMLMDB
 import TestSupport
 
 

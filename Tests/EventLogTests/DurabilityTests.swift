@@ -1,6 +1,6 @@
-import EventLog
+import CRMEventLog
 import Foundation
-import LMDB
+import CRMLMDB
 import Testing
 
 @Suite struct DurabilityTests {

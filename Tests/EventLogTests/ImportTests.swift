@@ -1,4 +1,4 @@
-import EventLog
+import CRMEventLog
 import Foundation
 import Testing
 

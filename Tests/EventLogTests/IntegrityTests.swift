@@ -1,6 +1,6 @@
-import EventLog
+import CRMEventLog
 import Foundation
-import LMDB
+import CRMLMDB
 import Testing
 
 /// A compacted store of 10,000 events, so every record's bytes appear exactly once in the file.

@@ -1,7 +1,7 @@
-import EventLog
+import CRMEventLog
 import Crypto
 import Foundation
-import LMDB
+import CRMLMDB
 import Testing
 
 

@@ -1,6 +1,6 @@
 import CLMDB
 import Foundation
-import LMDB
+import CRMLMDB
 import Testing
 
 final class TemporaryDirectory: @unchecked Sendable {

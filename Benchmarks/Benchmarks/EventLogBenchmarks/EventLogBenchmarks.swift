@@ -7,7 +7,7 @@
 // benchmark runs in its own process; its store lives in a fresh directory under the temporary
 // directory and is removed in teardown.
 import Benchmark
-import EventLog
+import CRMEventLog
 import Foundation
 import GRDB
 import RawLMDB

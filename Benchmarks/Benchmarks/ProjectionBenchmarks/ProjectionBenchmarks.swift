@@ -10,7 +10,7 @@
 import Benchmark
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 import GRDB
 import ProjectionData

@@ -7,8 +7,8 @@
 // both backends), and a full replay (scan of every record, zero-copy RecordView, summing payload
 // bytes) and a full replay with decoding every record (RecordedEvent). Prints Markdown rows for
 // docs/benchmarks.md. The PostgreSQL run uses a fresh schema and drops it afterwards.
-import EventLog
-import EventLogPostgres
+import CRMEventLog
+import CRMEventLogPostgres
 import Foundation
 
 var events = 200_000
@@ -105,7 +105,7 @@ func measure(_ name: String, _ store: any EventLogStore, events: Int, seconds: I
 let directory = NSTemporaryDirectory() + "crmkit-backendrun-\(UUID().uuidString)"
 defer { try? FileManager.default.removeItem(atPath: directory) }
 let lmdb = try EventStore(path: directory)
-let lmdbRows = try await measure("LMDB", lmdb, events: events, seconds: seconds)
+let lmdbRows = try await measure("CRMLMDB", lmdb, events: events, seconds: seconds)
 lmdb.close()
 
 let schema = "bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()

@@ -1,7 +1,7 @@
 import CRMDomain
 import CRMProjections
 import CRMSimulation
-import EventLog
+import CRMEventLog
 import Foundation
 import GRDB
 import Synchronization

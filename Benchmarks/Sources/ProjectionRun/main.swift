@@ -8,7 +8,7 @@
 //     cd Benchmarks && swift run -c release ProjectionRun read [--samples 200000]
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 import ProjectionData
 

@@ -8,7 +8,7 @@
 // than this machine's memory and the index look-ups make that a long, disk-bound run).
 //
 // The results are printed as Markdown rows for docs/benchmarks.md.
-import EventLog
+import CRMEventLog
 import Foundation
 
 var events = 100_000_000

@@ -1,4 +1,4 @@
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// Why a JSON Lines import or export failed.

@@ -1,5 +1,5 @@
 import CRMDomain
-import EventLog
+import CRMEventLog
 import Foundation
 
 // The in-memory rebuild on several threads. Reading and decoding the log is a third of a

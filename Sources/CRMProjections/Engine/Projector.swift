@@ -1,7 +1,7 @@
 import CRMDomain
-import EventLog
+import CRMEventLog
 import Foundation
-import LMDB
+import CRMLMDB
 import Logging
 import Synchronization
 

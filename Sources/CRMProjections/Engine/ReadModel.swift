@@ -1,5 +1,5 @@
 import CRMDomain
-import EventLog
+import CRMEventLog
 import Foundation
 
 /// What a fold sees of an event besides its payload.

@@ -1,7 +1,7 @@
 import CRMDomain
-import EventLog
+import CRMEventLog
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// The generation of a read model that readers use, as any process (also a read-only one) sees
 /// it: its name, the rules it was built with and its checkpoint.

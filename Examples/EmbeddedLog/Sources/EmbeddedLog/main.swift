@@ -1,4 +1,4 @@
-import EventLog
+import CRMEventLog
 import Foundation
 
 // A store in a fresh directory; a real service keeps one path and opens it once per process.

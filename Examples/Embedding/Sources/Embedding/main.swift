@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMProjections
-import EventLog
+import CRMEventLog
 import Foundation
 
 // The store: one directory, opened once per process. A real program keeps one path; this one

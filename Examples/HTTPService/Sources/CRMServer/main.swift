@@ -1,5 +1,5 @@
 import CRMHTTP
-import EventLog
+import CRMEventLog
 import Foundation
 import Hummingbird
 

@@ -1,6 +1,6 @@
 import CRMDomain
 import CRMHTTP
-import EventLog
+import CRMEventLog
 import Foundation
 import Hummingbird
 import ServiceLifecycle

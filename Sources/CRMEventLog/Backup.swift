@@ -1,5 +1,5 @@
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// A verified backup.
 public struct BackupReport: Sendable, Hashable {

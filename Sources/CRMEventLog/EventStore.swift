@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import LMDB
+import CRMLMDB
 import Logging
 import Synchronization
 

@@ -1,5 +1,5 @@
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// The log protocol: what `CRMDomain`, `CRMProjections` and the command line need of a log,
 /// implemented by the embedded LMDB ``EventStore`` and by `EventLogPostgres`'s

@@ -1,6 +1,6 @@
-import EventLog
+import CRMEventLog
 import Foundation
-import LMDB
+import CRMLMDB
 import Logging
 import PostgresNIO
 import Synchronization

@@ -1,5 +1,5 @@
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// Which events a read or subscription returns.
 public enum EventFilter: Sendable, Hashable {

@@ -1,5 +1,5 @@
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// Everything that can go wrong with the event log, each case naming what was wrong.
 ///

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// A head hash kept outside the system, against which ``EventStore/verify(anchor:)`` proves that
 /// the log up to `position` is unchanged and not cut short.

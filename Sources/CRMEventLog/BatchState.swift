@@ -1,5 +1,5 @@
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// What the writer knows while it fills one write transaction: the head, the chain hash, the
 /// time it records, and stream versions changed earlier in the same transaction.

@@ -1,5 +1,5 @@
 import Crypto
-import EventLog
+import CRMEventLog
 import Foundation
 import PostgresNIO
 

@@ -1,5 +1,5 @@
 import Foundation
-import LMDB
+import CRMLMDB
 
 /// The named databases of a store and the byte-level operations on them.
 ///
