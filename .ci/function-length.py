@@ -49,7 +49,7 @@ def check(path):
                 if length > MAX:
                     problems.append((path, n + 1, length, lines[n].strip()))
                 break
-            if not opened and m > n and clean[m].strip() == "" :
+            if not opened and m > n and (clean[m].strip() == "" or DECL.match(clean[m])):
                 break  # a protocol requirement without a body
     return problems
 

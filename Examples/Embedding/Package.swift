@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 //
-// A program embedding CRMKit: opens a store, records a sale and a ticket through the domain
-// commands, and prints the customer 360 from the persisted read models.
+// A program embedding CRMKit through its one product and import, `CRMKit`: opens a store with
+// personal data sealed, records a sale and a ticket through the domain commands, prints the
+// customer 360 from the persisted read models, and forgets the customer (GDPR erasure).
 //
 // Run from this directory: `swift run Embedding [STORE-DIRECTORY]` (a fresh temporary store by
 // default). Test: `swift test` runs the program and checks what it prints.
@@ -20,11 +21,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "Embedding",
-            dependencies: [
-                .product(name: "CRMEventLog", package: crmkit),
-                .product(name: "CRMDomain", package: crmkit),
-                .product(name: "CRMProjections", package: crmkit),
-            ]
+            dependencies: [.product(name: "CRMKit", package: crmkit)]
         ),
         // Depends on the program so that `swift test` builds it; the test runs the binary.
         .testTarget(name: "EmbeddingTests", dependencies: ["Embedding"]),

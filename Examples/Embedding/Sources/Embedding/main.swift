@@ -1,26 +1,21 @@
-import CRMDomain
-import CRMProjections
-import CRMEventLog
+import CRMKit
 import Foundation
 
-// The store: one directory, opened once per process. A real program keeps one path; this one
-// takes it as its argument or uses a fresh temporary directory.
+// The store: one directory, opened once per process, with personal data sealed by a master key
+// kept beside it (`<directory>.master-key`). A real program keeps one path; this one takes it as
+// its argument or uses a fresh temporary directory.
 let temporary = CommandLine.arguments.count < 2
 let path = temporary
     ? FileManager.default.temporaryDirectory.appendingPathComponent("crmkit-embedding-\(UUID().uuidString)").path
     : CommandLine.arguments[1]
-let store = try EventStore(path: path)
+let crm = try await CRMStore.open(path: path)
 defer {
-    store.close()
-    if temporary { try? FileManager.default.removeItem(atPath: path) }
+    crm.close()
+    if temporary {
+        try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: CRMLocation.lmdb(path: path).defaultMasterKeyPath)
+    }
 }
-
-// Commands are checked against the domain rules; a rejected one appends nothing.
-let crm = CommandHandler(store: store)
-// The read models, persisted beside the log (state and checkpoint in one transaction).
-let projector = try Projector<CRMReadModels>(store: store)
-try projector.catchUp()
-try projector.activate()
 
 /// Business time: when the fact happened, here on fixed days of March 2026.
 func on(_ day: Int, _ hour: Int = 9) -> CommandContext {
@@ -33,6 +28,7 @@ let anna = EmployeeID.new(), customer = CustomerID.new()
 let order = OrderID.new(), invoice = InvoiceID.new(), ticket = TicketID.new()
 let eur = { (minorUnits: Int64) in Money(minorUnits: minorUnits, currency: .eur) }
 
+// Commands are checked against the domain rules; a rejected one appends nothing.
 try await crm.execute(.registerEmployee(anna, name: "Anna Roth", role: "service"), context: on(1))
 try await crm.execute(.registerCustomer(customer, kind: .person, name: "Jana Nowak", email: "jana@example.org", country: "PL"),
                       context: on(2))
@@ -58,12 +54,14 @@ do {
     print("rejected (\(error.rule)): \(error)")
 }
 
-// Fold what was appended into the read models, then read one customer on one page.
-try projector.catchUp()
-guard let view = projector.read({ $0.customer360(customer) }) else {
+// The served read models, persisted beside the log and caught up; then one customer on one page.
+let models = try await crm.readModels()
+guard let view = models.customer360(customer), let vault = crm.vault else {
     fatalError("customer \(customer) is missing from the read models")
 }
-let record = view.record
+// What the log holds is sealed; the vault opens it for display.
+print("stored name      \(view.record.name)")
+let record = try view.record.openingPersonalData(of: customer, with: vault)
 print("""
     Customer 360 of \(record.name) (\(record.kind.name), \(record.country ?? "-"))
       id             \(view.id)
@@ -79,4 +77,13 @@ for entry in record.orders {
 for (entry, sla) in zip(record.tickets, view.ticketSLA) {
     print("  ticket         \(entry.priority.name) \(entry.category) \(entry.status), first response \(sla.firstResponse.rawValue)")
 }
-print("log head         \(try store.head()) events")
+
+// GDPR erasure by crypto-shredding: the customer's key is destroyed and the erasure recorded.
+// The log is not rewritten (it still verifies); the name can never be opened again, while
+// amounts, dates and stages stay.
+try await crm.forget(.customer(customer), context: on(7))
+try await models.catchUp()
+let forgotten = try models.customer360(customer)!.record.openingPersonalData(of: customer, with: vault)
+print("after forget     \(forgotten.name), \(forgotten.orders.count) order, open balance \(models.customer360(customer)!.openBalance)")
+let verification = try await crm.verify()
+print("log verified     \(verification.isIntact ? "intact" : "BROKEN"), head \(verification.head)")
