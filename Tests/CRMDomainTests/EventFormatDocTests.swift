@@ -150,7 +150,7 @@ struct DocEventType {
 
 enum EventFormatCatalog {
     /// Entity kinds that have no streams of their own: contacts live in their account's stream
-    /// and interactions in their customer's (see the kind tags in Values.swift).
+    /// and interactions in their customer's (see the kind tags in Values/Identifier.swift).
     static let kindsWithoutStreams: Set<String> = [ContactKindTag.category, InteractionKindTag.category]
 
     static func fields<M: FieldMessage>(of _: M.Type) -> [DocField] {
