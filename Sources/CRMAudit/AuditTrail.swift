@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 /// One fact in an entity's history, as an auditor reads it.

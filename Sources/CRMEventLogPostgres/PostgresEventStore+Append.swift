@@ -314,7 +314,7 @@ private struct Rows {
         positions.append(Int64(position))
         streams.append(stream)
         versions.append(Int64(streamVersion))
-        categories.append(EventStore.category(of: stream))
+        categories.append(EventFilter.category(of: stream))
         types.append(event.event.type)
         ids.append(event.event.id)
         recordedAts.append(recordedAt)

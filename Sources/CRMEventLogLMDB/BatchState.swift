@@ -1,3 +1,4 @@
+import CRMEventLog
 import Foundation
 import CRMLMDB
 

@@ -1,3 +1,4 @@
+import CRMEventLog
 import Crypto
 import Foundation
 import CRMLMDB
@@ -123,7 +124,7 @@ public final class EventStore: Sendable {
                 mapSize: configuration.initialMapSize, maximumMapSize: configuration.maximumMapSize,
                 maxReaders: configuration.maxReaders, maxDatabases: configuration.maxNamedDatabases, flags: flags))
         } catch {
-            throw EventLogError.storage(error)
+            throw EventLogError.storage(StorageFailure(error))
         }
         let databases: Databases
         do {
@@ -406,8 +407,7 @@ public final class EventStore: Sendable {
 
     /// The stream's category: the part before the first `-`, or the whole name without one.
     public static func category(of stream: String) -> String {
-        if let dash = stream.firstIndex(of: "-") { return String(stream[..<dash]) }
-        return stream
+        EventFilter.category(of: stream)
     }
 
     /// Runs `body`, turning LMDB errors into ``EventLogError/storage(_:)``.
@@ -452,8 +452,29 @@ extension EventLogError {
     static func wrapping(_ error: any Error) -> EventLogError {
         switch error {
         case let error as EventLogError: error
-        case let error as LMDBError: .storage(error)
+        case let error as LMDBError: .storage(StorageFailure(error))
         default: .fileSystem(path: "", reason: "\(error)")
         }
+    }
+}
+
+extension EventStore: EventLogStore, ConcurrentlyScannable {}
+
+extension StorageFailure {
+    /// The backend-neutral form of an LMDB error: its kind, its code, and its whole message.
+    package init(_ error: LMDBError) {
+        let kind: Kind
+        switch error.kind {
+        case .noSpace: kind = .noSpace
+        case .mapFull: kind = .mapFull
+        case .readOnlyFileSystem: kind = .readOnly
+        case .noSuchFile: kind = .noSuchFile
+        case .permissionDenied: kind = .permissionDenied
+        case .corrupted, .pageNotFound, .panic, .versionMismatch, .invalid, .incompatible: kind = .corrupted
+        case .busy, .readersFull, .databasesFull, .tlsFull, .transactionFull, .cursorFull, .pageFull: kind = .busy
+        case .ioError: kind = .ioError
+        default: kind = .other
+        }
+        self.init(kind: kind, code: error.code, message: error.description)
     }
 }
