@@ -22,6 +22,7 @@ let package = Package(
             name: "Embedding",
             dependencies: [
                 .product(name: "CRMEventLog", package: crmkit),
+                .product(name: "CRMEventLogLMDB", package: crmkit),
                 .product(name: "CRMDomain", package: crmkit),
                 .product(name: "CRMProjections", package: crmkit),
             ]

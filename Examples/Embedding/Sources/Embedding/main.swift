@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 // The store: one directory, opened once per process. A real program keeps one path; this one
@@ -18,7 +19,7 @@ defer {
 // Commands are checked against the domain rules; a rejected one appends nothing.
 let crm = CommandHandler(store: store)
 // The read models, persisted beside the log (state and checkpoint in one transaction).
-let projector = try Projector<CRMReadModels>(store: store)
+let projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment))
 try projector.catchUp()
 try projector.activate()
 
