@@ -153,7 +153,7 @@ extension EventStore {
     /// Reads events lazily, in chunks of short read transactions.
     ///
     /// - Parameters:
-    ///   - filter: which events; for ``EventFilter/stream(_:)`` `from` is a stream version.
+    ///   - filter: which events; for `EventFilter/stream(_:)` `from` is a stream version.
     ///   - from: the first position (or stream version) to return, inclusive. `nil` starts at the
     ///     beginning (forward) or the end (backward).
     ///   - direction: oldest or newest first.
@@ -181,7 +181,7 @@ extension EventStore {
 
     /// Visits stored records without copying them: the fastest way through the log.
     ///
-    /// `body` sees each matching record as a ``RecordView`` that is valid only during the call.
+    /// `body` sees each matching record as a `RecordView` that is valid only during the call.
     /// The scan runs in chunks of short read transactions; the parameters are those of
     /// ``read(_:from:direction:limit:through:)``.
     public func scan(

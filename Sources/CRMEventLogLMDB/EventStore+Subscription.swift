@@ -6,7 +6,7 @@ extension EventStore {
     /// committed, in order, each exactly once.
     ///
     /// The sequence ends when the iterating task is cancelled or the store is closed. For a
-    /// ``EventFilter/stream(_:)`` subscription `after` is a stream version.
+    /// `EventFilter/stream(_:)` subscription `after` is a stream version.
     public func subscribe(_ filter: EventFilter = .all, after: UInt64 = 0) -> EventSubscription {
         EventSubscription(store: self, filter: filter, after: after)
     }
