@@ -280,9 +280,17 @@ public struct ParallelRebuild: Sendable {
     let cutoffMicros: Int64?
     let registry: EventRegistry
     let plan: ParallelRebuildPlan
+    /// Whether the fold throws `CancellationError` between chunks once its task is cancelled.
+    let checksCancellation: Bool
 
     /// The last log position folded.
     public var lastPosition: UInt64 { through }
+
+    /// Throws `CancellationError` when the rebuild is cancellable and its task was cancelled;
+    /// a model's own ``ReadModel/rebuildInParallel(_:_:)`` calls it between decoded chunks.
+    public func checkCancellation() throws {
+        if checksCancellation { try Task.checkCancellation() }
+    }
 
     /// Decodes the log on worker threads and folds the decoded events into `model`, in log
     /// order, on the calling thread: the default of ``ReadModel/rebuildInParallel(_:_:)``.
@@ -291,6 +299,7 @@ public struct ParallelRebuild: Sendable {
                                       registry: registry, chunkSize: plan.chunkSize, window: plan.window)
         decoder.start(workers: plan.workers)
         try decoder.forEachBatch { batch in
+            try checkCancellation()
             batch.forEach { model.apply($0, $1) }
             decoder.retire(batch)
         }
@@ -302,7 +311,8 @@ extension CRMReadModels {
     /// thread, from the same decoded chunks.
     public static func rebuildInParallel(_ models: inout CRMReadModels, _ rebuild: ParallelRebuild) throws {
         models = try rebuildInParallel(store: rebuild.store, rules: models.rules, through: rebuild.through,
-                                       cutoffMicros: rebuild.cutoffMicros, registry: rebuild.registry, plan: rebuild.plan)
+                                       cutoffMicros: rebuild.cutoffMicros, registry: rebuild.registry, plan: rebuild.plan,
+                                       checkCancellation: rebuild.checkCancellation)
     }
 
     /// ``ProjectionEngine/rebuild(_:store:rules:asOf:registry:)`` of all four models: the log
@@ -310,7 +320,8 @@ extension CRMReadModels {
     /// three on the calling thread. Change tracking is off in the result's tables until the
     /// caller turns it on.
     static func rebuildInParallel(store: any ConcurrentlyScannable, rules: CRMRules, through: UInt64, cutoffMicros: Int64?,
-                                  registry: EventRegistry, plan: ParallelRebuildPlan) throws -> CRMReadModels {
+                                  registry: EventRegistry, plan: ParallelRebuildPlan,
+                                  checkCancellation: () throws -> Void = {}) throws -> CRMReadModels {
         var models = CRMReadModels(rules: rules)
         models.setTracksChanges(false)
         let decoder = ParallelDecoder(store: store, through: through, filter: eventTypes, cutoffMicros: cutoffMicros,
@@ -322,6 +333,7 @@ extension CRMReadModels {
         decoder.start(workers: plan.workers)
         do {
             try decoder.forEachBatch { batch in
+                try checkCancellation()
                 batch.forEach { event, info in
                     models.pipeline.apply(event, info)
                     models.lifecycle.apply(event, info)

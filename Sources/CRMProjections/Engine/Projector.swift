@@ -122,9 +122,24 @@ public final class Projector<Model: ReadModel>: Sendable {
     /// - Returns: the number of events read.
     @discardableResult
     public func catchUp(batchSize: Int = 50_000, progress: (UInt64) -> Void = { _ in }) throws -> Int {
+        try catchUp(batchSize: batchSize, checksCancellation: false, progress: progress)
+    }
+
+    /// ``catchUp(batchSize:progress:)`` that stops when its task is cancelled: it checks between
+    /// batches and throws `CancellationError`, keeping every batch stored before (the checkpoint
+    /// says how far it got; a later catch-up continues there).
+    ///
+    /// The batches are folded on the calling task's thread, as by the blocking form.
+    @discardableResult
+    public func cancellableCatchUp(batchSize: Int = 50_000, progress: (UInt64) -> Void = { _ in }) async throws -> Int {
+        try catchUp(batchSize: batchSize, checksCancellation: true, progress: progress)
+    }
+
+    private func catchUp(batchSize: Int, checksCancellation: Bool, progress: (UInt64) -> Void) throws -> Int {
         let head = try store.head()
         var processed = 0
         while true {
+            if checksCancellation { try Task.checkCancellation() }
             let done = try current.withLock { state -> Bool in
                 guard state.checkpoint < head else { return true }
                 let from = state.checkpoint + 1
