@@ -121,42 +121,33 @@ public struct PostgresSubscription: AsyncSequence, Sendable {
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(store: store, cursor: ChunkCursor(
-            filter: filter, direction: .forward, from: after == .max ? .max : after + 1, through: 0, limit: nil))
+        AsyncIterator(store: store, follower: CatchUpThenLive(cursor: ChunkCursor(
+            filter: filter, direction: .forward, from: after == .max ? .max : after + 1, through: 0, limit: nil)))
     }
 
     /// Reads chunks while there are stored events, then waits for the next commit.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let store: PostgresEventStore
-        var cursor: ChunkCursor
-        var buffer: [RecordedEvent] = []
-        var index = 0
+        var follower: CatchUpThenLive<ChunkCursor>
 
         /// The next event; `nil` once the task is cancelled or the store is closed.
         public mutating func next() async throws -> RecordedEvent? {
-            while true {
-                if index < buffer.count {
-                    defer { index += 1 }
-                    return buffer[index]
-                }
-                if Task.isCancelled || store.isClosed.load(ordering: .acquiring) { return nil }
-                buffer.removeAll(keepingCapacity: true)
-                index = 0
-                do {
-                    let head = try await store.rowsAsync("SELECT coalesce(max(position), 0) FROM \(unescaped: store.events)", "reading the head")
-                        .first?.decode(Int64.self) ?? 0
-                    cursor.limitPosition = UInt64(head)
+            let store = store
+            return try await follower.next(
+                isClosed: { store.isClosed.load(ordering: .acquiring) },
+                readHead: {
+                    UInt64(try await store.rowsAsync("SELECT coalesce(max(position), 0) FROM \(unescaped: store.events)", "reading the head")
+                        .first?.decode(Int64.self) ?? 0)
+                },
+                readChunks: { cursor, head, buffer in
+                    cursor.limitPosition = head
                     cursor.exhausted = false
                     while buffer.isEmpty, let query = cursor.nextQuery(events: store.events) {
                         let chunk = try await store.rowsAsync(query, "following the log")
                         try cursor.consume(chunk) { buffer.append($0.decoded()) }
                     }
-                    if buffer.isEmpty { await store.waitForHead(beyond: UInt64(head)) }
-                } catch {
-                    if store.isClosed.load(ordering: .acquiring) || Task.isCancelled { return nil }
-                    throw error
-                }
-            }
+                },
+                waitBeyond: { await store.waitForHead(beyond: $0) })
         }
     }
 }
