@@ -61,6 +61,8 @@ public protocol EventLogStore: AnyObject, Sendable {
     ///   - direction: oldest or newest first.
     ///   - limit: the most records to visit.
     ///   - through: the last position to visit; `nil` means the head when the scan starts.
+    ///   - body: called with each matching record, in order; an error it throws ends the scan
+    ///     and is rethrown.
     func scan(
         _ filter: EventFilter, from: UInt64?, direction: ReadDirection, limit: Int?, through: UInt64?,
         _ body: (RecordView) throws -> Void

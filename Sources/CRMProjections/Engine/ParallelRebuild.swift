@@ -271,7 +271,7 @@ struct ParallelRebuildPlan: Sendable {
 }
 
 /// What a parallel in-memory rebuild works from: a log that may be scanned from several threads
-/// at once (``ConcurrentlyScannable``), how far to fold, and how to cut the log into chunks.
+/// at once (`ConcurrentlyScannable`), how far to fold, and how to cut the log into chunks.
 /// ``ProjectionEngine/rebuild(_:store:rules:asOf:registry:)`` hands it to the model's
 /// ``ReadModel/rebuildInParallel(_:_:)``.
 public struct ParallelRebuild: Sendable {

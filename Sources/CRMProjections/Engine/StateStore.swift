@@ -8,7 +8,7 @@ import Foundation
 /// An LMDB log keeps its projections in its own environment, so that a projection's state and
 /// checkpoint are written in one transaction beside the log: open it with
 /// ``init(environment:)`` and the store's `environment`. A log without a local environment (a
-/// PostgreSQL log) gets a directory of its own with ``init(path:)``.
+/// PostgreSQL log) gets a directory of its own with ``init(path:readOnly:maxNamedDatabases:)``.
 ///
 /// The named databases are the same either way: `projections` (checkpoints, rules, the active
 /// generation), `<model>.<generation>` (each generation's state) and `subject-keys`.
