@@ -14,13 +14,26 @@ struct ReadCursor: Sendable {
     let matcher: Matcher
     /// Whether every record of the log matches (no per-record test, no copy of the matcher).
     let matchesEveryRecord: Bool
-    let direction: ReadDirection
-    /// The next log position (or stream version, for a stream read) to look at.
-    var next: UInt64
-    /// Positions beyond this are not returned (forward reads stop there).
-    var limitPosition: UInt64
-    var remaining: Int
-    var exhausted = false
+    /// The bookkeeping every backend's read keeps (`ReadBounds`); the properties below forward
+    /// to it, so the scan loops read as before.
+    var bounds: ReadBounds
+    var direction: ReadDirection { bounds.direction }
+    var next: UInt64 {
+        get { bounds.next }
+        set { bounds.next = newValue }
+    }
+    var limitPosition: UInt64 {
+        get { bounds.limitPosition }
+        set { bounds.limitPosition = newValue }
+    }
+    var remaining: Int {
+        get { bounds.remaining }
+        set { bounds.remaining = newValue }
+    }
+    var exhausted: Bool {
+        get { bounds.exhausted }
+        set { bounds.exhausted = newValue }
+    }
 
     /// Records looked at per read transaction, so no transaction stays open long.
     static let scanBudget = 4096
@@ -33,17 +46,7 @@ struct ReadCursor: Sendable {
         case .eventTypes(let types): matcher = .types(types.map { Array($0.utf8) })
         }
         if case .all = matcher { matchesEveryRecord = true } else { matchesEveryRecord = false }
-        self.direction = direction
-        self.limitPosition = through
-        self.remaining = limit ?? Int.max
-        switch direction {
-        case .forward: next = max(from ?? 1, 1)
-        case .backward:
-            next = from ?? UInt64.max
-            // A log read starts at the bound instead of stepping over newer records each chunk.
-            if case .stream = matcher {} else { next = min(next, through) }
-        }
-        if remaining <= 0 { exhausted = true }
+        bounds = ReadBounds(filter: filter, direction: direction, from: from, through: through, limit: limit)
     }
 
     /// Reads the next chunk in one read transaction, passing each matching record to `body`.

@@ -167,13 +167,26 @@ struct ChunkCursor: Sendable {
     }
 
     let matcher: Matcher
-    let direction: ReadDirection
-    /// The next position (or stream version) to look at.
-    var next: UInt64
-    /// Positions beyond this are not returned.
-    var limitPosition: UInt64
-    var remaining: Int
-    var exhausted = false
+    /// The bookkeeping every backend's read keeps (`ReadBounds`); the properties below forward
+    /// to it, so the scan loops read as before.
+    var bounds: ReadBounds
+    var direction: ReadDirection { bounds.direction }
+    var next: UInt64 {
+        get { bounds.next }
+        set { bounds.next = newValue }
+    }
+    var limitPosition: UInt64 {
+        get { bounds.limitPosition }
+        set { bounds.limitPosition = newValue }
+    }
+    var remaining: Int {
+        get { bounds.remaining }
+        set { bounds.remaining = newValue }
+    }
+    var exhausted: Bool {
+        get { bounds.exhausted }
+        set { bounds.exhausted = newValue }
+    }
 
     init(filter: EventFilter, direction: ReadDirection, from: UInt64?, through: UInt64, limit: Int?) {
         switch filter {
@@ -182,18 +195,7 @@ struct ChunkCursor: Sendable {
         case .category(let name): matcher = .category(name)
         case .eventTypes(let types): matcher = .types(types.sorted())
         }
-        self.direction = direction
-        self.limitPosition = through
-        self.remaining = limit ?? Int.max
-        switch direction {
-        case .forward: next = max(from ?? 1, 1)
-        case .backward:
-            next = from ?? UInt64.max
-            if case .stream = matcher {} else { next = min(next, through) }
-        }
-        if remaining <= 0 { exhausted = true }
-        // A name containing '-' is no category: it matches nothing, as on LMDB.
-        if case .category(let name) = matcher, name.contains("-") { exhausted = true }
+        bounds = ReadBounds(filter: filter, direction: direction, from: from, through: through, limit: limit)
     }
 
     /// The most record bytes one chunk carries (at least one record, however large).
