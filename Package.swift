@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "CRMLMDB", targets: ["CRMLMDB"]),
         .library(name: "CRMEventLog", targets: ["CRMEventLog"]),
+        .library(name: "CRMEventLogLMDB", targets: ["CRMEventLogLMDB"]),
         .library(name: "CRMDomain", targets: ["CRMDomain"]),
         .library(name: "CRMProjections", targets: ["CRMProjections"]),
         .library(name: "CRMAudit", targets: ["CRMAudit"]),
@@ -36,7 +37,14 @@ let package = Package(
         .target(
             name: "CRMEventLog",
             dependencies: [
-                "CRMLMDB",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CRMEventLogLMDB",
+            dependencies: [
+                "CRMEventLog", "CRMLMDB",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -44,7 +52,7 @@ let package = Package(
         .target(
             name: "CRMEventLogPostgres",
             dependencies: [
-                "CRMEventLog", "CRMLMDB",
+                "CRMEventLog",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,7 +75,7 @@ let package = Package(
         .target(
             name: "CRMAudit",
             dependencies: [
-                "CRMDomain", "CRMProjections", "CRMEventLog", "CRMLMDB",
+                "CRMDomain", "CRMProjections", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -84,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMPoliciesTests",
-            dependencies: ["CRMPolicies", "CRMProjections", "CRMDomain", "CRMSimulation", "CRMEventLog", "TestSupport", "EventLogTestHelper"]
+            dependencies: ["CRMPolicies", "CRMProjections", "CRMDomain", "CRMSimulation", "CRMEventLog", "CRMEventLogLMDB", "TestSupport", "EventLogTestHelper"]
         ),
         .target(
             name: "CRMPredictive",
@@ -94,12 +102,12 @@ let package = Package(
         ),
         .target(
             name: "CRMReports",
-            dependencies: ["CRMDomain", "CRMProjections", "CRMPolicies", "CRMEventLog"]
+            dependencies: ["CRMDomain", "CRMProjections", "CRMPolicies", "CRMEventLog", "CRMEventLogLMDB"]
         ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "CRMEventLog", "CRMEventLogPostgres", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
+                "CRMEventLog", "CRMEventLogLMDB", "CRMEventLogPostgres", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -107,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "EventLogTestHelper",
             dependencies: [
-                "CRMEventLog", "CRMLMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "TestSupport",
+                "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"
@@ -126,25 +134,25 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMProjectionsTests",
-            dependencies: ["CRMProjections", "CRMDomain", "CRMSimulation", "CRMEventLog", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
+            dependencies: ["CRMProjections", "CRMDomain", "CRMSimulation", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
         ),
         .testTarget(
             name: "CRMAuditTests",
-            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "CRMEventLog", "CRMLMDB", "TestSupport"]
+            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport"]
         ),
         .testTarget(
             name: "CRMDomainTests",
-            dependencies: ["CRMDomain", "CRMSimulation", "CRMEventLog", "TestSupport"]
+            dependencies: ["CRMDomain", "CRMSimulation", "CRMEventLog", "CRMEventLogLMDB", "TestSupport"]
         ),
         .testTarget(
             name: "CRMPredictiveTests",
-            dependencies: ["CRMPredictive", "CRMProjections", "CRMDomain", "CRMEventLog", "TestSupport"],
+            dependencies: ["CRMPredictive", "CRMProjections", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "EventLogContractTests",
             dependencies: [
-                "CRMEventLog", "CRMEventLogPostgres", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
+                "CRMEventLog", "CRMEventLogLMDB", "CRMEventLogPostgres", "CRMDomain", "CRMProjections", "CRMSimulation", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -153,7 +161,7 @@ let package = Package(
         .testTarget(
             name: "EventLogTests",
             dependencies: [
-                "CRMEventLog", "CRMLMDB", "EventLogTestHelper", "TestSupport",
+                "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "EventLogTestHelper", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["Fixtures"]

@@ -39,19 +39,21 @@ let package = Package(
             name: "BackendRun",
             dependencies: [
                 .product(name: "CRMEventLog", package: rootIdentity),
+                .product(name: "CRMEventLogLMDB", package: rootIdentity),
                 .product(name: "CRMEventLogPostgres", package: rootIdentity),
             ],
             path: "Sources/BackendRun"
         ),
         .executableTarget(
             name: "ScaleRun",
-            dependencies: [.product(name: "CRMEventLog", package: rootIdentity)],
+            dependencies: [.product(name: "CRMEventLog", package: rootIdentity), .product(name: "CRMEventLogLMDB", package: rootIdentity)],
             path: "Sources/ScaleRun"
         ),
         .executableTarget(
             name: "EventLogBenchmarks",
             dependencies: [
                 .product(name: "CRMEventLog", package: rootIdentity),
+                .product(name: "CRMEventLogLMDB", package: rootIdentity),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 "RawLMDB",
@@ -90,6 +92,7 @@ let package = Package(
             name: "ProjectionData",
             dependencies: [
                 .product(name: "CRMEventLog", package: rootIdentity),
+                .product(name: "CRMEventLogLMDB", package: rootIdentity),
                 .product(name: "CRMDomain", package: rootIdentity),
                 .product(name: "CRMProjections", package: rootIdentity),
                 .product(name: "CRMSimulation", package: rootIdentity),

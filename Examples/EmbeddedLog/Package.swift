@@ -18,7 +18,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "EmbeddedLog",
-            dependencies: [.product(name: "CRMEventLog", package: crmkit)]
+            dependencies: [.product(name: "CRMEventLog", package: crmkit), .product(name: "CRMEventLogLMDB", package: crmkit)]
         ),
     ]
 )

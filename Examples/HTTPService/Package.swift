@@ -35,6 +35,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CRMEventLog", package: crmkit),
+                .product(name: "CRMEventLogLMDB", package: crmkit),
                 .product(name: "CRMDomain", package: crmkit),
                 .product(name: "CRMProjections", package: crmkit),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -47,6 +48,7 @@ let package = Package(
                 "CRMHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CRMEventLog", package: crmkit),
+                .product(name: "CRMEventLogLMDB", package: crmkit),
             ]
         ),
         .testTarget(
@@ -55,6 +57,7 @@ let package = Package(
                 "CRMHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CRMEventLog", package: crmkit),
+                .product(name: "CRMEventLogLMDB", package: crmkit),
                 .product(name: "CRMDomain", package: crmkit),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

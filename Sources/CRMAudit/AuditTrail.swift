@@ -31,15 +31,15 @@ public struct AuditEntry: Sendable, Hashable {
 /// Audit queries: an entity's full history, and what the CRM knew about a customer at a past
 /// moment and who changed it since.
 public struct AuditTrail: Sendable {
-    /// The log.
-    public let store: EventStore
+    /// The log (LMDB or PostgreSQL).
+    public let store: any EventLogStore
     /// The event types read.
     public let registry: EventRegistry
     /// Opens personal data in summaries; `nil` shows it sealed.
     public let protector: (any PersonalDataProtector)?
 
     /// An audit trail over `store`.
-    public init(store: EventStore, registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil) {
+    public init(store: any EventLogStore, registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil) {
         self.store = store
         self.registry = registry
         self.protector = protector
@@ -124,13 +124,13 @@ public struct ConsentChange: Sendable, Hashable {
 
 /// Consent per customer, purpose and channel, with its history, from the consent events.
 public struct ConsentLedger: Sendable {
-    /// The log.
-    public let store: EventStore
+    /// The log (LMDB or PostgreSQL).
+    public let store: any EventLogStore
     /// The event types read.
     public let registry: EventRegistry
 
     /// A ledger over `store`.
-    public init(store: EventStore, registry: EventRegistry = EventRegistry()) {
+    public init(store: any EventLogStore, registry: EventRegistry = EventRegistry()) {
         self.store = store
         self.registry = registry
     }

@@ -1,6 +1,7 @@
 import CRMDomain
 import Crypto
 import CRMEventLog
+import CRMProjections
 import Foundation
 import CRMLMDB
 import Synchronization
@@ -89,8 +90,8 @@ extension SymmetricKey {
 /// bytes never reach the environment's files in the clear, and any stale wrapped copy LMDB may
 /// keep in a free page can no longer be unwrapped.
 public final class KeyVault: PersonalDataProtector, Sendable {
-    /// The store whose environment holds the keys.
-    public let store: EventStore
+    /// The state store whose environment holds the keys (for an LMDB log, its own environment).
+    public let stateStore: StateStore
     private let masterKeys: any MasterKeyStore
     private let database: Database
     /// The master key's and the opened subject keys' bytes.
@@ -107,14 +108,14 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     /// The first byte of every sealed value: the format (AES-GCM, 12-byte nonce, 16-byte tag).
     static let formatVersion: UInt8 = 1
 
-    /// Opens the vault of `store`, finishing a master-key rotation a crash interrupted.
-    public init(store: EventStore, masterKeys: any MasterKeyStore) throws {
-        self.store = store
+    /// Opens the vault kept in `state`, finishing a master-key rotation a crash interrupted.
+    public init(state: StateStore, masterKeys: any MasterKeyStore) throws {
+        self.stateStore = state
         self.masterKeys = masterKeys
-        let database = try store.environment.openDatabase(named: Self.databaseName, create: !store.isReadOnly)
+        let database = try state.environment.openDatabase(named: Self.databaseName, create: !state.isReadOnly)
         self.database = database
         let (current, pending) = try masterKeys.load()
-        let sample = try store.environment.read { txn -> ([UInt8], [UInt8])? in
+        let sample = try state.environment.read { txn -> ([UInt8], [UInt8])? in
             try txn.withCursor(on: database) { cursor in try cursor.first().map { (Array($0.key), Array($0.value)) } }
         }
         var master = current
@@ -125,7 +126,7 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         } else if pending != nil {
             try masterKeys.promote()
         }
-        state = Mutex((master.bytes, [:]))
+        self.state = Mutex((master.bytes, [:]))
     }
 
     private static func subjectBytes(_ subject: DataSubject) -> [UInt8] { Array(subject.description.utf8) }
@@ -147,7 +148,7 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         let database = database
         masterLock.lock()
         defer { masterLock.unlock() }
-        guard let wrapped = try store.environment.read({ txn in try txn.value(in: database, key: name) }) else { return nil }
+        guard let wrapped = try stateStore.environment.read({ txn in try txn.value(in: database, key: name) }) else { return nil }
         let master = SymmetricKey(data: state.withLock { $0.master })
         guard let key = Self.unwrap(wrapped, subject: name, with: master) else { throw KeyVaultError.wrongMasterKey }
         let bytes = key.bytes
@@ -180,7 +181,7 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         let fresh = subjects.map { ($0, Self.subjectBytes($0), SymmetricKey(size: .bits256)) }
         masterLock.lock()
         defer { masterLock.unlock() }
-        let stored = try store.environment.write { txn -> [(DataSubject, [UInt8])] in
+        let stored = try stateStore.environment.write { txn -> [(DataSubject, [UInt8])] in
             let master = SymmetricKey(data: state.withLock { $0.master })
             return try fresh.map { subject, name, key in
                 if let existing = try txn.value(in: database, key: name) {
@@ -236,7 +237,7 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         try masterKeys.stage(newMaster)
         let database = database
         let oldMaster = SymmetricKey(data: state.withLock { $0.master })
-        let existed = try store.environment.write { txn -> Bool in
+        let existed = try stateStore.environment.write { txn -> Bool in
             let entries = try txn.entries(in: database)
             try txn.clear(database)
             var existed = false

@@ -1,5 +1,4 @@
 import Foundation
-import CRMLMDB
 
 /// Everything that can go wrong with the event log, each case naming what was wrong.
 ///
@@ -40,7 +39,7 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     case fieldTooLong(field: String, length: Int, limit: Int)
     /// The store was written in a format this version does not read.
     case unsupportedFormat(found: UInt32, supported: UInt32)
-    /// The directory holds an LMDB environment that is not an event store.
+    /// The directory holds an LMDB environment that is not an event store (LMDB backend).
     case notAnEventStore(path: String)
     /// The store was opened read-only and cannot append.
     case readOnly
@@ -60,9 +59,10 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Two logs that should hold the same history differ (a migration target that is not a
     /// prefix of its source, or heads whose hashes differ after a copy).
     case logsDiverge(position: UInt64, reason: String)
-    /// LMDB failed (disk full, permissions, locked …).
-    case storage(LMDBError)
-    /// A file or directory operation outside LMDB failed.
+    /// The storage engine failed (disk full, permissions, locked …); the failure carries the
+    /// engine's code and message.
+    case storage(StorageFailure)
+    /// A file or directory operation outside the storage engine failed.
     case fileSystem(path: String, reason: String)
 
     /// A sentence a user can act on.

@@ -1,9 +1,8 @@
 import Foundation
-import CRMLMDB
 
 /// The log protocol: what `CRMDomain`, `CRMProjections` and the command line need of a log,
-/// implemented by the embedded LMDB ``EventStore`` and by `EventLogPostgres`'s
-/// `PostgresEventStore`.
+/// implemented by the embedded LMDB `EventStore` (module `CRMEventLogLMDB`) and by
+/// `PostgresEventStore` (module `CRMEventLogPostgres`). This module knows neither backend.
 ///
 /// Every backend keeps the same semantics: global positions 1, 2, 3 … without gaps and in
 /// commit order; streams with versions checked against an ``ExpectedVersion``; atomic appends
@@ -13,7 +12,7 @@ import CRMLMDB
 /// either backend give the same head hash; and subscriptions that catch up and then follow the
 /// log, each event exactly once, in order.
 ///
-/// Reads are synchronous, like ``EventStore``'s: on a networked backend each one waits for a
+/// Reads are synchronous: on a networked backend each one waits for a
 /// round trip, so call them where blocking a thread for that long is acceptable. Appends,
 /// imports and verification are asynchronous.
 public protocol EventLogStore: AnyObject, Sendable {
@@ -23,17 +22,14 @@ public protocol EventLogStore: AnyObject, Sendable {
     /// Whether the store refuses appends.
     var isReadOnly: Bool { get }
 
-    /// The local LMDB environment where layers above the log (projections) keep their state
-    /// with their checkpoints; `nil` when the store was opened without one. For ``EventStore``
-    /// it is the store's own environment.
-    var localEnvironment: Environment? { get }
-
-    /// Appends events to several streams in one atomic step; see ``EventStore/append(_:)``.
+    /// Appends events to several streams in one atomic step: every event or none, each stream's
+    /// ``ExpectedVersion`` checked, and returns after the append is durable. A retry of an
+    /// append whose event ids are all stored with the same content returns the stored positions.
     @discardableResult
     func append(_ appends: [StreamAppend]) async throws -> AppendResult
 
-    /// Restores events exactly as another store recorded them; see
-    /// ``EventStore/importEvents(_:)``. Returns the new head position.
+    /// Restores events exactly as another store recorded them (positions, stream versions,
+    /// recorded times), continuing the log at its head + 1. Returns the new head position.
     @discardableResult
     func importEvents(_ events: [ImportedEvent]) async throws -> UInt64
 
@@ -56,8 +52,17 @@ public protocol EventLogStore: AnyObject, Sendable {
     /// The position of the event with `id`, or `nil` when no such event is stored.
     func position(ofEventID id: UUID) throws -> UInt64?
 
-    /// Visits stored records as ``RecordView``s, valid only during each call of `body`; see
-    /// ``EventStore/scan(_:from:direction:limit:through:_:)`` for the parameters.
+    /// Visits stored records as ``RecordView``s, valid only during each call of `body`.
+    ///
+    /// - Parameters:
+    ///   - filter: which events; for ``EventFilter/stream(_:)`` `from` is a stream version.
+    ///   - from: the first position (or stream version) to visit, inclusive. `nil` starts at the
+    ///     beginning (forward) or the end (backward).
+    ///   - direction: oldest or newest first.
+    ///   - limit: the most records to visit.
+    ///   - through: the last position to visit; `nil` means the head when the scan starts.
+    ///   - body: called with each matching record, in order; an error it throws ends the scan
+    ///     and is rethrown.
     func scan(
         _ filter: EventFilter, from: UInt64?, direction: ReadDirection, limit: Int?, through: UInt64?,
         _ body: (RecordView) throws -> Void
@@ -83,8 +88,8 @@ extension EventLogStore {
         try await append([StreamAppend(stream: stream, expectedVersion: expectedVersion, events: events)])
     }
 
-    /// Visits stored records without copying them; see
-    /// ``EventStore/scan(_:from:direction:limit:through:_:)``.
+    /// Visits stored records without copying them; the parameters are those of
+    /// ``scan(_:from:direction:limit:through:_:)``.
     public func scan(
         _ filter: EventFilter = .all, from: UInt64? = nil, direction: ReadDirection = .forward,
         limit: Int? = nil, through: UInt64? = nil, _ body: (RecordView) throws -> Void
@@ -116,7 +121,8 @@ extension EventLogStore {
     }
 }
 
-extension EventStore: EventLogStore {
-    /// The store's own LMDB environment, where projections keep their state.
-    public var localEnvironment: Environment? { environment }
-}
+/// A log whose ``EventLogStore/scan(_:from:direction:limit:through:_:)`` may be called from
+/// several threads at once, each call reading in its own snapshot: a rebuild may then read and
+/// decode disjoint ranges of positions on worker threads (the LMDB `EventStore` is one; a store
+/// whose reads share one connection is not).
+public protocol ConcurrentlyScannable: EventLogStore {}

@@ -195,10 +195,10 @@ public struct RecordedEvent: Sendable, Hashable {
     public let payload: [UInt8]
 
     /// The category: the stream name up to its first `-` (the whole name when it has none).
-    public var category: String { EventStore.category(of: stream) }
+    public var category: String { EventFilter.category(of: stream) }
 }
 
-/// An event exactly as another store recorded it, to be restored by ``EventStore/importEvents(_:)``.
+/// An event exactly as another store recorded it, to be restored by ``EventLogStore/importEvents(_:)``.
 ///
 /// Unlike a ``NewEvent``, it carries what the log normally assigns itself: the position, the
 /// stream version and the recorded time. Both times are stored at microsecond precision.
@@ -266,14 +266,23 @@ public struct AppendRequest: Sendable {
         public let name: String
         /// Its events, with their actors.
         public let events: [NewEvent]
+
+        package init(name: String, events: [NewEvent]) {
+            self.name = name
+            self.events = events
+        }
     }
 
     /// The streams, in append order.
     public let streams: [Stream]
 
+    package init(streams: [Stream]) {
+        self.streams = streams
+    }
+
     /// Every distinct actor of the request.
     public var actors: Set<String> { Set(streams.flatMap { $0.events.map(\.actor) }) }
 }
 
-/// A check that may refuse an append by throwing; see ``EventStore/setAppendAuthorizer(_:)``.
+/// A check that may refuse an append by throwing; see `EventStore/setAppendAuthorizer(_:)` (module `CRMEventLogLMDB`).
 public typealias AppendAuthorizer = @Sendable (AppendRequest) throws -> Void

@@ -127,3 +127,38 @@ package struct PreparedImport: Sendable {
         self.events = events
     }
 }
+
+extension PreparedAppend {
+    /// The outcome of an append some of whose ids are already stored, decided the same way on
+    /// every backend: the original positions when every event is stored with the same content,
+    /// the first conflict in append order, or a partial retry.
+    ///
+    /// - Parameters:
+    ///   - head: the head, for the error when no id turns out to be stored.
+    ///   - noneStored: why that is damage, in the backend's words.
+    ///   - lookUp: the backend's look-up of one event: `nil` when its id is not stored, else the
+    ///     stored position and, when the stored record has the same content (see
+    ///     ``RecordView/hasSameContent(as:)``), its stream version.
+    package func retryOutcome(
+        head: UInt64, noneStored: String,
+        lookUp: (EncodableEvent) throws -> (position: UInt64, streamVersion: UInt64?)?
+    ) throws -> Result<AppendResult, EventLogError> {
+        var existing: [AppendedEvent] = []
+        var firstStored: (UUID, UInt64)?
+        for stream in streams {
+            for event in stream.events {
+                guard let (position, version) = try lookUp(event) else { continue }
+                guard let version else { return .failure(.eventIDConflict(id: event.event.id, storedAt: position)) }
+                existing.append(AppendedEvent(id: event.event.id, stream: stream.name, position: position, streamVersion: version))
+                if firstStored == nil { firstStored = (event.event.id, position) }
+            }
+        }
+        guard let firstStored else {
+            throw EventLogError.corruptRecord(position: head, reason: noneStored)
+        }
+        guard existing.count == eventCount else {
+            return .failure(.partialRetry(storedID: firstStored.0, storedAt: firstStored.1))
+        }
+        return .success(AppendResult(events: existing, wasAlreadyStored: true))
+    }
+}

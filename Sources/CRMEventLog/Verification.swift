@@ -1,8 +1,7 @@
 import Crypto
 import Foundation
-import CRMLMDB
 
-/// A head hash kept outside the system, against which ``EventStore/verify(anchor:)`` proves that
+/// A head hash kept outside the system, against which a store's `verify(anchor:)` (``EventLogStore/verify(anchor:)``) proves that
 /// the log up to `position` is unchanged and not cut short.
 public struct HeadAnchor: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The position the hash was read at.
@@ -43,7 +42,7 @@ public struct HeadAnchor: Sendable, Hashable, Codable, CustomStringConvertible {
     public var description: String { "\(position):\(hash.hexString)" }
 }
 
-/// What ``EventStore/verify(anchor:)`` found.
+/// What ``EventLogStore/verify(anchor:)`` found.
 public struct VerificationReport: Sendable, Hashable {
     /// The last position checked (the head when the log is intact).
     public let head: UInt64
@@ -103,118 +102,95 @@ public struct VerificationProblem: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-extension EventStore {
-    /// Walks the whole log in one read snapshot: checks positions are 1, 2, 3 … without gaps,
-    /// every record parses and carries its own position, every hash equals SHA-256 of the
-    /// previous hash and the record's bytes, and the stream and event-id indexes agree with the
-    /// log. With an `anchor`, also checks the log reaches the anchor and has its hash there.
-    ///
-    /// Returns the first problem found, or the head and its hash.
-    public func verify(anchor: HeadAnchor? = nil) async throws -> VerificationReport {
-        try await Self.offPool { [self] in try verifyNow(anchor: anchor) }
+/// The checks every backend's verification makes of the chain, record by record: positions 1,
+/// 2, 3 … without gaps, each record parses and carries its own position, recorded times never
+/// decrease, each hash equals SHA-256 of the previous hash and the record's bytes, stream
+/// versions run 1, 2, 3 … per stream, and the anchor's hash where the anchor is. A backend walks
+/// its stored records in position order, hands each to ``check(position:record:indexes:)`` with
+/// the checks of its own indexes, and ends with ``finish(_:)``.
+package struct ChainWalk {
+    package let anchor: HeadAnchor?
+    /// The next position expected.
+    package private(set) var expected: UInt64 = 1
+    /// The chain hash of the last record that checked out.
+    package private(set) var previous = RecordFormat.genesisHash
+    private var versions: [[UInt8]: UInt64] = [:]
+    private var lastRecordedAt = Int64.min
+    /// The first problem found.
+    package private(set) var problem: VerificationProblem?
+
+    package init(anchor: HeadAnchor?) {
+        self.anchor = anchor
     }
 
-    /// The blocking form of ``verify(anchor:)``, for command-line tools and tests.
-    public func verifyNow(anchor: HeadAnchor? = nil) throws -> VerificationReport {
-        try Self.mapStorage {
-            try environment.read { txn in try Verifier(databases: databases, txn: txn, anchor: anchor).run() }
+    /// Records a problem the backend found itself (for example a key that is not a position).
+    /// Returns `false`, so a walk can `guard` on it.
+    @discardableResult
+    package mutating func fail(_ position: UInt64, _ kind: VerificationProblem.Kind, _ detail: String) -> Bool {
+        if problem == nil { problem = VerificationProblem(position: position, kind: kind, detail: detail) }
+        return false
+    }
+
+    /// Checks the record stored under `position`, then the backend's indexes of it: `indexes`
+    /// gets the parsed record and its computed hash and returns the kind and detail of a
+    /// mismatch, or `nil`. Returns whether the walk may go on (`false` after the first problem).
+    package mutating func check(
+        position: UInt64, record: UnsafeRawBufferPointer,
+        indexes: (RecordView, [UInt8]) throws -> (VerificationProblem.Kind, String)?
+    ) rethrows -> Bool {
+        guard problem == nil else { return false }
+        if position > expected { return fail(expected, .missingRecord, "position \(expected) is missing; the next record is at \(position)") }
+        if position < expected { return fail(expected, .unexpectedKey, "position \(position) is stored out of order") }
+        let view: RecordView
+        do {
+            view = try RecordView(validating: record, at: position)
+        } catch {
+            return fail(position, .malformedRecord, "\(error)")
         }
+        if view.recordedAtMicros < lastRecordedAt {
+            return fail(position, .malformedRecord, "recorded time \(view.recordedAtMicros) µs is earlier than the previous record's \(lastRecordedAt) µs")
+        }
+        lastRecordedAt = view.recordedAtMicros
+        if view.position != position {
+            return fail(position, .positionMismatch, "the record stored at \(position) says it is at position \(view.position)")
+        }
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(bufferPointer: view.body)
+        let digest = Array(hasher.finalize())
+        if !view.hash.elementsEqual(digest) {
+            return fail(position, .hashMismatch, "stored hash \(Array(view.hash).hexString) differs from the computed \(digest.hexString)")
+        }
+        let stream = Array(view.streamBytes)
+        let version = view.streamVersion
+        let priorVersion = versions[stream] ?? 0
+        if version != priorVersion + 1 {
+            return fail(position, .streamIndexMismatch, "stream version \(version) follows version \(priorVersion) of its stream")
+        }
+        versions[stream] = version
+        if let (kind, detail) = try indexes(view, digest) {
+            return fail(position, kind, detail)
+        }
+        if let anchor, anchor.position == position, anchor.hash != digest {
+            return fail(position, .anchorMismatch, "the hash \(digest.hexString) differs from the anchored \(anchor.hash.hexString)")
+        }
+        previous = digest
+        expected += 1
+        return true
     }
-}
 
-private struct Verifier {
-    /// An index value is exactly one big-endian UInt64; any other length is damage.
-    static func exactPosition(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
-        bytes.count == 8 ? Databases.uint64(bigEndian: bytes) : nil
-    }
-
-    let databases: Databases
-    let txn: ReadTransaction
-    let anchor: HeadAnchor?
-
-    func run() throws -> VerificationReport {
-        var expected: UInt64 = 1
-        var previous = RecordFormat.genesisHash
-        var versions: [[UInt8]: UInt64] = [:]
-        var lastRecordedAt = Int64.min
-
+    /// The report after the walk: the first problem, else the anchor's checks and the
+    /// backend's whole-log checks (`extra`, given the head), else the head and its hash.
+    package func finish(_ extra: (UInt64) throws -> (UInt64, VerificationProblem.Kind, String)? = { _ in nil }) rethrows -> VerificationReport {
+        let head = expected - 1
         func report(_ position: UInt64, _ kind: VerificationProblem.Kind, _ detail: String) -> VerificationReport {
-            VerificationReport(head: expected - 1, headHash: previous, problem: VerificationProblem(position: position, kind: kind, detail: detail))
+            VerificationReport(head: head, headHash: previous, problem: VerificationProblem(position: position, kind: kind, detail: detail))
         }
-
-        let walked: VerificationReport? = try txn.withCursor(on: databases.log) { cursor in
-            var entry = try cursor.first()
-            while let current = entry {
-                guard current.key.count == 8 else {
-                    return report(expected, .unexpectedKey, "a log key of \(current.key.count) bytes is not a position")
-                }
-                let position = Databases.uint64(bigEndian: current.key)
-                if position > expected {
-                    return report(expected, .missingRecord, "position \(expected) is missing; the next record is at \(position)")
-                }
-                if position < expected {
-                    return report(expected, .unexpectedKey, "position \(position) is stored out of order")
-                }
-                let view: RecordView
-                do {
-                    view = try RecordView(validating: current.value, at: position)
-                } catch {
-                    return report(position, .malformedRecord, "\(error)")
-                }
-                if view.recordedAtMicros < lastRecordedAt {
-                    return report(position, .malformedRecord, "recorded time \(view.recordedAtMicros) µs is earlier than the previous record's \(lastRecordedAt) µs")
-                }
-                lastRecordedAt = view.recordedAtMicros
-                if view.position != position {
-                    return report(position, .positionMismatch, "the record stored at \(position) says it is at position \(view.position)")
-                }
-                var hasher = SHA256()
-                hasher.update(data: previous)
-                hasher.update(bufferPointer: view.body)
-                let digest = Array(hasher.finalize())
-                if !view.hash.elementsEqual(digest) {
-                    return report(position, .hashMismatch, "stored hash \(Array(view.hash).hexString) differs from the computed \(digest.hexString)")
-                }
-                let stream = Array(view.streamBytes)
-                let version = view.streamVersion
-                let priorVersion = versions[stream] ?? 0
-                if version != priorVersion + 1 {
-                    return report(position, .streamIndexMismatch, "stream version \(version) follows version \(priorVersion) of its stream")
-                }
-                versions[stream] = version
-                let indexed = try Databases.streamKey(stream, version: version).withUnsafeBytes { key in
-                    try txn.withValue(in: databases.streams, key: key, Self.exactPosition)
-                } ?? nil
-                if indexed != position {
-                    return report(position, .streamIndexMismatch, "the stream index maps this version to \(indexed.map(String.init) ?? "nothing")")
-                }
-                let byID = try txn.withValue(in: databases.eventIDs, key: view.idBytes, Self.exactPosition) ?? nil
-                if byID != position {
-                    return report(position, .eventIDIndexMismatch, "the event-id index maps this event's id to \(byID.map(String.init) ?? "nothing")")
-                }
-                if let anchor, anchor.position == position, anchor.hash != digest {
-                    return report(position, .anchorMismatch, "the hash \(digest.hexString) differs from the anchored \(anchor.hash.hexString)")
-                }
-                previous = digest
-                expected += 1
-                entry = try cursor.next()
-            }
-            return nil
-        }
-        if let walked { return walked }
+        if let problem { return VerificationReport(head: head, headHash: previous, problem: problem) }
         if let anchor, anchor.position == 0, anchor.hash != RecordFormat.genesisHash {
             return report(0, .anchorMismatch, "an anchor at position 0 must hold the 32 zero bytes the chain starts from")
         }
-        let head = expected - 1
-
-        let streamEntries = try txn.count(of: databases.streams)
-        if streamEntries != Int(head) {
-            return report(head, .streamIndexMismatch, "the stream index has \(streamEntries) entries for \(head) records")
-        }
-        let idEntries = try txn.count(of: databases.eventIDs)
-        if idEntries != Int(head) {
-            return report(head, .eventIDIndexMismatch, "the event-id index has \(idEntries) entries for \(head) records")
-        }
+        if let (position, kind, detail) = try extra(head) { return report(position, kind, detail) }
         if let anchor, anchor.position > head {
             return report(head + 1, .truncated, "the log ends at \(head), before the anchored position \(anchor.position)")
         }

@@ -192,34 +192,18 @@ extension PostgresEventStore {
     }
 
     /// The outcome of an append some of whose ids are already stored, decided exactly as the
-    /// LMDB store does: the original positions when every event is stored with the same content,
-    /// the first conflict in append order otherwise, or a partial retry.
+    /// LMDB store does (`PreparedAppend.retryOutcome`), from the records read in this transaction.
     private static func retryOutcome(
         _ request: PreparedAppend, stored: [UUID: (position: UInt64, record: ByteBuffer)], head: UInt64
     ) throws -> Result<AppendResult, EventLogError> {
-        var existing: [AppendedEvent] = []
-        var firstStored: (UUID, UInt64)?
-        for stream in request.streams {
-            for event in stream.events {
-                guard let (position, record) = stored[event.event.id] else { continue }
-                let match = try record.withUnsafeReadableBytes { bytes -> AppendedEvent? in
-                    let view = try RecordView(validating: bytes, at: position)
-                    return view.hasSameContent(as: event)
-                        ? AppendedEvent(id: event.event.id, stream: stream.name, position: position, streamVersion: view.streamVersion)
-                        : nil
-                }
-                guard let match else { return .failure(.eventIDConflict(id: event.event.id, storedAt: position)) }
-                existing.append(match)
-                if firstStored == nil { firstStored = (event.event.id, position) }
+        try request.retryOutcome(head: head, noneStored: "an event id was found stored but matches no event of the append") { event in
+            guard let (position, record) = stored[event.event.id] else { return nil }
+            let version = try record.withUnsafeReadableBytes { bytes -> UInt64? in
+                let view = try RecordView(validating: bytes, at: position)
+                return view.hasSameContent(as: event) ? view.streamVersion : nil
             }
+            return (position, version)
         }
-        guard let firstStored else {
-            throw EventLogError.corruptRecord(position: head, reason: "an event id was found stored but matches no event of the append")
-        }
-        guard existing.count == request.eventCount else {
-            return .failure(.partialRetry(storedID: firstStored.0, storedAt: firstStored.1))
-        }
-        return .success(AppendResult(events: existing, wasAlreadyStored: true))
     }
 
     /// One import inside its transaction, checked event by event in the LMDB store's order:
@@ -314,7 +298,7 @@ private struct Rows {
         positions.append(Int64(position))
         streams.append(stream)
         versions.append(Int64(streamVersion))
-        categories.append(EventStore.category(of: stream))
+        categories.append(EventFilter.category(of: stream))
         types.append(event.event.type)
         ids.append(event.event.id)
         recordedAts.append(recordedAt)

@@ -121,42 +121,33 @@ public struct PostgresSubscription: AsyncSequence, Sendable {
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(store: store, cursor: ChunkCursor(
-            filter: filter, direction: .forward, from: after == .max ? .max : after + 1, through: 0, limit: nil))
+        AsyncIterator(store: store, follower: CatchUpThenLive(cursor: ChunkCursor(
+            filter: filter, direction: .forward, from: after == .max ? .max : after + 1, through: 0, limit: nil)))
     }
 
     /// Reads chunks while there are stored events, then waits for the next commit.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let store: PostgresEventStore
-        var cursor: ChunkCursor
-        var buffer: [RecordedEvent] = []
-        var index = 0
+        var follower: CatchUpThenLive<ChunkCursor>
 
         /// The next event; `nil` once the task is cancelled or the store is closed.
         public mutating func next() async throws -> RecordedEvent? {
-            while true {
-                if index < buffer.count {
-                    defer { index += 1 }
-                    return buffer[index]
-                }
-                if Task.isCancelled || store.isClosed.load(ordering: .acquiring) { return nil }
-                buffer.removeAll(keepingCapacity: true)
-                index = 0
-                do {
-                    let head = try await store.rowsAsync("SELECT coalesce(max(position), 0) FROM \(unescaped: store.events)", "reading the head")
-                        .first?.decode(Int64.self) ?? 0
-                    cursor.limitPosition = UInt64(head)
+            let store = store
+            return try await follower.next(
+                isClosed: { store.isClosed.load(ordering: .acquiring) },
+                readHead: {
+                    UInt64(try await store.rowsAsync("SELECT coalesce(max(position), 0) FROM \(unescaped: store.events)", "reading the head")
+                        .first?.decode(Int64.self) ?? 0)
+                },
+                readChunks: { cursor, head, buffer in
+                    cursor.limitPosition = head
                     cursor.exhausted = false
                     while buffer.isEmpty, let query = cursor.nextQuery(events: store.events) {
                         let chunk = try await store.rowsAsync(query, "following the log")
                         try cursor.consume(chunk) { buffer.append($0.decoded()) }
                     }
-                    if buffer.isEmpty { await store.waitForHead(beyond: UInt64(head)) }
-                } catch {
-                    if store.isClosed.load(ordering: .acquiring) || Task.isCancelled { return nil }
-                    throw error
-                }
-            }
+                },
+                waitBeyond: { await store.waitForHead(beyond: $0) })
         }
     }
 }
@@ -176,13 +167,26 @@ struct ChunkCursor: Sendable {
     }
 
     let matcher: Matcher
-    let direction: ReadDirection
-    /// The next position (or stream version) to look at.
-    var next: UInt64
-    /// Positions beyond this are not returned.
-    var limitPosition: UInt64
-    var remaining: Int
-    var exhausted = false
+    /// The bookkeeping every backend's read keeps (`ReadBounds`); the properties below forward
+    /// to it, so the scan loops read as before.
+    var bounds: ReadBounds
+    var direction: ReadDirection { bounds.direction }
+    var next: UInt64 {
+        get { bounds.next }
+        set { bounds.next = newValue }
+    }
+    var limitPosition: UInt64 {
+        get { bounds.limitPosition }
+        set { bounds.limitPosition = newValue }
+    }
+    var remaining: Int {
+        get { bounds.remaining }
+        set { bounds.remaining = newValue }
+    }
+    var exhausted: Bool {
+        get { bounds.exhausted }
+        set { bounds.exhausted = newValue }
+    }
 
     init(filter: EventFilter, direction: ReadDirection, from: UInt64?, through: UInt64, limit: Int?) {
         switch filter {
@@ -191,18 +195,7 @@ struct ChunkCursor: Sendable {
         case .category(let name): matcher = .category(name)
         case .eventTypes(let types): matcher = .types(types.sorted())
         }
-        self.direction = direction
-        self.limitPosition = through
-        self.remaining = limit ?? Int.max
-        switch direction {
-        case .forward: next = max(from ?? 1, 1)
-        case .backward:
-            next = from ?? UInt64.max
-            if case .stream = matcher {} else { next = min(next, through) }
-        }
-        if remaining <= 0 { exhausted = true }
-        // A name containing '-' is no category: it matches nothing, as on LMDB.
-        if case .category(let name) = matcher, name.contains("-") { exhausted = true }
+        bounds = ReadBounds(filter: filter, direction: direction, from: from, through: through, limit: limit)
     }
 
     /// The most record bytes one chunk carries (at least one record, however large).

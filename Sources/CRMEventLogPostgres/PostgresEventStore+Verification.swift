@@ -1,4 +1,3 @@
-import Crypto
 import CRMEventLog
 import Foundation
 import PostgresNIO
@@ -33,7 +32,7 @@ extension PostgresEventStore {
                         for row in rows {
                             let columns = try row.decode((Int64, String, Int64, String, String, UUID, Int64, ByteBuffer, ByteBuffer).self)
                             last = columns.0
-                            if walk.check(columns) != nil { break walking }
+                            if !walk.check(columns) { break walking }
                         }
                         if rows.count < Self.verifyChunk { break }
                     }
@@ -42,7 +41,7 @@ extension PostgresEventStore {
                     _ = try? await connection.query("ROLLBACK", logger: logger)
                     throw error
                 }
-                return walk.report()
+                return try walk.finish()
             }
         } catch {
             throw PostgresLogError.wrapping(error, while: "verifying the log")
@@ -50,91 +49,27 @@ extension PostgresEventStore {
     }
 }
 
-/// The chain walk of one verification: what it has seen so far and the first problem.
-private struct ChainWalk {
-    let anchor: HeadAnchor?
-    var expected: UInt64 = 1
-    var previous = RecordFormat.genesisHash
-    var versions: [String: UInt64] = [:]
-    var lastRecordedAt = Int64.min
-    var problem: VerificationProblem?
-
-    init(anchor: HeadAnchor?) {
-        self.anchor = anchor
-    }
-
-    /// Checks one row; returns the problem it found, if any (and keeps it).
-    mutating func check(
-        _ row: (Int64, String, Int64, String, String, UUID, Int64, ByteBuffer, ByteBuffer)
-    ) -> VerificationProblem? {
+extension ChainWalk {
+    /// Checks one row: its record through the chain, then its indexed columns against the
+    /// record. Returns whether the walk may go on.
+    mutating func check(_ row: (Int64, String, Int64, String, String, UUID, Int64, ByteBuffer, ByteBuffer)) -> Bool {
         let (rowPosition, stream, rowVersion, category, type, id, recordedAt, hash, record) = row
-        let position = UInt64(rowPosition)
-        func fail(_ at: UInt64, _ kind: VerificationProblem.Kind, _ detail: String) -> VerificationProblem {
-            let found = VerificationProblem(position: at, kind: kind, detail: detail)
-            problem = found
-            return found
-        }
-        if position > expected { return fail(expected, .missingRecord, "position \(expected) is missing; the next record is at \(position)") }
-        if position < expected { return fail(expected, .unexpectedKey, "position \(position) is stored out of order") }
-        return record.withUnsafeReadableBytes { bytes -> VerificationProblem? in
-            let view: RecordView
-            do {
-                view = try RecordView(validating: bytes, at: position)
-            } catch {
-                return fail(position, .malformedRecord, "\(error)")
-            }
-            if view.recordedAtMicros < lastRecordedAt {
-                return fail(position, .malformedRecord, "recorded time \(view.recordedAtMicros) µs is earlier than the previous record's \(lastRecordedAt) µs")
-            }
-            lastRecordedAt = view.recordedAtMicros
-            if view.position != position {
-                return fail(position, .positionMismatch, "the record stored at \(position) says it is at position \(view.position)")
-            }
-            var hasher = SHA256()
-            hasher.update(data: previous)
-            hasher.update(bufferPointer: view.body)
-            let digest = Array(hasher.finalize())
-            if !view.hash.elementsEqual(digest) {
-                return fail(position, .hashMismatch, "stored hash \(Array(view.hash).hexString) differs from the computed \(digest.hexString)")
-            }
-            let recordStream = String(decoding: view.streamBytes, as: UTF8.self)
-            let version = view.streamVersion
-            let priorVersion = versions[recordStream] ?? 0
-            if version != priorVersion + 1 {
-                return fail(position, .streamIndexMismatch, "stream version \(version) follows version \(priorVersion) of its stream")
-            }
-            versions[recordStream] = version
-            if stream != recordStream || UInt64(rowVersion) != version || category != EventStore.category(of: recordStream) {
-                return fail(position, .streamIndexMismatch,
+        return record.withUnsafeReadableBytes { bytes in
+            check(position: UInt64(rowPosition), record: bytes) { view, digest in
+                let recordStream = String(decoding: view.streamBytes, as: UTF8.self)
+                let version = view.streamVersion
+                if stream != recordStream || UInt64(rowVersion) != version || category != EventFilter.category(of: recordStream) {
+                    return (.streamIndexMismatch,
                             "the row is indexed as stream '\(stream)' version \(rowVersion) category '\(category)', the record says '\(recordStream)' version \(version)")
+                }
+                if id != view.id {
+                    return (.eventIDIndexMismatch, "the row is indexed under event id \(id), the record has \(view.id)")
+                }
+                if type != String(decoding: view.typeBytes, as: UTF8.self) || recordedAt != view.recordedAtMicros || Array(buffer: hash) != digest {
+                    return (.malformedRecord, "the row's type, recorded time or hash column differs from its record")
+                }
+                return nil
             }
-            if id != view.id {
-                return fail(position, .eventIDIndexMismatch, "the row is indexed under event id \(id), the record has \(view.id)")
-            }
-            if type != String(decoding: view.typeBytes, as: UTF8.self) || recordedAt != view.recordedAtMicros || Array(buffer: hash) != digest {
-                return fail(position, .malformedRecord, "the row's type, recorded time or hash column differs from its record")
-            }
-            if let anchor, anchor.position == position, anchor.hash != digest {
-                return fail(position, .anchorMismatch, "the hash \(digest.hexString) differs from the anchored \(anchor.hash.hexString)")
-            }
-            previous = digest
-            expected += 1
-            return nil
         }
-    }
-
-    /// The report after the walk.
-    func report() -> VerificationReport {
-        let head = expected - 1
-        if let problem { return VerificationReport(head: head, headHash: previous, problem: problem) }
-        if let anchor, anchor.position == 0, anchor.hash != RecordFormat.genesisHash {
-            return VerificationReport(head: head, headHash: previous, problem: VerificationProblem(
-                position: 0, kind: .anchorMismatch, detail: "an anchor at position 0 must hold the 32 zero bytes the chain starts from"))
-        }
-        if let anchor, anchor.position > head {
-            return VerificationReport(head: head, headHash: previous, problem: VerificationProblem(
-                position: head + 1, kind: .truncated, detail: "the log ends at \(head), before the anchored position \(anchor.position)"))
-        }
-        return VerificationReport(head: head, headHash: previous, problem: nil)
     }
 }

@@ -1,6 +1,5 @@
 import CRMEventLog
 import Foundation
-import CRMLMDB
 import Logging
 import PostgresNIO
 import Synchronization
@@ -39,9 +38,6 @@ public final class PostgresEventStore: EventLogStore {
         /// The most events one transaction takes when concurrent appends of this store are
         /// committed together (a larger single append still goes through whole).
         public var maxEventsPerTransaction: Int
-        /// A local directory for the LMDB environment in which projections keep their state and
-        /// checkpoints (``localEnvironment``); `nil` opens none.
-        public var localStatePath: String?
         /// How often a waiting subscription asks the server for events appended through other
         /// connections (appends through this store wake it at once).
         public var pollInterval: Duration
@@ -52,13 +48,12 @@ public final class PostgresEventStore: EventLogStore {
 
         /// Creates a configuration.
         public init(
-            connections: Int = 4, maxEventsPerTransaction: Int = 10_000, localStatePath: String? = nil, pollInterval: Duration = .milliseconds(10),
+            connections: Int = 4, maxEventsPerTransaction: Int = 10_000, pollInterval: Duration = .milliseconds(10),
             connectTimeout: Duration = .seconds(10),
             logger: Logger = Logger(label: "crmkit.eventlog.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
         ) {
             self.connections = connections
             self.maxEventsPerTransaction = maxEventsPerTransaction
-            self.localStatePath = localStatePath
             self.pollInterval = pollInterval
             self.connectTimeout = connectTimeout
             self.logger = logger
@@ -74,9 +69,6 @@ public final class PostgresEventStore: EventLogStore {
     public let configuration: Configuration
     /// A PostgreSQL log always accepts appends.
     public var isReadOnly: Bool { false }
-    /// The local LMDB environment for projection state, when ``Configuration/localStatePath``
-    /// was given.
-    public let localEnvironment: Environment?
 
     let writers: ConnectionPool
     let readers: ConnectionPool
@@ -90,14 +82,13 @@ public final class PostgresEventStore: EventLogStore {
     var logger: Logger { configuration.logger }
 
     private init(location: PostgresLocation, configuration: Configuration, writers: ConnectionPool, readers: ConnectionPool,
-                 head: UInt64, localEnvironment: Environment?) {
+                 head: UInt64) {
         self.location = location
         self.configuration = configuration
         self.writers = writers
         self.readers = readers
         self.headWatch = HeadWatch(head: head)
         self.appendQueue = AppendQueue(maxWriters: configuration.connections)
-        self.localEnvironment = localEnvironment
         self.lockKey = Self.lockKey(schema: location.schema)
         self.events = "\"\(location.schema)\".events"
     }
@@ -135,31 +126,14 @@ public final class PostgresEventStore: EventLogStore {
             let head = try await writers.withConnection { connection in
                 try await Self.prepareSchema(location.schema, lockKey: lockKey(schema: location.schema), on: connection, logger: configuration.logger)
             }
-            var environment: Environment?
-            if let path = configuration.localStatePath {
-                environment = try openLocalState(path)
-            }
             let store = PostgresEventStore(location: location, configuration: configuration, writers: writers, readers: readers,
-                                           head: head, localEnvironment: environment)
+                                           head: head)
             configuration.logger.debug("opened PostgreSQL event store", metadata: ["location": "\(location)", "head": "\(head)"])
             return store
         } catch {
             writers.close()
             readers.close()
             throw error
-        }
-    }
-
-    private static func openLocalState(_ path: String) throws -> Environment {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        } catch {
-            throw EventLogError.fileSystem(path: path, reason: "cannot create the local state directory (\(error.localizedDescription))")
-        }
-        do {
-            return try Environment(path: path, configuration: .init(maxDatabases: 64))
-        } catch {
-            throw EventLogError.storage(error)
         }
     }
 
@@ -211,13 +185,12 @@ public final class PostgresEventStore: EventLogStore {
         }
     }
 
-    /// Ends subscriptions and closes every connection and the local environment. Idempotent.
+    /// Ends subscriptions and closes every connection. Idempotent.
     public func close() {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         headWatch.close()
         writers.close()
         readers.close()
-        localEnvironment?.close()
     }
 
     /// Deletes the log's schema with every event in it. Irreversible; for tests and for

@@ -41,7 +41,7 @@ public struct PredictiveReport: Sendable, Hashable, Codable {
     /// Rebuilds the predictive read models from `store`'s log (counting orders in the currency
     /// of `crmRules`), fits both models as of `calibrationEnd` (default: the latest purchase
     /// day) and reports them.
-    public init(store: EventStore, calibrationEnd: CalendarDay? = nil, rules: PredictiveRules = .standard,
+    public init(store: any EventLogStore, calibrationEnd: CalendarDay? = nil, rules: PredictiveRules = .standard,
                 crmRules: CRMRules = .standard, customer: CustomerID? = nil) throws {
         let models = try ProjectionEngine.rebuild(PredictiveReadModels.self, store: store, rules: crmRules)
         try self.init(fit: models.fit(calibrationEnd: calibrationEnd, rules: rules), customer: customer)

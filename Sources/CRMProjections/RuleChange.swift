@@ -89,7 +89,7 @@ extension Projector where Model == CRMReadModels {
                             registry: EventRegistry = EventRegistry()) throws -> (Projector<CRMReadModels>, RuleChangeReport) {
         let generation = "r\(rules.version)"
         guard generation != self.generation else { throw ProjectionError.invalidGeneration("\(generation) is the served generation") }
-        let next = try Projector.rebuild(store: store, rules: rules, generation: generation, registry: registry)
+        let next = try Projector.rebuild(store: store, state: state, rules: rules, generation: generation, registry: registry)
         try catchUp()
         let position = next.checkpoint
         let old: CRMReadModels

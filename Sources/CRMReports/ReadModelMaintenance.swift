@@ -9,20 +9,21 @@ public enum ReadModelMaintenance {
     /// none was built yet, builds generation `r<version>` of `rules` and activates it.
     ///
     /// - Parameters:
-    ///   - store: the store whose read models are served.
+    ///   - store: the log whose read models are served.
+    ///   - state: where the read models are kept.
     ///   - rules: the rules of a first build (a served generation keeps its own).
     ///   - progress: called with the checkpoint after each stored batch of a catch-up.
     /// - Returns: the served generation, its rules version, and the events folded now.
     @discardableResult
-    public static func catchUp(store: any EventLogStore, rules: CRMRules = ReportSource.defaultRules,
+    public static func catchUp(store: any EventLogStore, state: StateStore, rules: CRMRules = ReportSource.defaultRules,
                                progress: (UInt64) -> Void = { _ in }) throws -> (generation: String, rulesVersion: Int, folded: Int) {
-        if let active = try StoredGeneration.active(CRMReadModels.self, in: store) {
-            let projector = try Projector<CRMReadModels>(store: store, rules: active.rules)
+        if let active = try StoredGeneration.active(CRMReadModels.self, in: state) {
+            let projector = try Projector<CRMReadModels>(store: store, state: state, rules: active.rules)
             let folded = try projector.catchUp(progress: progress)
             return (active.generation, active.rules.version, folded)
         }
         let generation = "r\(rules.version)"
-        let projector = try Projector<CRMReadModels>.rebuild(store: store, rules: rules, generation: generation)
+        let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: rules, generation: generation)
         try projector.activate()
         return (generation, rules.version, Int(projector.checkpoint))
     }
@@ -48,27 +49,29 @@ public enum ReadModelMaintenance {
     ///   four quarters before the latest day, switches readers to it and drops the old one.
     /// - Otherwise: rebuilds the served generation (or builds the first one) under its rules.
     ///
+    /// The read models of the log `store` are kept in `state`.
+    ///
     /// - Throws: ``RebuildError/sameVersionOtherRules(version:)`` and the projections' errors.
-    public static func rebuild(store: any EventLogStore, rules: CRMRules? = nil, compare: Bool = false) throws -> RebuildReport {
+    public static func rebuild(store: any EventLogStore, state: StateStore, rules: CRMRules? = nil, compare: Bool = false) throws -> RebuildReport {
         let started = Date()
-        let active = try StoredGeneration.active(CRMReadModels.self, in: store)
+        let active = try StoredGeneration.active(CRMReadModels.self, in: state)
         let chosen = rules ?? active?.rules ?? ReportSource.defaultRules
         guard let active, chosen.version != active.rules.version else {
             if let active, chosen != active.rules { throw RebuildError.sameVersionOtherRules(version: chosen.version) }
             let generation = active?.generation ?? "r\(chosen.version)"
-            let projector = try Projector<CRMReadModels>.rebuild(store: store, rules: chosen, generation: generation)
+            let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: chosen, generation: generation)
             try projector.activate()
             return RebuildReport(generation: generation, previousGeneration: active?.generation, oldRulesVersion: active?.rules.version,
                                  rulesVersion: chosen.version, position: projector.checkpoint,
                                  seconds: Date().timeIntervalSince(started), difference: nil)
         }
-        let served = try Projector<CRMReadModels>(store: store, rules: active.rules)
+        let served = try Projector<CRMReadModels>(store: store, state: state, rules: active.rules)
         try served.catchUp()
         let day = served.read { $0.lifecycle.latestDay } ?? CalendarDay(containing: Date())
         var periods = [ReportSource.lastCompleteQuarter(before: day)]
         while periods.count < 4 { periods.insert(periods[0].previous, at: 0) }
         let (next, difference) = try served.changeRules(to: chosen, asOf: day, periods: periods)
-        try Projector<CRMReadModels>.drop(store: store, generation: active.generation)
+        try Projector<CRMReadModels>.drop(state: state, generation: active.generation)
         return RebuildReport(generation: next.generation, previousGeneration: active.generation, oldRulesVersion: active.rules.version,
                              rulesVersion: chosen.version, position: next.checkpoint, seconds: Date().timeIntervalSince(started),
                              difference: compare ? difference : nil)

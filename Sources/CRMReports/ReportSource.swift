@@ -18,7 +18,7 @@ public struct ReportSource: Sendable {
     /// Opens personal data for display; `nil` shows sealed values as `‹sealed›`.
     public let protector: (any PersonalDataProtector)?
 
-    /// Builds the read models of `store`.
+    /// Builds the read models of `store`, whose persisted read models are kept in `state`.
     ///
     /// Without `asOf` and `rules` the served (persisted, active) generation is loaded and the
     /// events after its checkpoint are folded in memory; otherwise — or when no generation was
@@ -26,14 +26,15 @@ public struct ReportSource: Sendable {
     /// generation's rules, else ``defaultRules``) up to `asOf`.
     ///
     /// - Throws: ``ReportError/positionBeyondHead(position:head:)``, ``ReportError/emptyStore``,
-    ///   and the store's and projections' errors.
-    public static func load(store: any EventLogStore, rules: CRMRules? = nil, asOf: AsOf? = nil,
+    ///   `ProjectionError/noLocalState` when `state` is `nil`, and the store's and projections'
+    ///   errors.
+    public static func load(store: any EventLogStore, state: StateStore?, rules: CRMRules? = nil, asOf: AsOf? = nil,
                             protector: (any PersonalDataProtector)? = nil) throws -> ReportSource {
         let head = try store.head()
         guard head > 0 else { throw ReportError.emptyStore }
-        let stored = try StoredGeneration.active(CRMReadModels.self, in: store)
-        if asOf == nil, rules == nil || rules == stored?.rules, let stored {
-            let (models, position) = try stored.load(CRMReadModels.self, from: store)
+        let stored = try StoredGeneration.active(CRMReadModels.self, in: state)
+        if asOf == nil, rules == nil || rules == stored?.rules, let stored, let state {
+            let (models, position) = try stored.load(CRMReadModels.self, from: store, state: state)
             return ReportSource(models: models, position: position, day: models.lifecycle.latestDay ?? CalendarDay(containing: Date()),
                                 generation: stored.generation, protector: protector)
         }
@@ -65,9 +66,11 @@ public struct ReportSource: Sendable {
         return rules
     }()
 
-    /// The rules the served read models of `store` were built with, else ``defaultRules``.
-    public static func servedRules(in store: any EventLogStore) throws -> CRMRules {
-        try StoredGeneration.active(CRMReadModels.self, in: store)?.rules ?? defaultRules
+    /// The rules the served read models kept in `state` were built with, else ``defaultRules``.
+    ///
+    /// - Throws: `ProjectionError/noLocalState` when `state` is `nil`.
+    public static func servedRules(in state: StateStore?) throws -> CRMRules {
+        try StoredGeneration.active(CRMReadModels.self, in: state)?.rules ?? defaultRules
     }
 
     /// The last complete quarter before `day` (the quarter the demo reports).

@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 /// What a store holds (`crm stats --json`): events, streams, size, events by stream category
@@ -73,7 +74,7 @@ public struct StoreStatistics: Codable, Sendable, Hashable {
         lastDay = last.map { CalendarDay.containing(micros: $0).description }
         self.categories = sorted(categories)
         self.types = sorted(types)
-        projection = try StoredGeneration.active(CRMReadModels.self, in: store).map {
+        projection = try StoredGeneration.active(CRMReadModels.self, in: StateStore(environment: store.environment)).map {
             Projection(model: CRMReadModels.name, generation: $0.generation, rulesVersion: $0.rules.version,
                        checkpoint: $0.checkpoint, lag: head > $0.checkpoint ? head - $0.checkpoint : 0)
         }

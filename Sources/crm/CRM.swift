@@ -4,6 +4,7 @@ import CRMDomain
 import CRMProjections
 import CRMReports
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 @main
@@ -58,9 +59,16 @@ struct StoreOptions: ParsableArguments {
 
     var exists: Bool { FileManager.default.fileExists(atPath: store + "/data.mdb") }
 
-    /// Opens the store on either backend: an LMDB directory or a `postgres://` URL (docs/postgres.md).
-    func openLog(readOnly: Bool) async throws -> any EventLogStore {
-        try await openLogStore(store, readOnly: readOnly, stateDirectory: state)
+    /// Opens the store on either backend: an LMDB directory or a `postgres://` URL (docs/postgres.md),
+    /// with the state store its read models are kept in (`nil` for a PostgreSQL log without `--state`).
+    func openLog(readOnly: Bool) async throws -> (any EventLogStore, StateStore?) {
+        let log = try await openLogStore(store, readOnly: readOnly)
+        do {
+            return (log, try openStateStore(for: log, stateDirectory: state))
+        } catch {
+            log.close()
+            throw error
+        }
     }
 
     func openReadOnly() throws -> EventStore {
@@ -77,7 +85,7 @@ struct StoreOptions: ParsableArguments {
     func vault(for store: any EventLogStore) throws -> KeyVault? {
         // Subject keys live in an LMDB store's environment; a PostgreSQL log shows sealed values.
         guard let store = store as? EventStore, FileManager.default.fileExists(atPath: masterKeyPath) else { return nil }
-        return try KeyVault(store: store, masterKeys: FileMasterKeyStore(path: masterKeyPath))
+        return try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: masterKeyPath))
     }
 }
 
@@ -93,10 +101,10 @@ struct ReportOptions: ParsableArguments {
     var json = false
 
     /// Loads the read models the report is built from.
-    func source(_ options: StoreOptions, store: any EventLogStore) throws -> ReportSource {
+    func source(_ options: StoreOptions, store: any EventLogStore, state: StateStore?) throws -> ReportSource {
         let asOf = try asOf.map(ReportInput.asOf)
         let rules = try rules.map(ReportInput.rules(file:))
-        return try ReportSource.load(store: store, rules: rules, asOf: asOf, protector: try options.vault(for: store))
+        return try ReportSource.load(store: store, state: state, rules: rules, asOf: asOf, protector: try options.vault(for: store))
     }
 
     /// Prints `value` as JSON, or `text()`.

@@ -6,6 +6,7 @@ import CRMProjections
 import CRMReports
 import CRMSimulation
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 struct Demo: AsyncParsableCommand {
@@ -56,7 +57,7 @@ struct Demo: AsyncParsableCommand {
             // then the read models fold everything, reactions included.
             let loopStart = Date()
             let handler = CommandHandler(store: store, protector: try options.vault(for: store))
-            let runner = try PolicyRunner(store: store, handler: handler, readModelRules: try ReportSource.servedRules(in: store))
+            let runner = try PolicyRunner(store: store, handler: handler, readModelRules: try ReportSource.servedRules(in: StateStore(environment: store.environment)))
             if try await runner.activation() == nil { try await runner.activate(at: HistoryGenerator.start) }
             let lastDay = try await runner.latestBusinessDay()
             let loopRun = try await runner.run(at: lastDay.startDate.addingTimeInterval(18 * 3_600))
@@ -66,10 +67,10 @@ struct Demo: AsyncParsableCommand {
             print("\n" + TextReport.workLists(lists, limit: 5))
 
             let started = Date()
-            let built = try ReadModelMaintenance.catchUp(store: store)
+            let built = try ReadModelMaintenance.catchUp(store: store, state: StateStore(environment: store.environment))
             print("read models \(built.generation) (rules v\(built.rulesVersion)) up to date: folded \(built.folded) events in \(seconds(since: started)) s")
 
-            let source = try ReportSource.load(store: store, protector: try options.vault(for: store))
+            let source = try ReportSource.load(store: store, state: StateStore(environment: store.environment), protector: try options.vault(for: store))
             let html = HTMLReport(source, title: "CRMKit demo report", closedLoop: ClosedLoopPart(effect: effect, lists: lists))
             print("\n" + TextReport.pipeline(html.pipeline))
             print("\n" + TextReport.scorecard(html.scorecard))
@@ -86,7 +87,7 @@ struct Demo: AsyncParsableCommand {
     /// Appends the seeded history through the domain commands, personal data sealed with the
     /// store's master key, from `writers` concurrent writers (group commit).
     private func generate(into store: EventStore) async throws {
-        let vault = try KeyVault(store: store, masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
+        let vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
         let handler = CommandHandler(store: store, protector: vault)
         let progress = Progress(total: events)
         let started = Date()

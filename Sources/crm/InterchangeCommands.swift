@@ -1,6 +1,7 @@
 import ArgumentParser
 import CRMDomain
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 struct Export: AsyncParsableCommand {

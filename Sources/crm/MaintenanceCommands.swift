@@ -21,7 +21,7 @@ struct Rebuild: AsyncParsableCommand {
             let newRules = try rules.map(ReportInput.rules(file:))
             let store = try options.openWritable()
             defer { store.close() }
-            let report = try ReadModelMaintenance.rebuild(store: store, rules: newRules, compare: diff)
+            let report = try ReadModelMaintenance.rebuild(store: store, state: StateStore(environment: store.environment), rules: newRules, compare: diff)
             if json {
                 printJSON(report)
             } else {
@@ -41,7 +41,7 @@ struct Rules: AsyncParsableCommand {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
-            guard let active = try StoredGeneration.active(CRMReadModels.self, in: store) else {
+            guard let active = try StoredGeneration.active(CRMReadModels.self, in: StateStore(environment: store.environment)) else {
                 throw CLIError("no read models were built in \(options.store) (run `crm rebuild`)")
             }
             print(String(decoding: try active.rules.json(), as: UTF8.self))
@@ -69,7 +69,7 @@ struct Forget: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: options.masterKeyPath) else {
                 throw CLIError("no master key at \(options.masterKeyPath): this store's personal data is not sealed, so it cannot be forgotten by destroying a key")
             }
-            let vault = try KeyVault(store: store, masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
+            let vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
             let hadKey = try vault.hasKey(for: parsed)
             let position = try await DataProtection.forget(parsed, vault: vault, handler: CommandHandler(store: store, protector: vault),
                                                            context: CommandContext(actor: actor))

@@ -16,7 +16,7 @@ struct PolicyOptions: ParsableArguments {
 
     /// A runner over `store` with the chosen policy rules and the read models' rules
     /// (default: those the served read models were built with).
-    func runner(_ store: any EventLogStore, handler: CommandHandler? = nil, modelRules: CRMRules? = nil) throws -> PolicyRunner {
+    func runner(_ store: any EventLogStore, state: StateStore?, handler: CommandHandler? = nil, modelRules: CRMRules? = nil) throws -> PolicyRunner {
         let rules: PolicyRules
         if let path = policyRules {
             guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read the policy rules file \(path)") }
@@ -28,7 +28,7 @@ struct PolicyOptions: ParsableArguments {
         } else {
             rules = .standard
         }
-        let modelRules = try modelRules ?? ReportSource.servedRules(in: store)
+        let modelRules = try modelRules ?? ReportSource.servedRules(in: state)
         return try PolicyRunner(store: store, handler: handler, readModelRules: modelRules, rules: rules)
     }
 
@@ -54,9 +54,9 @@ struct Worklist: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let cut = try asOf.map(ReportInput.asOf)
-            let store = try await options.openLog(readOnly: true)
-            defer { store.close() }
-            let runner = try policy.runner(store)
+            let (store, state) = try await options.openLog(readOnly: true)
+            defer { state?.close(); store.close() }
+            let runner = try policy.runner(store, state: state)
             let lists: WorkLists
             if let cut { lists = try await runner.workLists(asOf: cut) } else { lists = try await runner.workLists() }
             policy.emit(lists) { TextReport.workLists(lists, limit: limit) }
@@ -79,9 +79,9 @@ struct Policies: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 if let from, from == 0 { throw CLIError("--from must be a log position of 1 or more") }
-                let store = try await options.openLog(readOnly: false)
-                defer { store.close() }
-                let activation = try await policy.runner(store).activate(fromPosition: from)
+                let (store, state) = try await options.openLog(readOnly: false)
+                defer { state?.close(); store.close() }
+                let activation = try await policy.runner(store, state: state).activate(fromPosition: from)
                 policy.emit(activation) {
                     "policies '\(activation.policy)' (rules v\(activation.rulesVersion)) react to events from position \(activation.fromPosition)"
                 }
@@ -101,10 +101,10 @@ struct Policies: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let now = try at.map(parseTime) ?? Date()
-                let store = try await options.openLog(readOnly: false)
-                defer { store.close() }
+                let (store, state) = try await options.openLog(readOnly: false)
+                defer { state?.close(); store.close() }
                 let handler = CommandHandler(store: store, protector: try options.vault(for: store))
-                let report = try await policy.runner(store, handler: handler).run(at: now, backfillFrom: backfillFrom)
+                let report = try await policy.runner(store, state: state, handler: handler).run(at: now, backfillFrom: backfillFrom)
                 policy.emit(report) { TextReport.policyRun(report) }
             }
         }
@@ -124,10 +124,10 @@ struct Policies: AsyncParsableCommand {
                     guard let day = CalendarDay(iso: text) else { throw CLIError("--as-of takes a business day YYYY-MM-DD (found '\(text)')") }
                     return day
                 }
-                let store = try await options.openLog(readOnly: true)
-                defer { store.close() }
-                let modelRules = try ReportSource.servedRules(in: store)
-                let report = try await policy.runner(store, modelRules: modelRules).effectReport(asOf: day)
+                let (store, state) = try await options.openLog(readOnly: true)
+                defer { state?.close(); store.close() }
+                let modelRules = try ReportSource.servedRules(in: state)
+                let report = try await policy.runner(store, state: state, modelRules: modelRules).effectReport(asOf: day)
                 policy.emit(report) { TextReport.effect(report, currency: modelRules.currency.code) }
             }
         }

@@ -16,9 +16,9 @@ struct CustomerCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let customer = try ReportInput.customerID(id)
-            let store = try await options.openLog(readOnly: true)
-            defer { store.close() }
-            let value = try Customer360Report(try report.source(options, store: store), customer: customer)
+            let (store, state) = try await options.openLog(readOnly: true)
+            defer { state?.close(); store.close() }
+            let value = try Customer360Report(try report.source(options, store: store, state: state), customer: customer)
             try report.emit(value) { TextReport.customer360(value) }
         }
     }
@@ -31,9 +31,9 @@ struct Pipeline: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await options.openLog(readOnly: true)
-            defer { store.close() }
-            let value = PipelineReport(try report.source(options, store: store))
+            let (store, state) = try await options.openLog(readOnly: true)
+            defer { state?.close(); store.close() }
+            let value = PipelineReport(try report.source(options, store: store, state: state))
             try report.emit(value) { TextReport.pipeline(value) }
         }
     }
@@ -51,9 +51,9 @@ struct Lifecycle: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try await options.openLog(readOnly: true)
-            defer { store.close() }
-            let value = LifecycleReport(try report.source(options, store: store), months: months)
+            let (store, state) = try await options.openLog(readOnly: true)
+            defer { state?.close(); store.close() }
+            let value = LifecycleReport(try report.source(options, store: store, state: state), months: months)
             try report.emit(value) { TextReport.lifecycle(value) }
         }
     }
@@ -73,9 +73,9 @@ struct Scorecard: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let chosen = try period.map(ReportInput.period)
-            let store = try await options.openLog(readOnly: true)
-            defer { store.close() }
-            let source = try report.source(options, store: store)
+            let (store, state) = try await options.openLog(readOnly: true)
+            defer { state?.close(); store.close() }
+            let source = try report.source(options, store: store, state: state)
             let value = ScorecardSummary(source, period: chosen ?? ReportSource.lastCompleteQuarter(before: source.day), trend: trend)
             try report.emit(value) { TextReport.scorecard(value) }
         }
@@ -93,9 +93,9 @@ struct Report: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let chosen = try period.map(ReportInput.period)
-            let store = try await options.openLog(readOnly: true)
-            defer { store.close() }
-            let source = try report.source(options, store: store)
+            let (store, state) = try await options.openLog(readOnly: true)
+            defer { state?.close(); store.close() }
+            let source = try report.source(options, store: store, state: state)
             // The closed loop's section, when the policies were activated on the store.
             var loop: ClosedLoopPart?
             let runner = try PolicyRunner(store: store, readModelRules: source.models.rules)

@@ -1,5 +1,7 @@
 import CRMEventLog
+import CRMEventLogLMDB
 import CRMEventLogPostgres
+import CRMProjections
 import Foundation
 
 /// Opens the log at `location`: a `postgres://` URL (see `PostgresLocation`) or an LMDB store
@@ -9,11 +11,9 @@ import Foundation
 /// - Parameters:
 ///   - readOnly: open an LMDB store read-only (it must exist); a PostgreSQL log is always
 ///     writable.
-///   - stateDirectory: for a PostgreSQL log, the local directory where projections keep their
-///     state (`nil`: none, so no persisted projections).
-func openLogStore(_ location: String, readOnly: Bool = false, stateDirectory: String? = nil) async throws -> any EventLogStore {
+func openLogStore(_ location: String, readOnly: Bool = false) async throws -> any EventLogStore {
     if PostgresLocation.isPostgresURL(location) {
-        return try await PostgresEventStore.connect(url: location, configuration: .init(localStatePath: stateDirectory))
+        return try await PostgresEventStore.connect(url: location)
     }
     if readOnly {
         guard FileManager.default.fileExists(atPath: location + "/data.mdb") else {
@@ -22,6 +22,13 @@ func openLogStore(_ location: String, readOnly: Bool = false, stateDirectory: St
         return try EventStore.openReadOnly(path: location)
     }
     return try EventStore(path: location)
+}
+
+/// Where the projections of `log` keep their state: an LMDB store's own environment, else the
+/// local directory `stateDirectory` (`--state`), else none (`nil`: no persisted projections).
+func openStateStore(for log: any EventLogStore, stateDirectory: String?) throws -> StateStore? {
+    if let store = log as? EventStore { return StateStore(environment: store.environment) }
+    return try stateDirectory.map { try StateStore(path: $0) }
 }
 
 /// A store location for messages: a PostgreSQL URL without its password, or the directory.

@@ -2,6 +2,7 @@
 import CRMDomain
 import CRMProjections
 @testable import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 import TestSupport
@@ -53,7 +54,7 @@ struct SealedStore {
 
     init() async throws {
         store = try EventStore(path: directory.sub("store"))
-        vault = try KeyVault(store: store, masterKeys: try FileMasterKeyStore(path: keys.sub("master.key")))
+        vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: try FileMasterKeyStore(path: keys.sub("master.key")))
         handler = CommandHandler(store: store, protector: vault)
         let commands: [(CRMCommand, CommandContext)] = [
             (.registerEmployee(agent, name: "Anna Roth", role: "service"), at("2026-01-01")),
@@ -89,7 +90,7 @@ struct AuditTests {
     func forget() async throws {
         let s = try await SealedStore()
         defer { s.close() }
-        let projector = try Projector<CRMReadModels>(store: s.store)
+        let projector = try Projector<CRMReadModels>(store: s.store, state: StateStore(environment: s.store.environment))
         try projector.catchUp()
         try projector.activate()
         let january = projector.read { $0.scorecard(.month(year: 2026, month: 1)) }
@@ -153,10 +154,10 @@ struct AuditTests {
         #expect(trail.last?.actor == "data-protection")
 
         // The vault reopens with the rotated master key; the old master key no longer opens it.
-        let reopened = try KeyVault(store: s.store, masterKeys: try FileMasterKeyStore(path: s.keys.sub("master.key")))
+        let reopened = try KeyVault(state: StateStore(environment: s.store.environment), masterKeys: try FileMasterKeyStore(path: s.keys.sub("master.key")))
         #expect(try reopened.open(try s.vault.seal("x", for: .customer(s.jan)), for: .customer(s.jan)) == "x")
         #expect(throws: KeyVaultError.wrongMasterKey) {
-            try KeyVault(store: s.store, masterKeys: try FileMasterKeyStore(path: s.keys.sub("other.key")))
+            try KeyVault(state: StateStore(environment: s.store.environment), masterKeys: try FileMasterKeyStore(path: s.keys.sub("other.key")))
         }
     }
 
@@ -166,7 +167,7 @@ struct AuditTests {
         let keys = TemporaryDirectory("vault-race-keys")
         let store = try EventStore(path: directory.sub("store"), configuration: .init(durability: .relaxed))
         defer { store.close() }
-        let vault = try KeyVault(store: store, masterKeys: try FileMasterKeyStore(path: keys.sub("master.key")))
+        let vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: try FileMasterKeyStore(path: keys.sub("master.key")))
         func subject(_ n: Int) -> DataSubject {
             .customer(CustomerID(UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", n))!))
         }
@@ -196,7 +197,7 @@ struct AuditTests {
         #expect(sealed.count == 200)
         // Opened by this vault and by one reopened from the files: every new key was wrapped
         // with the master key that survived the rotations.
-        let reopened = try KeyVault(store: store, masterKeys: try FileMasterKeyStore(path: keys.sub("master.key")))
+        let reopened = try KeyVault(state: StateStore(environment: store.environment), masterKeys: try FileMasterKeyStore(path: keys.sub("master.key")))
         for (n, bytes) in sealed {
             #expect(try vault.open(bytes, for: subject(n)) == "text \(n)")
             #expect(try reopened.open(bytes, for: subject(n)) == "text \(n)")

@@ -1,5 +1,6 @@
 @testable import CRMDomain
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 

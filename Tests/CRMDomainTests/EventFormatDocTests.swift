@@ -10,6 +10,7 @@
 // dump and the JSON Lines example must be exactly what the codec and the exporter produce.
 
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 @testable import CRMDomain

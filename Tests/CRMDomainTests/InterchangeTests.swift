@@ -1,5 +1,6 @@
 @testable import CRMDomain
 @testable import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 @testable import CRMDomain
 import CRMSimulation
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 @_exported import TestSupport

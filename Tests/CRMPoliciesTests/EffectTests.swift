@@ -3,6 +3,7 @@ import CRMPolicies
 import CRMProjections
 import CRMSimulation
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 

@@ -3,6 +3,7 @@ import CRMPolicies
 import CRMProjections
 import CRMSimulation
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -71,10 +72,10 @@ struct LoopSafetyTests {
         let again = try await runner.run(at: Self.now)
         #expect(again.executed.isEmpty && again.suppressed.isEmpty)
         // Every projection rebuilt (persisted and in memory), then the runner again.
-        let projector = try Projector<CRMReadModels>(store: f.store, generation: "g1")
+        let projector = try Projector<CRMReadModels>(store: f.store, state: StateStore(environment: f.store.environment), generation: "g1")
         try projector.catchUp()
         try projector.activate()
-        _ = try Projector<CRMReadModels>.rebuild(store: f.store, rules: .standard, generation: "g2")
+        _ = try Projector<CRMReadModels>.rebuild(store: f.store, state: StateStore(environment: f.store.environment), rules: .standard, generation: "g2")
         _ = try ProjectionEngine.rebuild(CRMReadModels.self, store: f.store)
         #expect(try await runner.run(at: Self.now).executed.isEmpty)
         // A new runner ("restart"), a day later: nothing new is due.

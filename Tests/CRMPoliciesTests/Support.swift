@@ -2,6 +2,7 @@ import CRMDomain
 import CRMPolicies
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 @_exported import TestSupport

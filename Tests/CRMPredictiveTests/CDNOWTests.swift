@@ -2,6 +2,7 @@ import CRMDomain
 @testable import CRMPredictive
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -79,9 +80,9 @@ import Testing
 
         // Reproducible: the persisted projection, restored in a new projector, gives the same
         // summary and bit-identical parameters.
-        let projector = try Projector<PredictiveReadModels>(store: store.store, rules: Self.crmRules)
+        let projector = try Projector<PredictiveReadModels>(store: store.store, state: StateStore(environment: store.store.environment), rules: Self.crmRules)
         _ = try projector.catchUp()
-        let restored = try Projector<PredictiveReadModels>(store: store.store, rules: Self.crmRules)
+        let restored = try Projector<PredictiveReadModels>(store: store.store, state: StateStore(environment: store.store.environment), rules: Self.crmRules)
         let again = try restored.read { try $0.fit(calibrationEnd: Self.end, rules: Self.rules) }
         #expect(again.summary == summary)
         #expect(again.purchases == bg)

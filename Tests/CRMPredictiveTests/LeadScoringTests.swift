@@ -2,6 +2,7 @@ import CRMDomain
 @testable import CRMPredictive
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -101,7 +102,7 @@ import Testing
 
     @Test func frequencyTablesFollowLaterEventsIncrementally() async throws {
         let test = try await fixture()
-        let projector = try Projector<PredictiveReadModels>(store: test.store)
+        let projector = try Projector<PredictiveReadModels>(store: test.store, state: StateStore(environment: test.store.environment))
         _ = try projector.catchUp()
         // Lead 5 lost through its opportunity; its size changes to large afterwards, and lead 7 is won.
         try await test.run(.recordLeadAttributes(id(5), attributes: [LeadAttribute(name: "size", value: "large")]), on: "2025-02-05")
@@ -114,7 +115,7 @@ import Testing
         #expect(live.totals == counts(won: 3, lost: 4))
         #expect(live == (try ProjectionEngine.rebuild(PredictiveReadModels.self, store: test.store)).leads)
         // The stored tables, read back by a new projector, are the same.
-        let restored = try Projector<PredictiveReadModels>(store: test.store)
+        let restored = try Projector<PredictiveReadModels>(store: test.store, state: StateStore(environment: test.store.environment))
         #expect(restored.read { $0.leads } == live)
     }
 

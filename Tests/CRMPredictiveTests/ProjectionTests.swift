@@ -2,6 +2,7 @@ import CRMDomain
 @testable import CRMPredictive
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -74,7 +75,7 @@ import Testing
 
     @Test func liveProjectionEqualsRebuildAndSurvivesRestart() async throws {
         let test = try PredictiveTestStore()
-        let projector = try Projector<PredictiveReadModels>(store: test.store)
+        let projector = try Projector<PredictiveReadModels>(store: test.store, state: StateStore(environment: test.store.environment))
         try await history(test)
         // Batches of three events: every batch writes only what it changed, with its checkpoint.
         _ = try projector.catchUp(batchSize: 3)
@@ -82,7 +83,7 @@ import Testing
         let live = projector.read { $0 }
         #expect(live.purchases == rebuilt.purchases)
         #expect(live.leads == rebuilt.leads)
-        let restored = try Projector<PredictiveReadModels>(store: test.store)
+        let restored = try Projector<PredictiveReadModels>(store: test.store, state: StateStore(environment: test.store.environment))
         #expect(restored.read { $0.purchases } == rebuilt.purchases)
         #expect(restored.checkpoint == projector.checkpoint)
     }

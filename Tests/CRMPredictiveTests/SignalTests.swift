@@ -2,6 +2,7 @@ import CRMDomain
 @testable import CRMPredictive
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import CRMDomain
 import CRMPredictive
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 @_exported import TestSupport

@@ -1,6 +1,7 @@
 import CRMDomain
 @testable import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -194,10 +195,10 @@ struct Customer360Tests {
     @Test("a stored record reads back without scanning the log, and equals the in-memory one")
     func storedRecord() async throws {
         let f = try await Customer360Fixture()
-        let projector = try Projector<Customer360Model>(store: f.test.store)
+        let projector = try Projector<Customer360Model>(store: f.test.store, state: StateStore(environment: f.test.store.environment))
         try projector.catchUp(batchSize: 7)
         try projector.activate()
-        let state = try PersistedState(store: f.test.store, model: Customer360Model.name)
+        let state = try PersistedState(state: StateStore(environment: f.test.store.environment), model: Customer360Model.name)
         #expect(try state.checkpoint() == f.test.store.head())
         let stored = try Customer360Model.stored(f.account, in: state)
         #expect(stored == projector.read { $0.customer(f.account) })

@@ -2,6 +2,7 @@ import CRMDomain
 @testable import CRMProjections
 import CRMSimulation
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -281,14 +282,14 @@ struct LifecycleTests {
     @Test("the projector persists the history: catch up, reopen, equal to a rebuild; changes restore to the same model")
     func persistence() async throws {
         let f = try await Self.mixedHistory()
-        let projector = try Projector<LifecycleModel>(store: f.test.store)
+        let projector = try Projector<LifecycleModel>(store: f.test.store, state: StateStore(environment: f.test.store.environment))
         try projector.catchUp(batchSize: 5)
         let live = projector.read { $0 }
         let rebuilt = try f.model()
         #expect(live == rebuilt)
         #expect(live.customerCount == 6)
 
-        let reopened = try Projector<LifecycleModel>(store: f.test.store)
+        let reopened = try Projector<LifecycleModel>(store: f.test.store, state: StateStore(environment: f.test.store.environment))
         #expect(reopened.read { $0 } == rebuilt)
         #expect(reopened.read { $0.history(of: c1) } == rebuilt.history(of: c1))
 
@@ -296,7 +297,7 @@ struct LifecycleTests {
         try await f.order(15, for: 1, 10_000, on: "2027-03-01")
         try await f.test.run(.mergeCustomers(duplicate: c4, survivor: c1), on: "2027-03-02")
         try projector.catchUp()
-        let third = try Projector<LifecycleModel>(store: f.test.store)
+        let third = try Projector<LifecycleModel>(store: f.test.store, state: StateStore(environment: f.test.store.environment))
         #expect(third.read { $0 } == (try f.model()))
         #expect(third.read { $0.stage(of: c4) } == nil)
         // Customer 1 was growing after the return of 2025-04-20; last order 2025-04-10 + 366 = 2026-04-11 → lost,
@@ -313,7 +314,7 @@ struct LifecycleTests {
     @Test("live incremental folding equals a rebuild on a random history with cancels, returns, contracts and merges")
     func liveEqualsRebuild() async throws {
         let test = try ProjectionTestStore()
-        let projector = try Projector<LifecycleModel>(store: test.store)
+        let projector = try Projector<LifecycleModel>(store: test.store, state: StateStore(environment: test.store.environment))
         var incremental = LifecycleModel(rules: .standard)
         var stored: [[UInt8]: [UInt8]] = [:]
         var random = SeededGenerator(seed: 42)

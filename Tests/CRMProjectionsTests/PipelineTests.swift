@@ -1,6 +1,7 @@
 import CRMDomain
 @testable import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -387,13 +388,13 @@ private func stageConversion(_ summary: PipelineSummary) -> [PipelineStage: [Int
         try await F.run(0..<F.firstPart, on: store)
         let firstRebuild = try ProjectionEngine.rebuild(PipelineModel.self, store: store.store)
         do {
-            let projector = try Projector<PipelineModel>(store: store.store)
+            let projector = try Projector<PipelineModel>(store: store.store, state: StateStore(environment: store.store.environment))
             #expect(try projector.catchUp() > 0)
             #expect(projector.read { $0 } == firstRebuild)
             #expect(projector.read { $0.opportunities } == firstRebuild.opportunities)
         }
         // A new projector on the same store restores the stored records and checkpoint.
-        let reopened = try Projector<PipelineModel>(store: store.store)
+        let reopened = try Projector<PipelineModel>(store: store.store, state: StateStore(environment: store.store.environment))
         #expect(try reopened.checkpoint == store.store.head())
         #expect(reopened.read { $0.opportunities } == firstRebuild.opportunities)
         #expect(reopened.read { $0.quotes } == firstRebuild.quotes)
@@ -407,7 +408,7 @@ private func stageConversion(_ summary: PipelineSummary) -> [PipelineStage: [Int
         #expect(reopened.read { $0.quotes } == rebuilt.quotes)
         #expect(reopened.read { $0.summary() } == rebuilt.summary())
 
-        let again = try Projector<PipelineModel>(store: store.store)
+        let again = try Projector<PipelineModel>(store: store.store, state: StateStore(environment: store.store.environment))
         #expect(again.read { $0.opportunities } == rebuilt.opportunities)
         #expect(again.read { $0.quotes } == rebuilt.quotes)
         #expect(again.read { $0.summary().velocityPerDay } == eur(20_758))

@@ -2,6 +2,7 @@ import CRMDomain
 @testable import CRMProjections
 import CRMSimulation
 @testable import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -51,7 +52,7 @@ struct PropertyTests {
             let seed = UInt64(1_000 + trial)
             let test = try ProjectionTestStore()
             var random = SeededGenerator(seed: seed)
-            var projector = try Projector<CRMReadModels>(store: test.store)
+            var projector = try Projector<CRMReadModels>(store: test.store, state: StateStore(environment: test.store.environment))
             let commands = simulatedCommands(seed: seed, customers: 12, eventsPerCustomer: 30)
             var index = 0
             while index < commands.count {
@@ -63,7 +64,7 @@ struct PropertyTests {
                 switch random.next() % 3 {
                 case 0: try projector.catchUp(batchSize: Int(random.next() % 25) + 1)
                 case 1: try feedLive(projector, store: test.store, chunk: Int(random.next() % 10) + 1)
-                default: projector = try Projector<CRMReadModels>(store: test.store)  // restart: restore from LMDB
+                default: projector = try Projector<CRMReadModels>(store: test.store, state: StateStore(environment: test.store.environment))  // restart: restore from LMDB
                 }
             }
             try projector.catchUp()
@@ -71,7 +72,7 @@ struct PropertyTests {
             let live = projector.read { fingerprint($0) }
             #expect(live == fingerprint(rebuilt), "seed \(seed)")
             // The stored state restores to the same models.
-            let restored = try Projector<CRMReadModels>(store: test.store)
+            let restored = try Projector<CRMReadModels>(store: test.store, state: StateStore(environment: test.store.environment))
             #expect(restored.read { fingerprint($0) } == live, "seed \(seed)")
             let head = try test.store.head()
             #expect(restored.checkpoint == head)
@@ -232,7 +233,7 @@ struct PropertyTests {
 
             let store = try EventStore(path: path)
             defer { store.close() }
-            let projector = try Projector<CRMReadModels>(store: store)
+            let projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment))
             // Exactly once: the stored checkpoint is one the child reported, or a later batch's.
             #expect(projector.checkpoint >= seen.last ?? 0)
             #expect(projector.checkpoint % 7 == 0 || projector.checkpoint == head)
@@ -254,7 +255,7 @@ struct PropertyTests {
             let path = test.directory.sub("store")
             let (process, output) = try startHelper(["follow", path, "3"])
             #expect(output.nextLine()?.hasPrefix("ready ") == true)
-            let state = try PersistedState(store: test.store, model: CRMReadModels.name, generation: "r1")
+            let state = try PersistedState(state: StateStore(environment: test.store.environment), model: CRMReadModels.name, generation: "r1")
             let start = try state.checkpoint()
             var killedAt: UInt64?
             for (index, (command, context)) in commands[half...].enumerated() {
@@ -270,7 +271,7 @@ struct PropertyTests {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
             }
-            let projector = try Projector<CRMReadModels>(store: test.store)
+            let projector = try Projector<CRMReadModels>(store: test.store, state: StateStore(environment: test.store.environment))
             let partial = try ProjectionEngine.rebuild(CRMReadModels.self, store: test.store, asOf: .position(projector.checkpoint))
             #expect(projector.read { fingerprint($0) } == fingerprint(partial), "trial \(trial): stored state is the fold of its checkpoint")
             #expect(projector.checkpoint > start, "trial \(trial): the child folded live events before it was killed")
@@ -299,7 +300,7 @@ struct PropertyTests {
 
             let store = try EventStore(path: path)
             defer { store.close() }
-            let projector = try Projector<CRMReadModels>(store: store)
+            let projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment))
             checkpoints.append(projector.checkpoint)
             // Exactly once: the stored state is the fold of exactly the events up to its checkpoint.
             let partial = try ProjectionEngine.rebuild(CRMReadModels.self, store: store, asOf: .position(projector.checkpoint))

@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 import TestSupport
@@ -17,7 +18,7 @@ import TestSupport
         try await crm.execute(.issueInvoice(invoice, customer: customer, amount: Money(minorUnits: 10_000, currency: .eur),
                                             dueOn: CalendarDay(year: 2026, month: 12, day: 31)!))
 
-        let projector = try Projector<CRMReadModels>(store: store)
+        let projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment))
         try projector.catchUp()
         try projector.activate()
         let view = try #require(projector.read({ $0.customer360(customer) }))

@@ -1,6 +1,7 @@
 import CRMDomain
 @testable import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 
@@ -20,7 +21,7 @@ struct RuleChangeTests {
         try await t.run(.placeOrder(id(13), customer: c2, lines: [OrderLine(product: "P", quantity: 1, unitPrice: eur(50_000))],
                                     channel: .web), on: "2026-02-11")
 
-        let served = try Projector<CRMReadModels>(store: t.store, rules: .standard)
+        let served = try Projector<CRMReadModels>(store: t.store, state: StateStore(environment: t.store.environment), rules: .standard)
         try served.catchUp()
         try served.activate()
         // Rules v1: 2 orders in 365 days and 900.00 + 1 200.00 = 2 100.00 ≥ 2 000.00: C1 grows.
@@ -40,17 +41,17 @@ struct RuleChangeTests {
         #expect(next.read { $0.lifecycle.stage(of: c1) } == .newCustomer)
 
         // Readers now get r2; r1 is still stored beside it until dropped.
-        let active = try PersistedState(store: t.store, model: CRMReadModels.name)
+        let active = try PersistedState(state: StateStore(environment: t.store.environment), model: CRMReadModels.name)
         #expect(active.generation == "r2")
-        let old = try PersistedState(store: t.store, model: CRMReadModels.name, generation: "r1")
+        let old = try PersistedState(state: StateStore(environment: t.store.environment), model: CRMReadModels.name, generation: "r1")
         #expect(try old.checkpoint() == 6)
-        try Projector<CRMReadModels>.drop(store: t.store, generation: "r1")
+        try Projector<CRMReadModels>.drop(state: StateStore(environment: t.store.environment), generation: "r1")
         #expect(try old.value(for: [0, 1] + c1.keyBytes) == nil)
-        #expect(throws: ProjectionError.self) { try Projector<CRMReadModels>.drop(store: t.store, generation: "r2") }
+        #expect(throws: ProjectionError.self) { try Projector<CRMReadModels>.drop(state: StateStore(environment: t.store.environment), generation: "r2") }
 
         // A projector opened without a generation serves the active one, under its rules only.
-        #expect(throws: ProjectionError.self) { try Projector<CRMReadModels>(store: t.store, rules: .standard) }
-        let reopened = try Projector<CRMReadModels>(store: t.store, rules: stricter)
+        #expect(throws: ProjectionError.self) { try Projector<CRMReadModels>(store: t.store, state: StateStore(environment: t.store.environment), rules: .standard) }
+        let reopened = try Projector<CRMReadModels>(store: t.store, state: StateStore(environment: t.store.environment), rules: stricter)
         #expect(reopened.generation == "r2")
         #expect(reopened.read { $0.lifecycle.stage(of: c1) } == .newCustomer)
     }

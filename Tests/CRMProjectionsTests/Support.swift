@@ -1,6 +1,7 @@
 import CRMDomain
 @testable import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 @_exported import TestSupport

@@ -1,4 +1,5 @@
 import CRMEventLog
+import CRMEventLogLMDB
 import CRMEventLogPostgres
 import Foundation
 import Testing
@@ -47,17 +48,17 @@ final class LogFixture: Sendable {
             let store = try EventStore(path: directory.sub("log"), configuration: .init(durability: .relaxed))
             return LogFixture(backend: backend, store: store, postgres: nil, directory: directory)
         case .postgres:
-            let store = try await connectPostgres(schema: schema, connections: connections, localState: directory.sub("state"))
+            let store = try await connectPostgres(schema: schema, connections: connections)
             return LogFixture(backend: backend, store: store, postgres: store, directory: directory)
         }
     }
 
     /// Connects to the configured server in `schema`, or cancels the test when there is none.
-    static func connectPostgres(schema: String, connections: Int = 4, localState: String? = nil) async throws -> PostgresEventStore {
+    static func connectPostgres(schema: String, connections: Int = 4) async throws -> PostgresEventStore {
         guard let postgresURL else { try Test.cancel(postgresSkipReason) }
         return try await PostgresEventStore.connect(
             url: postgresURL + (postgresURL.contains("?") ? "&" : "?") + "schema=\(schema)",
-            configuration: .init(connections: connections, localStatePath: localState))
+            configuration: .init(connections: connections))
     }
 
     /// A schema name no other test uses.

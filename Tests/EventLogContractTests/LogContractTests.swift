@@ -1,5 +1,6 @@
 import Crypto
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 

@@ -2,6 +2,7 @@ import CRMDomain
 import CRMProjections
 import CRMSimulation
 import CRMEventLog
+import CRMEventLogLMDB
 import CRMEventLogPostgres
 import Foundation
 import Testing
@@ -32,7 +33,9 @@ func writeHistory(into store: any EventLogStore, customers: Int, eventsPerCustom
         let head = try lmdb.head()
         #expect(head > 500)
 
-        let postgres = try await LogFixture.connectPostgres(schema: LogFixture.freshSchema(), localState: dir.sub("pg-state"))
+        let postgres = try await LogFixture.connectPostgres(schema: LogFixture.freshSchema())
+        let postgresState = try StateStore(path: dir.sub("pg-state"))
+        defer { postgresState.close() }
         let report = try await LogMigration.copy(from: lmdb, to: postgres, batchSize: 300)
         #expect(report.copied == head)
         #expect(report.headsMatch)
@@ -64,7 +67,7 @@ func writeHistory(into store: any EventLogStore, customers: Int, eventsPerCustom
         }
 
         // Commands and a persisted, live projection work on the PostgreSQL log unchanged.
-        let projector = try Projector<CRMReadModels>(store: postgres)
+        let projector = try Projector<CRMReadModels>(store: postgres, state: postgresState)
         #expect(try projector.catchUp() == Int(head))
         #expect(projector.checkpoint == head)
         let following = Task { try await projector.follow() }
@@ -105,11 +108,10 @@ func writeHistory(into store: any EventLogStore, customers: Int, eventsPerCustom
     }
 
     @Test(.enabled(if: postgresURL != nil, postgresSkipReason))
-    func projectorsNeedALocalStateDirectoryOnPostgres() async throws {
+    func storedGenerationsNeedAStateStoreOnPostgres() async throws {
         let postgres = try await LogFixture.connectPostgres(schema: LogFixture.freshSchema())
-        #expect(postgres.localEnvironment == nil)
         #expect {
-            try Projector<CRMReadModels>(store: postgres)
+            try StoredGeneration.active(CRMReadModels.self, in: nil)
         } throws: { error in
             guard case .noLocalState? = error as? ProjectionError else { return false }
             return true

@@ -6,6 +6,7 @@ import CRMProjections
 import CRMSimulation
 import Crypto
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import CRMLMDB
 import TestSupport
@@ -167,7 +168,7 @@ case "project":
     // checkpoint, until done or killed.
     let batch = arguments.count > 3 ? Int(arguments[3]) ?? 10 : 10
     let store = try EventStore(path: directory)
-    let projector = try Projector<CRMReadModels>(store: store)
+    let projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment))
     try projector.catchUp(batchSize: batch) { checkpoint in say("checkpoint \(checkpoint)") }
     say("done \(projector.checkpoint)")
     store.close()
@@ -177,7 +178,7 @@ case "follow":
     // ARG events), until killed.
     let batch = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
     let store = try EventStore(path: directory)
-    let projector = try Projector<CRMReadModels>(store: store)
+    let projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment))
     try projector.catchUp()
     say("ready \(projector.checkpoint)")
     try await projector.follow(batchSize: batch)
@@ -188,7 +189,7 @@ case "append-and-project":
     let seed = arguments.count > 3 ? UInt64(arguments[3]) ?? 1 : 1
     let store = try EventStore(path: directory)
     let handler = CommandHandler(store: store)
-    let projector = try Projector<CRMReadModels>(store: store)
+    let projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment))
     let follower = Task { try await projector.follow(batchSize: 4) }
     let (employees, staff) = SimulatedStaff.make(seed: seed, count: 4)
     for (command, context) in staff { try await handler.execute(command, context: context) }

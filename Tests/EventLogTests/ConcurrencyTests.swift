@@ -1,4 +1,5 @@
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import CRMLMDB
 import Testing
@@ -86,11 +87,11 @@ import Testing
                 failure = error
             }
         }
-        guard case .storage(let lmdb) = failure else {
+        guard case .storage(let storage) = failure else {
             Issue.record("expected a storage error, got \(String(describing: failure))")
             return
         }
-        #expect(lmdb.kind == .mapFull)
+        #expect(storage.kind == .mapFull)
         #expect(failure?.description.hasPrefix("LMDB error -30792 (MDB_MAP_FULL)") == true)
         #expect(try store.head() == appended)
         #expect(try store.verifyNow().isIntact)

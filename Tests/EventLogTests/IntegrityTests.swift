@@ -1,4 +1,5 @@
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import CRMLMDB
 import Testing
@@ -273,6 +274,7 @@ final class TamperFixture: @unchecked Sendable {
             Issue.record("opening a missing store succeeded")
         } catch EventLogError.storage(let error) {
             #expect(error.kind == .noSuchFile)
+            #expect(error.code == 2)
             #expect(error.description.contains("ENOENT"))
         }
     }

@@ -1,4 +1,5 @@
 import CRMEventLog
+import CRMEventLogLMDB
 import Crypto
 import Foundation
 import CRMLMDB

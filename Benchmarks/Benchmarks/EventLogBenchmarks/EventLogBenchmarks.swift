@@ -8,6 +8,7 @@
 // directory and is removed in teardown.
 import Benchmark
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import GRDB
 import RawLMDB

@@ -11,6 +11,7 @@ import Benchmark
 import CRMDomain
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import GRDB
 import ProjectionData
@@ -131,7 +132,7 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(record)
     } setup: {
         let store = try await fixture.openStore()
-        fixture.state = try PersistedState(store: store, model: CRMReadModels.name)
+        fixture.state = try PersistedState(state: StateStore(environment: store.environment), model: CRMReadModels.name)
         fixture.keys = Dataset.customerIDs().map { [0, 1] + $0.keyBytes }
     } teardown: {
         fixture.tearDown()
@@ -146,7 +147,7 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(bytes)
     } setup: {
         let store = try await fixture.openStore()
-        fixture.state = try PersistedState(store: store, model: CRMReadModels.name)
+        fixture.state = try PersistedState(state: StateStore(environment: store.environment), model: CRMReadModels.name)
         fixture.keys = Dataset.customerIDs().map { [0, 1] + $0.keyBytes }
     } teardown: {
         fixture.tearDown()

@@ -8,6 +8,7 @@
 // bytes) and a full replay with decoding every record (RecordedEvent). Prints Markdown rows for
 // docs/benchmarks.md. The PostgreSQL run uses a fresh schema and drops it afterwards.
 import CRMEventLog
+import CRMEventLogLMDB
 import CRMEventLogPostgres
 import Foundation
 

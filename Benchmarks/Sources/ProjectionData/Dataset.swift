@@ -2,6 +2,7 @@ import CRMDomain
 import CRMProjections
 import CRMSimulation
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import GRDB
 import Synchronization
@@ -177,7 +178,7 @@ public enum Dataset {
         let store = try EventStore(path: storePath, configuration: .init(initialMapSize: 8 << 30, durability: .relaxed))
         defer { store.close() }
         let started = ContinuousClock.now
-        let projector = try Projector<CRMReadModels>.rebuild(store: store, rules: .standard, generation: persistedGeneration)
+        let projector = try Projector<CRMReadModels>.rebuild(store: store, state: StateStore(environment: store.environment), rules: .standard, generation: persistedGeneration)
         try projector.activate()
         try store.environment.sync(force: true)
         log("persisted CRMReadModels (generation \(persistedGeneration), checkpoint \(projector.checkpoint)) in "
@@ -189,7 +190,7 @@ public enum Dataset {
     static func storedRecordsReadable() -> Bool {
         guard let store = try? EventStore.openReadOnly(path: storePath) else { return false }
         defer { store.close() }
-        guard let state = try? PersistedState(store: store, model: CRMReadModels.name, generation: persistedGeneration) else { return false }
+        guard let state = try? PersistedState(state: StateStore(environment: store.environment), model: CRMReadModels.name, generation: persistedGeneration) else { return false }
         for id in customerIDs().prefix(3) {
             guard let bytes = try? state.value(for: [0, 1] + id.keyBytes), (try? CustomerRecord(record: bytes)) != nil else { return false }
         }

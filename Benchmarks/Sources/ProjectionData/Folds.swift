@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import GRDB
 import Synchronization

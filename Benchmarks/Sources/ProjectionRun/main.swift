@@ -9,6 +9,7 @@
 import CRMDomain
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import ProjectionData
 
@@ -155,7 +156,7 @@ case "read":
     guard Dataset.readMarker() != nil else { say("no dataset: run `ProjectionRun prepare` first"); exit(1) }
     let samples = option("--samples", 200_000)
     let store = try EventStore.openReadOnly(path: Dataset.storePath)
-    let state = try PersistedState(store: store, model: CRMReadModels.name)
+    let state = try PersistedState(state: StateStore(environment: store.environment), model: CRMReadModels.name)
     let keys = Dataset.customerIDs().map { [0, 1] + $0.keyBytes }
     var random = SystemRandomNumberGenerator()
     var nanos: [Int] = []

@@ -9,6 +9,7 @@
 //
 // The results are printed as Markdown rows for docs/benchmarks.md.
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 var events = 100_000_000

@@ -67,7 +67,7 @@ final class ParallelDecoder: @unchecked Sendable {
     /// threads, the slower ones, need not do).
     private var retired: [EventBatch] = []
 
-    private let store: EventStore
+    private let store: any ConcurrentlyScannable
     private let through: UInt64
     private let chunkSize: UInt64
     private let chunkCount: Int
@@ -75,7 +75,7 @@ final class ParallelDecoder: @unchecked Sendable {
     private let filter: EventTypeFilter
     private let decoding: RecordDecoding
 
-    init(store: EventStore, through: UInt64, filter: EventTypeFilter, cutoffMicros: Int64?, registry: EventRegistry,
+    init(store: any ConcurrentlyScannable, through: UInt64, filter: EventTypeFilter, cutoffMicros: Int64?, registry: EventRegistry,
          chunkSize: Int, window: Int) {
         self.store = store
         self.through = through
@@ -270,13 +270,58 @@ struct ParallelRebuildPlan: Sendable {
     static let minimumEvents: UInt64 = 100_000
 }
 
+/// What a parallel in-memory rebuild works from: a log that may be scanned from several threads
+/// at once (`ConcurrentlyScannable`), how far to fold, and how to cut the log into chunks.
+/// ``ProjectionEngine/rebuild(_:store:rules:asOf:registry:)`` hands it to the model's
+/// ``ReadModel/rebuildInParallel(_:_:)``.
+public struct ParallelRebuild: Sendable {
+    let store: any ConcurrentlyScannable
+    let through: UInt64
+    let cutoffMicros: Int64?
+    let registry: EventRegistry
+    let plan: ParallelRebuildPlan
+    /// Whether the fold throws `CancellationError` between chunks once its task is cancelled.
+    let checksCancellation: Bool
+
+    /// The last log position folded.
+    public var lastPosition: UInt64 { through }
+
+    /// Throws `CancellationError` when the rebuild is cancellable and its task was cancelled;
+    /// a model's own ``ReadModel/rebuildInParallel(_:_:)`` calls it between decoded chunks.
+    public func checkCancellation() throws {
+        if checksCancellation { try Task.checkCancellation() }
+    }
+
+    /// Decodes the log on worker threads and folds the decoded events into `model`, in log
+    /// order, on the calling thread: the default of ``ReadModel/rebuildInParallel(_:_:)``.
+    public func fold<Model: ReadModel>(into model: inout Model) throws {
+        let decoder = ParallelDecoder(store: store, through: through, filter: Model.eventTypes, cutoffMicros: cutoffMicros,
+                                      registry: registry, chunkSize: plan.chunkSize, window: plan.window)
+        decoder.start(workers: plan.workers)
+        try decoder.forEachBatch { batch in
+            try checkCancellation()
+            batch.forEach { model.apply($0, $1) }
+            decoder.retire(batch)
+        }
+    }
+}
+
 extension CRMReadModels {
+    /// Folds customer 360 on a thread of its own and the other three models on the calling
+    /// thread, from the same decoded chunks.
+    public static func rebuildInParallel(_ models: inout CRMReadModels, _ rebuild: ParallelRebuild) throws {
+        models = try rebuildInParallel(store: rebuild.store, rules: models.rules, through: rebuild.through,
+                                       cutoffMicros: rebuild.cutoffMicros, registry: rebuild.registry, plan: rebuild.plan,
+                                       checkCancellation: rebuild.checkCancellation)
+    }
+
     /// ``ProjectionEngine/rebuild(_:store:rules:asOf:registry:)`` of all four models: the log
     /// decoded on `plan.workers` threads, customer 360 folded on a thread of its own, the other
     /// three on the calling thread. Change tracking is off in the result's tables until the
     /// caller turns it on.
-    static func rebuildInParallel(store: EventStore, rules: CRMRules, through: UInt64, cutoffMicros: Int64?,
-                                  registry: EventRegistry, plan: ParallelRebuildPlan) throws -> CRMReadModels {
+    static func rebuildInParallel(store: any ConcurrentlyScannable, rules: CRMRules, through: UInt64, cutoffMicros: Int64?,
+                                  registry: EventRegistry, plan: ParallelRebuildPlan,
+                                  checkCancellation: () throws -> Void = {}) throws -> CRMReadModels {
         var models = CRMReadModels(rules: rules)
         models.setTracksChanges(false)
         let decoder = ParallelDecoder(store: store, through: through, filter: eventTypes, cutoffMicros: cutoffMicros,
@@ -288,6 +333,7 @@ extension CRMReadModels {
         decoder.start(workers: plan.workers)
         do {
             try decoder.forEachBatch { batch in
+                try checkCancellation()
                 batch.forEach { event, info in
                     models.pipeline.apply(event, info)
                     models.lifecycle.apply(event, info)

@@ -47,11 +47,22 @@ public protocol ReadModel: Sendable {
     /// Turns remembering changes for ``takeChanges()`` on or off (off for in-memory rebuilds,
     /// where nothing is written and every entry comes from ``entries()``).
     mutating func setTracksChanges(_ on: Bool)
+    /// Folds the log into `model` (empty, change tracking off) when the rebuild runs on several
+    /// threads; by default ``ParallelRebuild/fold(into:)``: events decoded on worker threads,
+    /// folded in log order on the calling thread. A model made of several folds may fold them
+    /// on threads of their own from the same decoded chunks; the result must equal the
+    /// one-thread fold.
+    static func rebuildInParallel(_ model: inout Self, _ rebuild: ParallelRebuild) throws
 }
 
 extension ReadModel {
     /// Models without tables of their own remember nothing to turn off.
     public mutating func setTracksChanges(_ on: Bool) {}
+
+    /// The one-fold parallel rebuild: ``ParallelRebuild/fold(into:)``.
+    public static func rebuildInParallel(_ model: inout Self, _ rebuild: ParallelRebuild) throws {
+        try rebuild.fold(into: &model)
+    }
 }
 
 /// One persisted key and value of a read model.

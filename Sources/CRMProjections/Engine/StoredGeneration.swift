@@ -13,14 +13,17 @@ public struct StoredGeneration: Sendable, Hashable {
     /// The position of the last event folded into the stored state.
     public let checkpoint: UInt64
 
-    /// The active generation of `Model` in `store`, or `nil` when no generation was activated.
+    /// The active generation of `Model` in `state`, or `nil` when no generation was activated.
     ///
-    /// - Throws: ``ProjectionError/corruptState(model:generation:reason:)`` when the stored rules
+    /// - Throws: ``ProjectionError/noLocalState`` when `state` is `nil` (a log without a state
+    ///   store has no stored generation to consult),
+    ///   ``ProjectionError/corruptState(model:generation:reason:)`` when the stored rules
     ///   cannot be read.
-    public static func active<Model: ReadModel>(_: Model.Type, in store: any EventLogStore) throws -> StoredGeneration? {
-        guard let generation = try activeName(Model.name, in: store) else { return nil }
-        let meta = try ProjectionStorage.meta(store)
-        let (rules, checkpoint) = try ProjectionStorage.environment(store).read { txn in
+    public static func active<Model: ReadModel>(_: Model.Type, in state: StateStore?) throws -> StoredGeneration? {
+        guard let state else { throw ProjectionError.noLocalState }
+        guard let generation = try activeName(Model.name, in: state) else { return nil }
+        let meta = try ProjectionStorage.meta(state)
+        let (rules, checkpoint) = try state.environment.read { txn in
             (try txn.value(in: meta, key: ProjectionStorage.rulesKey(Model.name, generation)),
              ProjectionStorage.uint64(try txn.value(in: meta, key: ProjectionStorage.checkpointKey(Model.name, generation))))
         }
@@ -36,31 +39,31 @@ public struct StoredGeneration: Sendable, Hashable {
 
     /// The active generation's name; `nil` also when a read-only store has no projections
     /// database yet (it cannot create one).
-    private static func activeName(_ model: String, in store: any EventLogStore) throws -> String? {
-        if store.isReadOnly {
+    private static func activeName(_ model: String, in state: StateStore) throws -> String? {
+        if state.isReadOnly {
             do {
-                _ = try ProjectionStorage.meta(store)
+                _ = try ProjectionStorage.meta(state)
             } catch let error as LMDBError where error.kind == .notFound {
                 return nil
             }
         }
-        return try ProjectionStorage.activeGeneration(store, model: model)
+        return try ProjectionStorage.activeGeneration(state, model: model)
     }
 
-    /// Loads the stored state of this generation and folds, in memory, the events appended
-    /// after its checkpoint up to the head: the served read model, current, without writing
-    /// (so it works on a read-only store while another process appends).
+    /// Loads the stored state of this generation from `state` and folds, in memory, the events
+    /// of `store` appended after its checkpoint up to the head: the served read model, current,
+    /// without writing (so it works on a read-only store while another process appends).
     ///
     /// - Returns: the model and the position it was folded through.
-    public func load<Model: ReadModel>(_: Model.Type, from store: any EventLogStore,
+    public func load<Model: ReadModel>(_: Model.Type, from store: any EventLogStore, state: StateStore,
                                        registry: EventRegistry = EventRegistry()) throws -> (model: Model, position: UInt64) {
         let database: Database
         do {
-            database = try ProjectionStorage.environment(store).openDatabase(named: ProjectionStorage.databaseName(Model.name, generation), create: false)
+            database = try state.environment.openDatabase(named: ProjectionStorage.databaseName(Model.name, generation), create: false)
         } catch {
             throw ProjectionError.corruptState(model: Model.name, generation: generation, reason: "its database cannot be opened: \(error)")
         }
-        let entries = try ProjectionStorage.environment(store).read { txn in
+        let entries = try state.environment.read { txn in
             try txn.entries(in: database).map { ReadModelEntry(key: $0.key, value: $0.value) }
         }
         var model: Model

@@ -1,4 +1,5 @@
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 // A store in a fresh directory; a real service keeps one path and opens it once per process.

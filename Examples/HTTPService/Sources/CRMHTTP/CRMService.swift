@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMProjections
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Hummingbird
 import NIOCore
@@ -35,7 +36,7 @@ public struct CRMService: Sendable {
     public init(store: EventStore, rules: CRMRules = .standard) throws {
         self.store = store
         commands = CommandHandler(store: store)
-        projector = try Projector<CRMReadModels>(store: store, rules: rules)
+        projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment), rules: rules)
         try projector.catchUp()
         try projector.activate()
     }

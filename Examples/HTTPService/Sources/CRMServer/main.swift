@@ -1,5 +1,6 @@
 import CRMHTTP
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Hummingbird
 

@@ -1,6 +1,7 @@
 import CRMDomain
 import CRMHTTP
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 import Hummingbird
 import ServiceLifecycle

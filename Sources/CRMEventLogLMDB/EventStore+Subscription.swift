@@ -1,3 +1,4 @@
+import CRMEventLog
 import Foundation
 
 extension EventStore {
@@ -5,7 +6,7 @@ extension EventStore {
     /// committed, in order, each exactly once.
     ///
     /// The sequence ends when the iterating task is cancelled or the store is closed. For a
-    /// ``EventFilter/stream(_:)`` subscription `after` is a stream version.
+    /// `EventFilter/stream(_:)` subscription `after` is a stream version.
     public func subscribe(_ filter: EventFilter = .all, after: UInt64 = 0) -> EventSubscription {
         EventSubscription(store: self, filter: filter, after: after)
     }
@@ -33,53 +34,29 @@ public struct EventSubscription: AsyncSequence, Sendable {
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(store: store, cursor: ReadCursor(filter: filter, direction: .forward, from: after == .max ? .max : after + 1, through: 0, limit: nil))
+        AsyncIterator(store: store, follower: CatchUpThenLive(cursor: ReadCursor(
+            filter: filter, direction: .forward, from: after == .max ? .max : after + 1, through: 0, limit: nil)))
     }
 
     /// Reads chunks while there are stored events, then waits for the next commit.
     public struct AsyncIterator: AsyncIteratorProtocol {
         let store: EventStore
-        var cursor: ReadCursor
-        var buffer: [RecordedEvent] = []
-        var index = 0
-
-        init(store: EventStore, cursor: ReadCursor) {
-            self.store = store
-            self.cursor = cursor
-        }
+        var follower: CatchUpThenLive<ReadCursor>
 
         /// The next event; `nil` once the task is cancelled or the store is closed.
         public mutating func next() async throws -> RecordedEvent? {
-            while true {
-                if index < buffer.count {
-                    defer { index += 1 }
-                    return buffer[index]
-                }
-                if Task.isCancelled || store.isClosed.load(ordering: .acquiring) { return nil }
-                buffer.removeAll(keepingCapacity: true)
-                index = 0
-                let head: UInt64
-                do {
-                    head = try store.head()
-                } catch {
-                    // The store closed between the check above and this read: the sequence ends.
-                    if store.isClosed.load(ordering: .acquiring) { return nil }
-                    throw error
-                }
-                cursor.limitPosition = head
-                cursor.exhausted = false
-                do {
+            let store = store
+            return try await follower.next(
+                isClosed: { store.isClosed.load(ordering: .acquiring) },
+                readHead: { try store.head() },
+                readChunks: { cursor, head, buffer in
+                    cursor.limitPosition = head
+                    cursor.exhausted = false
                     while buffer.isEmpty, !cursor.exhausted {
                         try store.readChunk(&cursor, into: &buffer)
                     }
-                } catch {
-                    if store.isClosed.load(ordering: .acquiring) { return nil }
-                    throw error
-                }
-                if buffer.isEmpty {
-                    await store.waitForHead(beyond: head)
-                }
-            }
+                },
+                waitBeyond: { await store.waitForHead(beyond: $0) })
         }
     }
 }

@@ -1,3 +1,4 @@
+import CRMEventLog
 import Crypto
 import Foundation
 import CRMLMDB
@@ -94,9 +95,9 @@ public final class EventStore: Sendable {
 
     /// Opens the store at `path`, creating the directory and the store when they do not exist.
     ///
-    /// - Throws: ``EventLogError/unsupportedFormat(found:supported:)`` for a store of another
-    ///   format version, ``EventLogError/notAnEventStore(path:)`` for a foreign environment,
-    ///   ``EventLogError/storage(_:)`` when LMDB cannot open it.
+    /// - Throws: `EventLogError/unsupportedFormat(found:supported:)` for a store of another
+    ///   format version, `EventLogError/notAnEventStore(path:)` for a foreign environment,
+    ///   `EventLogError/storage(_:)` when LMDB cannot open it.
     public convenience init(path: String, configuration: Configuration = Configuration()) throws {
         try self.init(path: path, configuration: configuration, readOnly: false)
     }
@@ -123,7 +124,7 @@ public final class EventStore: Sendable {
                 mapSize: configuration.initialMapSize, maximumMapSize: configuration.maximumMapSize,
                 maxReaders: configuration.maxReaders, maxDatabases: configuration.maxNamedDatabases, flags: flags))
         } catch {
-            throw EventLogError.storage(error)
+            throw EventLogError.storage(StorageFailure(error))
         }
         let databases: Databases
         do {
@@ -182,7 +183,7 @@ public final class EventStore: Sendable {
     /// expected version fails, none.
     ///
     /// An append whose every event id is already stored with the same content appends nothing and
-    /// returns the original positions with ``AppendResult/wasAlreadyStored`` set.
+    /// returns the original positions with `AppendResult/wasAlreadyStored` set.
     ///
     /// The append shares its write transaction with appends from other tasks (group commit); a
     /// storage failure of that transaction (a full disk, say) fails every append in it, and
@@ -205,7 +206,7 @@ public final class EventStore: Sendable {
 
     /// Installs a check that sees every append and import (actor, streams, events) before it
     /// reaches the writer, and can refuse it by throwing; the append then throws
-    /// ``EventLogError/appendRefused(reason:)`` with the check's error as reason, and nothing is
+    /// `EventLogError/appendRefused(reason:)` with the check's error as reason, and nothing is
     /// appended. `nil` removes the check.
     public func setAppendAuthorizer(_ check: AppendAuthorizer?) {
         authorizer.withLock { $0 = check }
@@ -226,7 +227,7 @@ public final class EventStore: Sendable {
     /// their positions, stream versions and recorded times, and returns the new head position.
     ///
     /// Use it to restore an exported log: importing every event of a store, read as
-    /// ``RecordedEvent``s and converted with ``ImportedEvent/init(_:)``, into an empty store gives
+    /// `RecordedEvent`s and converted with `ImportedEvent/init(_:)`, into an empty store gives
     /// the same records byte for byte, so the same chain hashes (computed as for any append), and
     /// the result passes ``verify(anchor:)``. The import can be split into several calls, each
     /// continuing where the previous one ended.
@@ -235,18 +236,18 @@ public final class EventStore: Sendable {
     /// writer as appends, in a transaction of its own, with the store's ``Durability``; it wakes
     /// subscribers like an append. Its events count in ``statistics`` as appended events.
     ///
-    /// - Throws: ``EventLogError/emptyAppend`` without events;
-    ///   ``EventLogError/importPositionMismatch(expected:found:)`` unless the positions run
+    /// - Throws: `EventLogError/emptyAppend` without events;
+    ///   `EventLogError/importPositionMismatch(expected:found:)` unless the positions run
     ///   from the head + 1 without gaps;
-    ///   ``EventLogError/importStreamVersionMismatch(stream:expected:found:)`` unless every event
+    ///   `EventLogError/importStreamVersionMismatch(stream:expected:found:)` unless every event
     ///   has its stream's current version + 1 (counting earlier events of the import);
-    ///   ``EventLogError/duplicateEventIDInAppend(_:)`` for an id given twice;
-    ///   ``EventLogError/importEventIDAlreadyStored(id:storedAt:)`` for an id the store holds;
-    ///   ``EventLogError/importRecordedAtDecreasing(position:recordedAt:previous:)`` when a
+    ///   `EventLogError/duplicateEventIDInAppend(_:)` for an id given twice;
+    ///   `EventLogError/importEventIDAlreadyStored(id:storedAt:)` for an id the store holds;
+    ///   `EventLogError/importRecordedAtDecreasing(position:recordedAt:previous:)` when a
     ///   recorded time is earlier than the one before it; the limit errors of an append
-    ///   (``EventLogError/invalidStreamName(_:reason:)``, ``EventLogError/invalidEventType(_:reason:)``,
-    ///   ``EventLogError/fieldTooLong(field:length:limit:)``); ``EventLogError/readOnly``,
-    ///   ``EventLogError/closed`` and ``EventLogError/storage(_:)`` as an append does.
+    ///   (`EventLogError/invalidStreamName(_:reason:)`, `EventLogError/invalidEventType(_:reason:)`,
+    ///   `EventLogError/fieldTooLong(field:length:limit:)`); `EventLogError/readOnly`,
+    ///   `EventLogError/closed` and `EventLogError/storage(_:)` as an append does.
     @discardableResult
     public func importEvents(_ events: [ImportedEvent]) async throws -> UInt64 {
         guard let writer else { throw EventLogError.readOnly }
@@ -406,11 +407,10 @@ public final class EventStore: Sendable {
 
     /// The stream's category: the part before the first `-`, or the whole name without one.
     public static func category(of stream: String) -> String {
-        if let dash = stream.firstIndex(of: "-") { return String(stream[..<dash]) }
-        return stream
+        EventFilter.category(of: stream)
     }
 
-    /// Runs `body`, turning LMDB errors into ``EventLogError/storage(_:)``.
+    /// Runs `body`, turning LMDB errors into `EventLogError/storage(_:)`.
     static func mapStorage<R>(_ body: () throws -> R) throws -> R {
         do { return try body() } catch { throw EventLogError.wrapping(error) }
     }
@@ -452,8 +452,29 @@ extension EventLogError {
     static func wrapping(_ error: any Error) -> EventLogError {
         switch error {
         case let error as EventLogError: error
-        case let error as LMDBError: .storage(error)
+        case let error as LMDBError: .storage(StorageFailure(error))
         default: .fileSystem(path: "", reason: "\(error)")
         }
+    }
+}
+
+extension EventStore: EventLogStore, ConcurrentlyScannable {}
+
+extension StorageFailure {
+    /// The backend-neutral form of an LMDB error: its kind, its code, and its whole message.
+    package init(_ error: LMDBError) {
+        let kind: Kind
+        switch error.kind {
+        case .noSpace: kind = .noSpace
+        case .mapFull: kind = .mapFull
+        case .readOnlyFileSystem: kind = .readOnly
+        case .noSuchFile: kind = .noSuchFile
+        case .permissionDenied: kind = .permissionDenied
+        case .corrupted, .pageNotFound, .panic, .versionMismatch, .invalid, .incompatible: kind = .corrupted
+        case .busy, .readersFull, .databasesFull, .tlsFull, .transactionFull, .cursorFull, .pageFull: kind = .busy
+        case .ioError: kind = .ioError
+        default: kind = .other
+        }
+        self.init(kind: kind, code: error.code, message: error.description)
     }
 }

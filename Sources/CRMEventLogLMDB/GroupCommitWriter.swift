@@ -1,3 +1,4 @@
+import CRMEventLog
 import Foundation
 
 /// One append waiting for the writer.

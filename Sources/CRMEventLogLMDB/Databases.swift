@@ -1,3 +1,4 @@
+import CRMEventLog
 import Foundation
 import CRMLMDB
 
@@ -42,7 +43,7 @@ struct Databases: Sendable {
         } catch let error as LMDBError where error.kind == .notFound {
             throw EventLogError.notAnEventStore(path: path)
         } catch let error as LMDBError {
-            throw EventLogError.storage(error)
+            throw EventLogError.storage(StorageFailure(error))
         }
     }
 

@@ -1,3 +1,4 @@
+import CRMEventLog
 import Foundation
 import CRMLMDB
 
@@ -144,31 +145,16 @@ struct BatchState {
         }
     }
 
-    /// The outcome of an append some of whose ids are already stored: the original positions when
-    /// every event is stored with the same content, an error otherwise.
+    /// The outcome of an append some of whose ids are already stored (see
+    /// `PreparedAppend.retryOutcome`): the stored records looked up in this transaction.
     private func retryOutcome(_ request: PreparedAppend, txn: WriteTransaction, databases: Databases) throws -> Result<AppendResult, EventLogError> {
-        var existing: [AppendedEvent] = []
-        var firstStored: (UUID, UInt64)?
-        for stream in request.streams {
-            for event in stream.events {
-                guard let position = try databases.position(ofEventID: event.event.id, in: txn) else { continue }
-                let same = try databases.withRecord(at: position, in: txn) { view in
-                    view.hasSameContent(as: event)
-                        ? AppendedEvent(id: event.event.id, stream: stream.name, position: position, streamVersion: view.streamVersion)
-                        : nil
-                }
-                guard let match = same ?? nil else { return .failure(.eventIDConflict(id: event.event.id, storedAt: position)) }
-                existing.append(match)
-                if firstStored == nil { firstStored = (event.event.id, position) }
+        try request.retryOutcome(head: head, noneStored: "an event id claim failed but no id of the append is stored") { event in
+            guard let position = try databases.position(ofEventID: event.event.id, in: txn) else { return nil }
+            let version = try databases.withRecord(at: position, in: txn) { view in
+                view.hasSameContent(as: event) ? view.streamVersion : nil
             }
+            return (position, version ?? nil)
         }
-        guard let firstStored else {
-            throw EventLogError.corruptRecord(position: head, reason: "an event id claim failed but no id of the append is stored")
-        }
-        guard existing.count == request.eventCount else {
-            return .failure(.partialRetry(storedID: firstStored.0, storedAt: firstStored.1))
-        }
-        return .success(AppendResult(events: existing, wasAlreadyStored: true))
     }
 
     /// Writes the record of `event` (hash chained to the previous one) and its `streams` entry.

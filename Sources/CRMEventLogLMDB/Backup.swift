@@ -1,3 +1,4 @@
+import CRMEventLog
 import Foundation
 import CRMLMDB
 
@@ -20,8 +21,8 @@ extension EventStore {
     /// opens as a store with every event up to ``BackupReport/head``, and is reported only after
     /// its hash chain and indexes verify.
     ///
-    /// - Throws: ``EventLogError/backupTargetNotEmpty(_:)`` when `directory` exists and is not
-    ///   empty; ``EventLogError/backupVerificationFailed(directory:problem:)`` when the copy does
+    /// - Throws: `EventLogError/backupTargetNotEmpty(_:)` when `directory` exists and is not
+    ///   empty; `EventLogError/backupVerificationFailed(directory:problem:)` when the copy does
     ///   not verify.
     public func backup(to directory: String) async throws -> BackupReport {
         try await Self.offPool { [self] in try backupNow(to: directory) }
