@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "CRMPredictive", targets: ["CRMPredictive"]),
         .library(name: "CRMReports", targets: ["CRMReports"]),
         .library(name: "CRMEventLogPostgres", targets: ["CRMEventLogPostgres"]),
+        // The facade: one import for the common case.
+        .library(name: "CRMKit", targets: ["CRMKit"]),
         .executable(name: "crm", targets: ["crm"]),
     ],
     dependencies: [
@@ -23,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +42,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -104,10 +108,26 @@ let package = Package(
             name: "CRMReports",
             dependencies: ["CRMDomain", "CRMProjections", "CRMPolicies", "CRMEventLog", "CRMEventLogLMDB"]
         ),
+        .target(
+            name: "CRMKit",
+            dependencies: [
+                "CRMAudit", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "CRMEventLogPostgres", "CRMPolicies", "CRMPredictive",
+                "CRMProjections", "CRMReports",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "CRMKitTests",
+            dependencies: [
+                "CRMKit", "TestSupport",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
         .executableTarget(
             name: "crm",
             dependencies: [
-                "CRMEventLog", "CRMEventLogLMDB", "CRMEventLogPostgres", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
+                "CRMKit", "CRMEventLog", "CRMEventLogLMDB", "CRMEventLogPostgres", "CRMDomain", "CRMSimulation", "CRMProjections", "CRMPolicies", "CRMPredictive", "CRMReports", "CRMAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -163,7 +163,7 @@ public final class CRMStore: Sendable {
     public func readModels() async throws -> ServedReadModels {
         let log = log, state = state, rules = configuration.rules
         let projector = try await offloaded {
-            try ReadModelMaintenance.servedProjector(store: log, state: state, rules: rules)
+            try ReadModelMaintenance.servedProjector(store: log, state: state, rules: rules).projector
         }
         let served = ServedReadModels(projector: projector, logger: configuration.logger)
         try await served.catchUp()

@@ -30,16 +30,9 @@ public final class ServedReadModels: Sendable {
     /// - Returns: the number of events read.
     @discardableResult
     public func catchUp(batchSize: Int = 50_000) async throws -> Int {
-        var total = 0
-        while true {
-            try Task.checkCancellation()
-            let projector = projector
-            let folded = try await offloaded { try projector.catchUp(batchSize: batchSize, maximum: batchSize) }
-            total += folded
-            if folded == 0 { break }
-        }
-        if total > 0 { logger.debug("read models caught up", metadata: ["events": "\(total)", "position": "\(position)"]) }
-        return total
+        let folded = try await projector.cancellableCatchUp(batchSize: batchSize)
+        if folded > 0 { logger.debug("read models caught up", metadata: ["events": "\(folded)", "position": "\(position)"]) }
+        return folded
     }
 
     /// Catches up, then folds new events as they are appended, until the task is cancelled or

@@ -5,6 +5,25 @@ import Foundation
 
 /// Building and rebuilding the persisted read models of a store (`crm demo`, `crm rebuild`).
 public enum ReadModelMaintenance {
+    /// The projector of the served read models: the active generation under its own rules, or,
+    /// when none was built yet, generation `r<version>` of `rules` built from the whole log and
+    /// activated. Not caught up beyond what a first build folded.
+    ///
+    /// - Parameters:
+    ///   - store: the log whose read models are served.
+    ///   - state: where the read models are kept.
+    ///   - rules: the rules of a first build (a served generation keeps its own).
+    /// - Returns: the projector and whether it was built now.
+    public static func servedProjector(store: any EventLogStore, state: StateStore, rules: CRMRules = ReportSource.defaultRules)
+        throws -> (projector: Projector<CRMReadModels>, built: Bool) {
+        if let active = try StoredGeneration.active(CRMReadModels.self, in: state) {
+            return (try Projector<CRMReadModels>(store: store, state: state, rules: active.rules), false)
+        }
+        let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: rules, generation: "r\(rules.version)")
+        try projector.activate()
+        return (projector, true)
+    }
+
     /// Brings the served read models up to the head: catches the active generation up, or, when
     /// none was built yet, builds generation `r<version>` of `rules` and activates it.
     ///
@@ -17,15 +36,9 @@ public enum ReadModelMaintenance {
     @discardableResult
     public static func catchUp(store: any EventLogStore, state: StateStore, rules: CRMRules = ReportSource.defaultRules,
                                progress: (UInt64) -> Void = { _ in }) throws -> (generation: String, rulesVersion: Int, folded: Int) {
-        if let active = try StoredGeneration.active(CRMReadModels.self, in: state) {
-            let projector = try Projector<CRMReadModels>(store: store, state: state, rules: active.rules)
-            let folded = try projector.catchUp(progress: progress)
-            return (active.generation, active.rules.version, folded)
-        }
-        let generation = "r\(rules.version)"
-        let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: rules, generation: generation)
-        try projector.activate()
-        return (generation, rules.version, Int(projector.checkpoint))
+        let (projector, built) = try servedProjector(store: store, state: state, rules: rules)
+        let folded = try projector.catchUp(progress: progress)
+        return (projector.generation, projector.read { $0.rules.version }, built ? Int(projector.checkpoint) : folded)
     }
 
     /// Why a rebuild cannot run.
