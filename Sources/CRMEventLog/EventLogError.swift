@@ -64,6 +64,9 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
     case storage(StorageFailure)
     /// A file or directory operation outside the storage engine failed.
     case fileSystem(path: String, reason: String)
+    /// The store's data file is shorter than its own meta page says (a copy that was cut off, a
+    /// truncated or empty file): refused before it is mapped. `reason` names sizes.
+    case truncatedDataFile(path: String, reason: String)
 
     /// A sentence a user can act on.
     public var description: String {
@@ -118,6 +121,8 @@ public enum EventLogError: Error, Sendable, Equatable, CustomStringConvertible {
             return error.description
         case let .fileSystem(path, reason):
             return "\(path): \(reason)"
+        case let .truncatedDataFile(_, reason):
+            return "damaged store: \(reason)"
         }
     }
 }

@@ -29,28 +29,73 @@ extension EventStore {
     }
 
     /// The blocking form of ``backup(to:)``.
+    ///
+    /// The copy is written into a temporary directory beside `directory`
+    /// (`.<name>.partial-<random>`, mode 0700, its data file 0600), synced and verified there,
+    /// and only then renamed to `directory` (and the parent directory synced): a backup killed
+    /// or failing at any step leaves no `directory` that looks like a backup, only the
+    /// temporary one, which is removed when the failure is an error.
     public func backupNow(to directory: String) throws -> BackupReport {
         let files = FileManager.default
-        if files.fileExists(atPath: directory) {
-            guard let contents = try? files.contentsOfDirectory(atPath: directory), contents.isEmpty else {
+        var isDirectory: ObjCBool = false
+        if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue, let contents = try? files.contentsOfDirectory(atPath: directory), contents.isEmpty else {
                 throw EventLogError.backupTargetNotEmpty(directory)
             }
-        } else {
-            do {
-                try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw EventLogError.fileSystem(path: directory, reason: "cannot create the backup directory (\(error.localizedDescription))")
-            }
         }
-        try Self.mapStorage { try environment.copy(to: directory, compact: true) }
-        let copy = try EventStore.openReadOnly(path: directory, configuration: Configuration(logger: configuration.logger))
-        defer { copy.close() }
-        let report = try copy.verifyNow()
+        let trimmed = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        let url = URL(fileURLWithPath: trimmed)
+        let parent = url.deletingLastPathComponent().path
+        let temporary = parent + "/." + url.lastPathComponent + ".partial-" + UUID().uuidString.prefix(8).lowercased()
+        if !files.fileExists(atPath: parent) {
+            try? files.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        guard mkdir(temporary, 0o700) == 0 else {
+            let code = errno
+            throw EventLogError.fileSystem(path: directory, reason: "cannot create the backup directory: \(String(cString: strerror(code)))")
+        }
+        var renamed = false
+        defer { if !renamed { try? files.removeItem(atPath: temporary) } }
+        try Self.mapStorage { try environment.copy(to: temporary, compact: true) }
+        CrashPoints.reach("backup.copied")
+        let dataFile = temporary + "/data.mdb"
+        chmod(dataFile, 0o600)
+        let report: VerificationReport
+        do {
+            let copy = try EventStore.openReadOnly(path: temporary, configuration: Configuration(logger: configuration.logger))
+            defer { copy.close() }
+            report = try copy.verifyNow()
+        }
         if let problem = report.problem {
             throw EventLogError.backupVerificationFailed(directory: directory, problem: problem.description)
         }
-        let size = (try? files.attributesOfItem(atPath: directory + "/data.mdb")[.size] as? Int) ?? 0
+        CrashPoints.reach("backup.verified")
+        try Self.syncPath(dataFile, directory: directory)
+        try Self.syncPath(temporary, directory: directory)
+        // rename(2) replaces an empty directory atomically.
+        guard rename(temporary, trimmed) == 0 else {
+            let code = errno
+            throw EventLogError.fileSystem(path: directory, reason: "cannot rename the verified copy into place: \(String(cString: strerror(code)))")
+        }
+        renamed = true
+        CrashPoints.reach("backup.renamed")
+        try Self.syncPath(parent, directory: directory)
+        let size = (try? files.attributesOfItem(atPath: trimmed + "/data.mdb")[.size] as? Int) ?? 0
         configuration.logger.info("backup verified", metadata: ["directory": "\(directory)", "head": "\(report.head)"])
         return BackupReport(directory: directory, head: report.head, headHash: report.headHash, bytes: size)
+    }
+
+    /// fsyncs a file or directory.
+    private static func syncPath(_ path: String, directory: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            let code = errno
+            throw EventLogError.fileSystem(path: directory, reason: "cannot open \(path) to sync it: \(String(cString: strerror(code)))")
+        }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else {
+            let code = errno
+            throw EventLogError.fileSystem(path: directory, reason: "cannot sync \(path): \(String(cString: strerror(code)))")
+        }
     }
 }

@@ -110,11 +110,12 @@ public final class EventStore: Sendable {
 
     private init(path: String, configuration: Configuration, readOnly: Bool) throws {
         if !readOnly {
-            do {
-                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw EventLogError.fileSystem(path: path, reason: "cannot create the store directory (\(error.localizedDescription))")
-            }
+            try Self.createStoreDirectory(path)
+        }
+        // A truncated data file would be mapped and kill the process with SIGBUS on the first
+        // read past its end; an empty one would be silently re-initialised by a writer.
+        if let problem = DataFileProblem.check(dataFile: path + "/data.mdb") {
+            throw EventLogError.truncatedDataFile(path: problem.path, reason: problem.description)
         }
         var flags: Environment.Flags = readOnly ? [.readOnly] : []
         if configuration.durability == .relaxed { flags.insert(.noSync) }
@@ -476,5 +477,31 @@ extension StorageFailure {
         default: kind = .other
         }
         self.init(kind: kind, code: error.code, message: error.description)
+    }
+}
+
+extension EventStore {
+    /// Creates the store directory (and missing parents) with mode 0700 before the process
+    /// umask; an error names the errno, never a Foundation text.
+    static func createStoreDirectory(_ path: String) throws {
+        var components: [String] = []
+        var current = URL(fileURLWithPath: path).standardizedFileURL
+        var info = stat()
+        while stat(current.path, &info) != 0 {
+            components.insert(current.path, at: 0)
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { break }
+            current = parent
+        }
+        if components.isEmpty {
+            guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw EventLogError.fileSystem(path: path, reason: "cannot use it as the store directory: it is not a directory")
+            }
+            return
+        }
+        for directory in components where mkdir(directory, 0o700) != 0 && errno != EEXIST {
+            let code = errno
+            throw EventLogError.fileSystem(path: path, reason: "cannot create the store directory: \(String(cString: strerror(code))) (errno \(code))")
+        }
     }
 }

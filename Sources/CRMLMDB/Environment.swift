@@ -43,7 +43,7 @@ public final class Environment: @unchecked Sendable {
             maxReaders: Int = 126,
             maxDatabases: Int = 16,
             flags: Flags = [],
-            fileMode: mode_t = 0o644
+            fileMode: mode_t = 0o600
         ) {
             self.mapSize = mapSize
             self.maximumMapSize = maximumMapSize

@@ -19,7 +19,8 @@ public enum ReadModelMaintenance {
         if let active = try StoredGeneration.active(CRMReadModels.self, in: state) {
             return (try Projector<CRMReadModels>(store: store, state: state, rules: active.rules), false)
         }
-        let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: rules, generation: "r\(rules.version)")
+        let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: rules,
+                                                             generation: try Projector<CRMReadModels>.rebuildGeneration(version: rules.version, state: state))
         try projector.activate()
         return (projector, true)
     }
@@ -60,7 +61,10 @@ public enum ReadModelMaintenance {
     /// - With `rules` of a new version: builds generation `r<version>` beside the served one,
     ///   compares both (when `compare`) for every customer and lead and for the scorecard of the
     ///   four quarters before the latest day, switches readers to it and drops the old one.
-    /// - Otherwise: rebuilds the served generation (or builds the first one) under its rules.
+    /// - Otherwise: rebuilds under the served rules into a new generation beside the served one
+    ///   (`r<version>` and `r<version>-b` take turns) and switches readers to it in one
+    ///   transaction; readers keep the served generation meanwhile, and a killed rebuild leaves
+    ///   it served.
     ///
     /// The read models of the log `store` are kept in `state`.
     ///
@@ -71,7 +75,8 @@ public enum ReadModelMaintenance {
         let chosen = rules ?? active?.rules ?? ReportSource.defaultRules
         guard let active, chosen.version != active.rules.version else {
             if let active, chosen != active.rules { throw RebuildError.sameVersionOtherRules(version: chosen.version) }
-            let generation = active?.generation ?? "r\(chosen.version)"
+            // A new generation beside the served one; readers keep the served one until the switch.
+            let generation = try Projector<CRMReadModels>.rebuildGeneration(version: chosen.version, state: state)
             let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: chosen, generation: generation)
             try projector.activate()
             return RebuildReport(generation: generation, previousGeneration: active?.generation, oldRulesVersion: active?.rules.version,

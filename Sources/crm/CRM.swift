@@ -21,6 +21,7 @@ struct CRM: AsyncParsableCommand {
     /// Parses and runs a command; every error ends as one line on stderr and a non-zero exit
     /// (help and `--version` print as usual).
     static func main() async {
+        FileModes.apply()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {
@@ -37,7 +38,7 @@ struct CRM: AsyncParsableCommand {
             }
             let message = CRM.message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "\(error)"
             let trimmed = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
-            FileHandle.standardError.write(Data("crm: \(trimmed) (see crm help)\n".utf8))
+            FileHandle.standardError.write(Data("crm: \(sanitized(trimmed)) (see crm help)\n".utf8))
             Foundation.exit(code.rawValue)
         }
     }
@@ -136,12 +137,32 @@ func reportingErrors<R>(_ body: () async throws -> R) async throws -> R {
     } catch let error as CleanExit {
         throw error
     } catch {
-        let line = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-        FileHandle.standardError.write(Data("crm: \(line)\n".utf8))
+        FileHandle.standardError.write(Data("crm: \(sanitized(userMessage(for: error)))\n".utf8))
         throw ExitCode.failure
     }
 }
 
-extension [UInt8] {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
+/// The one line a user reads for `error`: storage failures name ENOSPC and EROFS, Foundation
+/// errors their errno, never their own text.
+func userMessage(for error: any Error) -> String {
+    switch error {
+    case EventLogError.storage(let failure):
+        return describeStorageFailure(failure, store: currentStoreArgument())
+    case let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain:
+        let underlying = (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { Int32($0.code) }
+        let code = error.domain == NSPOSIXErrorDomain ? Int32(error.code) : underlying ?? EIO
+        let path = (error.userInfo[NSFilePathErrorKey] as? String).map { "\($0): " } ?? ""
+        return path + describeErrno(code)
+    default:
+        return "\(error)"
+    }
 }
+
+/// The `--store` given on the command line (default `./crm-store`), for messages.
+func currentStoreArgument() -> String {
+    let arguments = CommandLine.arguments
+    if let index = arguments.firstIndex(of: "--store"), index + 1 < arguments.count { return arguments[index + 1] }
+    if let argument = arguments.first(where: { $0.hasPrefix("--store=") }) { return String(argument.dropFirst(8)) }
+    return "./crm-store"
+}
+

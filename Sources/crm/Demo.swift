@@ -19,7 +19,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Random seed; the same seed gives the same history.") var seed: UInt64 = 2026
     @Option(help: "Concurrent writers appending at once.") var writers = 64
     @Option(help: "The HTML report to write.") var report = "report.html"
-    @Flag(help: "Delete an existing store (its backup and master key) and generate a new history.") var reset = false
+    @Flag(help: "Delete an existing store (its backup and master key) and generate a new history; refused when --store is not a store.") var reset = false
 
     func validate() throws {
         guard customers > 0 && customers <= 10_000_000 else { throw ValidationError("--customers must be between 1 and 10000000") }
@@ -29,14 +29,11 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let files = FileManager.default
             let backupDirectory = options.store + "-backup"
             let generate = reset || !options.exists
-            if generate {
-                for path in [options.store, backupDirectory, options.masterKeyPath] where files.fileExists(atPath: path) {
-                    try files.removeItem(atPath: path)
-                }
-            }
+            try OutputFile.check(report, options: options, what: "the HTML report")
+            // Only a store is reused or (with --reset) deleted; anything else is refused untouched.
+            try DemoTarget.prepare(store: options.store, backup: backupDirectory, masterKey: options.masterKeyPath, reset: reset)
             let store = try EventStore(path: options.store)
             defer { store.close() }
             if generate {
@@ -78,7 +75,7 @@ struct Demo: AsyncParsableCommand {
             if let top = html.value.topCustomer.flatMap(CustomerID.init) {
                 print("\n(the customer with the highest CLV)\n" + TextReport.customer360(try Customer360Report(source, customer: top)))
             }
-            try write(html, to: report)
+            try write(html, to: report, options: options)
             print("\nwrote the HTML report to \(report)")
             print("next: crm customer ID · crm pipeline · crm scorecard --period \(html.scorecard.period) · crm stats · crm tail (see docs/cli.md)")
         }

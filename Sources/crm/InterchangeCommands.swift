@@ -16,7 +16,11 @@ struct Export: AsyncParsableCommand {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
-            let count = try JSONLines.export(from: store, to: file, from: from, through: through)
+            // Never into the store or over its key; a device or FIFO as a stream; a regular
+            // file under a temporary name, renamed when complete.
+            let count = try writingOutput(file, options: options, what: "the export") { output in
+                try JSONLines.export(from: store, from: from, through: through) { try output.write($0) }
+            }
             print("exported \(count) events to \(file)")
         }
     }
@@ -29,6 +33,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "The JSON Lines file.") var file: String
     @Option(help: "Append in transactions of this many lines (resumable) instead of one transaction for the file.") var chunk: Int?
     @Option(help: "Resume a chunked import at this line.") var startAt = 1
+    @Flag(help: "Check the format only, not the domain rules (for trusted dumps).") var noValidate = false
 
     func validate() throws {
         if let chunk, chunk < 1 { throw ValidationError("--chunk must be positive") }
@@ -40,7 +45,19 @@ struct Import: AsyncParsableCommand {
             let store = try EventStore(path: options.store)
             defer { store.close() }
             let mode: JSONLinesImportMode = chunk.map { .chunks(lines: $0) } ?? .singleTransaction
-            let count = try await JSONLines.importFile(file, into: store, mode: mode, startingAtLine: startAt)
+            let count: Int
+            do {
+                count = try await JSONLines.importFile(file, into: store, mode: mode, startingAtLine: startAt, checkingDomainRules: !noValidate)
+            } catch JSONLinesError.interrupted(let imported, let resume, let reason) {
+                // LMDB reports a write cut short by a full disk as EIO.
+                let why = reason.contains("(EIO)") && (freeBytes(at: options.store) ?? .max) < 1 << 20
+                    ? "cannot write the store \(options.store): no space left on device (ENOSPC)" : reason
+                throw CLIError("import stopped after \(imported) lines (\(why)); resume with "
+                    + "`crm import --store \(options.store) --chunk \(chunk ?? imported) --start-at \(resume) \(file)`")
+            } catch JSONLinesError.alreadyImported(let line, let position, let head, let resume) {
+                throw CLIError("line \(line): position \(position) is already in the store (its head is \(head)); "
+                    + "to continue an import that stopped, run it again with --start-at \(resume); nothing was imported")
+            }
             print("imported \(count) events; head is now \(try store.head())")
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CRMDomain
 import CRMReports
 import CRMEventLog
+import CRMEventLogLMDB
 import Foundation
 
 struct Head: AsyncParsableCommand {
@@ -32,14 +33,25 @@ struct Verify: AsyncParsableCommand {
                 guard let value = HeadAnchor(anchor) else { throw CLIError("bad anchor '\(anchor)': expected POSITION:64-HEX-DIGITS") }
                 parsed = value
             }
-            let store = try options.openReadOnly()
+            let store: EventStore
+            do {
+                store = try options.openReadOnly()
+            } catch EventLogError.truncatedDataFile(_, let reason) {
+                // A cut-off data file is a damaged log, reported like any other (exit 2).
+                if json {
+                    print("{\"intact\":false,\"problem\":\"truncatedDataFile\",\"detail\":\(jsonString(reason))}")
+                } else {
+                    FileHandle.standardError.write(Data("crm: verification failed: \(sanitized(reason))\n".utf8))
+                }
+                throw ExitCode(2)
+            }
             defer { store.close() }
             let report = try await store.verify(anchor: parsed)
             if let problem = report.problem {
                 if json {
                     print("{\"intact\":false,\"position\":\(problem.position),\"problem\":\"\(problem.kind)\",\"detail\":\(jsonString(problem.detail))}")
                 } else {
-                    FileHandle.standardError.write(Data("crm: verification failed at \(problem)\n".utf8))
+                    FileHandle.standardError.write(Data("crm: verification failed at \(sanitized("\(problem)"))\n".utf8))
                 }
                 throw ExitCode(2)
             }

@@ -103,17 +103,16 @@ struct Report: AsyncParsableCommand {
                 loop = ClosedLoopPart(effect: try await runner.effectReport(asOf: source.day), lists: try await runner.workLists(on: source.day))
             }
             let value = HTMLReport(source, period: chosen, closedLoop: loop)
-            try write(value, to: out)
+            try write(value, to: out, options: options)
             if report.json { printJSON(value) } else { print("wrote \(out) (\(value.render().utf8.count / 1024) KiB)") }
         }
     }
 }
 
-/// Writes the rendered report.
-func write(_ report: HTMLReport, to path: String) throws {
-    do {
-        try Data(report.render().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-        throw CLIError("cannot write \(path): \((error as NSError).localizedDescription)")
+/// Writes the rendered report (see ``OutputFile``: never into the store or over its key; a
+/// device or FIFO as a stream).
+func write(_ report: HTMLReport, to path: String, options: StoreOptions) throws {
+    try writingOutput(path, options: options, what: "the HTML report") { file in
+        try file.write(Array(report.render().utf8))
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 
 /// Why a JSON Lines import or export failed.
 public enum JSONLinesError: Error, Sendable, Hashable, CustomStringConvertible {
+    // Field values quoted in these messages are cut to ``LineError/quoteLimit`` characters.
     /// A line is not a valid event; nothing of the file was imported.
     case invalidLine(line: Int, reason: String)
     /// The file holds no events.
@@ -12,7 +13,15 @@ public enum JSONLinesError: Error, Sendable, Hashable, CustomStringConvertible {
     case interrupted(importedLines: Int, resumeAtLine: Int, reason: String)
     /// The file could not be read or written.
     case io(path: String, reason: String)
+    /// A line's event breaks a domain rule (``DomainRuleError/rule``) given the events before
+    /// it in the store and the file; nothing of the file was imported.
+    case ruleViolation(line: Int, rule: String, reason: String)
+    /// The first line imported lies at or below the store's head: the file (or its start) is
+    /// already in the store, e.g. after a killed chunked import. `resumeAtLine` is the line of
+    /// position head + 1, when the file's positions run consecutively.
+    case alreadyImported(line: Int, position: UInt64, head: UInt64, resumeAtLine: Int)
 
+    /// One sentence naming the line and what was wrong.
     public var description: String {
         switch self {
         case .invalidLine(let line, let reason): return "line \(line): \(reason); nothing was imported"
@@ -20,6 +29,11 @@ public enum JSONLinesError: Error, Sendable, Hashable, CustomStringConvertible {
         case .interrupted(let imported, let resume, let reason):
             return "import stopped after \(imported) lines (\(reason)); resume at line \(resume)"
         case .io(let path, let reason): return "\(path): \(reason)"
+        case .ruleViolation(let line, let rule, let reason):
+            return "line \(line): domain rule \(rule) broken: \(reason); nothing was imported"
+        case .alreadyImported(let line, let position, let head, let resume):
+            return "line \(line): position \(position) is already in the store (its head is \(head)); "
+                + "to continue an import that stopped, resume at line \(resume); nothing was imported"
         }
     }
 }
@@ -82,14 +96,53 @@ public enum JSONLines {
     /// Personal data is written as stored (sealed values stay sealed). With a `protector`, the
     /// sealed values of forgotten subjects are written as erased (`{"sealed": ""}`).
     ///
+    /// The file is written under a temporary name beside `path` and renamed into place when
+    /// complete and synced: a failure (a full disk) leaves no partial file.
+    ///
     /// - Returns: the number of events written.
     @discardableResult
     public static func export(from store: any EventLogStore, to path: String, from: UInt64? = nil, through: UInt64? = nil,
                               registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil) throws -> Int {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: path)
-        else { throw JSONLinesError.io(path: path, reason: "cannot create the file") }
-        defer { try? handle.close() }
+        let temporary = path + ".partial-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw JSONLinesError.io(path: path, reason: "cannot create the file: \(String(cString: strerror(errno)))") }
+        var done = false
+        defer {
+            if !done {
+                Foundation.close(fd)
+                unlink(temporary)
+            }
+        }
+        let count = try export(from: store, from: from, through: through, registry: registry, protector: protector) { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw JSONLinesError.io(path: path, reason: "cannot write the file: \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+        }
+        guard fsync(fd) == 0 else { throw JSONLinesError.io(path: path, reason: "cannot write the file: \(String(cString: strerror(errno)))") }
+        done = true
+        Foundation.close(fd)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw JSONLinesError.io(path: path, reason: "cannot rename the file into place: \(String(cString: strerror(code)))")
+        }
+        return count
+    }
+
+    /// Writes the log (or positions `from...through`) as JSON Lines into `sink`, in pieces of
+    /// about 1 MiB, one event per line; see ``export(from:to:from:through:registry:protector:)``.
+    ///
+    /// - Returns: the number of events written.
+    @discardableResult
+    public static func export(from store: any EventLogStore, from: UInt64? = nil, through: UInt64? = nil,
+                              registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil,
+                              into sink: ([UInt8]) throws -> Void) throws -> Int {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         var count = 0
@@ -98,11 +151,11 @@ public enum JSONLines {
             buffer.append(0x0A)
             count += 1
             if buffer.count >= 1 << 20 {
-                try handle.write(contentsOf: buffer)
+                try sink(buffer)
                 buffer.removeAll(keepingCapacity: true)
             }
         }
-        try handle.write(contentsOf: buffer)
+        if !buffer.isEmpty { try sink(buffer) }
         return count
     }
 
@@ -114,7 +167,7 @@ public enum JSONLines {
         guard case .object(let members) = json else { throw LineError("the line is not a JSON object") }
         let allowed: Set<String> = ["position", "id", "stream", "streamVersion", "type", "schemaVersion", "occurredAt",
                                     "recordedAt", "actor", "correlationID", "causationID", "data", "payloadBase64"]
-        if let unknown = members.first(where: { !allowed.contains($0.0) }) { throw LineError("unknown member '\(unknown.0)'") }
+        if let unknown = members.first(where: { !allowed.contains($0.0) }) { throw LineError("unknown member \(LineError.quote(unknown.0))") }
 
         func integer(_ name: String) throws -> Int64 {
             guard case .integer(let value)? = json[name] else { throw LineError("'\(name)' must be an integer") }
@@ -135,7 +188,7 @@ public enum JSONLines {
         func time(_ name: String) throws -> Date {
             let text = try string(name)
             guard let micros = Timestamp.parse(text) else {
-                throw LineError("'\(name)' must be a UTC time YYYY-MM-DDThh:mm:ss.ffffffZ, found '\(text)'")
+                throw LineError("'\(name)' must be a UTC time YYYY-MM-DDThh:mm:ss.ffffffZ, found \(LineError.quote(text))")
             }
             return Micros.date(micros)
         }
@@ -154,6 +207,17 @@ public enum JSONLines {
         case (nil, .string(let base64)?):
             guard let bytes = Data(base64Encoded: base64) else { throw LineError("'payloadBase64' is not base64") }
             payload = Array(bytes)
+            // A type the registry knows is decoded whatever its encoding: the log must never
+            // hold an event that export, rebuilds and reports cannot decode.
+            if CatalogIndex.index(ofName: type) != nil || registry.knows(type) {
+                do {
+                    _ = try withBytes(payload) { pointer throws(CodecError) in
+                        try registry.decode(eventType: type, schemaVersion: schemaVersion, payload: pointer)
+                    }
+                } catch {
+                    throw LineError("'payloadBase64' does not decode as \(LineError.quote(type)) schema version \(schemaVersion): \(error)")
+                }
+            }
         default:
             throw LineError("exactly one of 'data' and 'payloadBase64' must be given")
         }
@@ -190,62 +254,93 @@ public enum JSONLines {
 
     /// Imports a JSON Lines file into `store`.
     ///
-    /// Every line is validated first (JSON, metadata, the event's fields against its type,
-    /// positions continuing the store's head without gaps, stream versions continuing each
-    /// stream); the first bad line is reported with its number and nothing is appended. Then
-    /// the events are appended with the positions, ids and times the file gives, in one
-    /// transaction or in chunks.
+    /// Every line is validated first (JSON, metadata, the event's fields against its type —
+    /// also a known type given as `payloadBase64` must decode —, positions continuing the
+    /// store's head without gaps, stream versions continuing each stream, and with
+    /// `checkingDomainRules` the domain rules of ``ImportRuleCheck``); the first bad line is
+    /// reported with its number and nothing is appended. Then the events are appended with
+    /// the positions, ids and times the file gives, in one transaction or in chunks.
+    ///
+    /// The file is streamed: validation reads it line by line, and a chunked import reads it
+    /// again and holds one chunk at a time, so memory stays bounded by the chunk (and the
+    /// per-stream states of the checks), not by the file.
     ///
     /// - Parameters:
     ///   - path: the JSON Lines file.
     ///   - store: the store whose head the file continues.
     ///   - mode: one transaction for the whole file, or chunks (see ``JSONLinesImportMode``).
     ///   - startingAtLine: the first line to import (1-based), to resume a chunked import.
+    ///   - checkingDomainRules: also check each event against the domain rules (default);
+    ///     `false` keeps the format-only check, for trusted dumps.
     ///   - registry: validates each event's fields against its type; the catalog by default.
     /// - Returns: the number of events imported.
+    /// - Throws: ``JSONLinesError`` naming the line (``JSONLinesError/interrupted(importedLines:resumeAtLine:reason:)``
+    ///   with the line to resume at when a chunk failed after earlier chunks were stored).
     @discardableResult
     public static func importFile(_ path: String, into store: any EventLogStore, mode: JSONLinesImportMode = .singleTransaction,
-                                  startingAtLine: Int = 1, registry: EventRegistry = EventRegistry()) async throws -> Int {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw JSONLinesError.io(path: path, reason: "cannot read the file")
-        }
-        let events = try validate(Array(data), into: store, startingAtLine: startingAtLine, registry: registry)
-        guard !events.isEmpty else { throw JSONLinesError.emptyFile }
+                                  startingAtLine: Int = 1, checkingDomainRules: Bool = true,
+                                  registry: EventRegistry = EventRegistry()) async throws -> Int {
+        let count = try validate(path, into: store, startingAtLine: startingAtLine, checkingDomainRules: checkingDomainRules,
+                                 registry: registry)
+        guard count > 0 else { throw JSONLinesError.emptyFile }
         let chunk: Int
         switch mode {
-        case .singleTransaction: chunk = events.count
+        case .singleTransaction: chunk = count
         case .chunks(let lines): chunk = max(1, lines)
         }
         var imported = 0
-        while imported < events.count {
-            let slice = Array(events[imported..<min(events.count, imported + chunk)])
+        var pending: [(line: Int, event: ImportedEvent)] = []
+        pending.reserveCapacity(min(chunk, 100_000))
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
             do {
-                try await store.importEvents(slice.map(\.event))
+                try await store.importEvents(pending.map(\.event))
             } catch {
-                if imported == 0 && chunk >= events.count { throw error }
-                throw JSONLinesError.interrupted(importedLines: imported, resumeAtLine: slice[0].line, reason: "\(error)")
+                if imported == 0 && chunk >= count { throw error }
+                throw JSONLinesError.interrupted(importedLines: imported, resumeAtLine: pending[0].line, reason: "\(error)")
             }
-            imported += slice.count
+            imported += pending.count
+            pending.removeAll(keepingCapacity: true)
+            CrashPoints.reach("import.chunk")
         }
+        let reader = try LineReader(path: path)
+        defer { reader.close() }
+        while let (number, line) = try reader.next() {
+            guard number >= startingAtLine, let line = Self.content(of: line) else { continue }
+            // Validated above; parsed again so that only one chunk is held at a time.
+            let event: ImportedEvent
+            do {
+                event = try Self.event(fromLine: line, registry: registry)
+            } catch {
+                throw JSONLinesError.interrupted(importedLines: imported, resumeAtLine: number, reason: "the file changed during the import: \(error)")
+            }
+            pending.append((number, event))
+            if pending.count >= chunk { try await flush() }
+        }
+        try await flush()
         return imported
     }
 
-    /// Parses and checks every line; the events with their line numbers.
-    static func validate(_ bytes: [UInt8], into store: any EventLogStore, startingAtLine: Int,
-                         registry: EventRegistry) throws -> [(line: Int, event: ImportedEvent)] {
-        var result: [(line: Int, event: ImportedEvent)] = []
-        var nextPosition = try store.head() + 1
+    /// A line without its carriage return; `nil` for a blank line.
+    static func content(of line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        var line = line
+        if line.last == 0x0D { line = line.dropLast() }
+        if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+        return line
+    }
+
+    /// Parses and checks every line of the file, streaming; the number of events.
+    static func validate(_ path: String, into store: any EventLogStore, startingAtLine: Int, checkingDomainRules: Bool,
+                         registry: EventRegistry) throws -> Int {
+        let head = try store.head()
+        var nextPosition = head + 1
         var versions: [String: UInt64] = [:]
-        var lineNumber = 0
-        var start = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
-            lineNumber += 1
-            defer { start = end + 1 }
-            guard lineNumber >= startingAtLine else { continue }
-            var line = bytes[start..<end]
-            if line.last == 0x0D { line = line.dropLast() }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+        var rules = ImportRuleCheck(store: store, registry: registry)
+        var count = 0
+        let reader = try LineReader(path: path)
+        defer { reader.close() }
+        while let (lineNumber, raw) = try reader.next() {
+            guard lineNumber >= startingAtLine, let line = Self.content(of: raw) else { continue }
             let event: ImportedEvent
             do {
                 event = try Self.event(fromLine: line, registry: registry)
@@ -253,18 +348,89 @@ public enum JSONLines {
                 throw JSONLinesError.invalidLine(line: lineNumber, reason: "\(error)")
             }
             guard event.position == nextPosition else {
+                if count == 0 && event.position <= head {
+                    throw JSONLinesError.alreadyImported(line: lineNumber, position: event.position, head: head,
+                                                         resumeAtLine: lineNumber + Int(head + 1 - event.position))
+                }
                 throw JSONLinesError.invalidLine(line: lineNumber, reason: "position \(event.position) does not continue the log at \(nextPosition)")
             }
             let current = try versions[event.stream] ?? store.streamVersion(of: event.stream)
             guard event.streamVersion == current + 1 else {
                 throw JSONLinesError.invalidLine(
-                    line: lineNumber, reason: "stream \(event.stream) version \(event.streamVersion) does not follow version \(current)")
+                    line: lineNumber, reason: "stream \(LineError.quote(event.stream)) version \(event.streamVersion) does not follow version \(current)")
+            }
+            if checkingDomainRules {
+                do {
+                    try rules.check(event)
+                } catch let error as DomainRuleError {
+                    throw JSONLinesError.ruleViolation(line: lineNumber, rule: error.rule, reason: error.description)
+                } catch {
+                    throw JSONLinesError.invalidLine(line: lineNumber, reason: "\(error)")
+                }
             }
             versions[event.stream] = event.streamVersion
             nextPosition += 1
-            result.append((lineNumber, event))
+            count += 1
         }
-        return result
+        return count
+    }
+}
+
+/// Reads a file line by line through a fixed buffer (a line is held whole, the file never).
+final class LineReader {
+    private let fd: Int32
+    private let path: String
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+    private var number = 0
+
+    init(path: String) throws {
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        self.path = path
+        guard fd >= 0 else { throw JSONLinesError.io(path: path, reason: "cannot read the file: \(String(cString: strerror(errno)))") }
+        var info = stat()
+        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            Foundation.close(fd)
+            throw JSONLinesError.io(path: path, reason: "cannot read the file: it is a directory")
+        }
+    }
+
+    func close() { Foundation.close(fd) }
+
+    /// The next line (without its newline) and its 1-based number; `nil` at the end.
+    func next() throws -> (Int, ArraySlice<UInt8>)? {
+        while true {
+            if let end = buffer[start...].firstIndex(of: 0x0A) {
+                let line = buffer[start..<end]
+                start = end + 1
+                number += 1
+                return (number, line)
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                number += 1
+                return (number, line)
+            }
+            if start > 0 {
+                buffer.removeFirst(start)
+                start = 0
+            }
+            let chunk = 1 << 20
+            let old = buffer.count
+            buffer.append(contentsOf: repeatElement(0, count: chunk))
+            let read = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress! + old, chunk) }
+            if read < 0 {
+                let code = errno
+                buffer.removeLast(chunk)
+                if code == EINTR { continue }
+                throw JSONLinesError.io(path: path, reason: "cannot read the file: \(String(cString: strerror(code)))")
+            }
+            buffer.removeLast(chunk - read)
+            if read == 0 { atEnd = true }
+        }
     }
 }
 
@@ -272,6 +438,14 @@ public enum JSONLines {
 struct LineError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+
+    /// Field values quoted in messages are cut to this many characters.
+    static let quoteLimit = 80
+
+    /// A value from the file for a message: quoted, cut to ``quoteLimit`` characters.
+    static func quote(_ value: String) -> String {
+        value.count <= quoteLimit ? "'\(value)'" : "'\(value.prefix(quoteLimit))…' (\(value.count) characters)"
+    }
 }
 
 /// `YYYY-MM-DDThh:mm:ss.ffffffZ` for microseconds since 1970.

@@ -204,12 +204,23 @@ public final class Projector<Model: ReadModel>: Sendable {
         }
     }
 
-    /// Makes this projector's generation the one readers of `Model` use.
+    /// Makes this projector's generation the one readers of `Model` use: one write of the
+    /// active generation's name, so a reader sees either the old generation or the new one.
     public func activate() throws {
         let meta = meta
+        CrashPoints.reach("generation.switch")
         try environment.write { txn in
             try txn.put(in: meta, key: ProjectionStorage.activeKey(Model.name), value: Array(generation.utf8))
         }
+        CrashPoints.reach("generation.switched")
+    }
+
+    /// The generation a rebuild of `Model` under rules of `version` writes: `r<version>`, or
+    /// `r<version>-b` when `r<version>` is the served one, so a rebuild never touches the
+    /// generation readers use; the served generation stays until the rebuild after next.
+    public static func rebuildGeneration(version: Int, state: StateStore) throws -> String {
+        let base = "r\(version)"
+        return try ProjectionStorage.activeGeneration(state, model: Model.name) == base ? base + "-b" : base
     }
 
     /// Rebuilds `Model` under `rules` into the empty generation `generation` beside the served
@@ -218,7 +229,11 @@ public final class Projector<Model: ReadModel>: Sendable {
     public static func rebuild(store: any EventLogStore, state: StateStore, rules: CRMRules, generation: String,
                                registry: EventRegistry = EventRegistry(), batchSize: Int = 200_000) throws -> Projector<Model> {
         try ProjectionStorage.validate(generation)
+        guard try ProjectionStorage.activeGeneration(state, model: Model.name) != generation else {
+            throw ProjectionError.invalidGeneration("\(generation) is the served generation; rebuild into another one and switch to it")
+        }
         let (database, meta) = try clear(state: state, generation: generation)
+        CrashPoints.reach("rebuild.cleared")
         let head = try store.head()
         let model = try ProjectionEngine.rebuild(Model.self, store: store, rules: rules, asOf: .position(head), registry: registry)
         let entries = model.entries()
@@ -233,10 +248,12 @@ public final class Projector<Model: ReadModel>: Sendable {
                     try txn.put(in: meta, key: ProjectionStorage.rulesKey(Model.name, generation), value: Array(try rules.json()))
                 }
             }
+            CrashPoints.reach("rebuild.batch")
             index += batchSize
         } while index < entries.count
         let projector = try Projector(store: store, state: state, rules: rules, generation: generation, registry: registry)
         try projector.catchUp()
+        CrashPoints.reach("rebuild.caughtUp")
         return projector
     }
 

@@ -1,0 +1,297 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs `crm` with extra environment variables; with `killAfter`, sends SIGKILL after that many
+/// seconds unless it ended before. `signal` is the signal that ended it (0: it exited).
+func crmProcess(_ arguments: [String], environment: [String: String] = [:], killAfter: Double? = nil) throws -> (run: Run, signal: Int32) {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: crmPath())
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    if let killAfter {
+        // The trial's random kill point: wait up to killAfter for the process to end, else kill it.
+        let deadline = Date().addingTimeInterval(killAfter)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+    process.waitUntilExit()
+    let run = Run(status: process.terminationStatus,
+                  stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+                  stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    return (run, process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0)
+}
+
+/// The mode bits of a file or directory.
+func mode(_ path: String) -> Int {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return -1 }
+    return Int(info.st_mode & 0o777)
+}
+
+func fileBytes(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
+
+/// Issue 18 points 5–9, 13, 14 and issue 17's import validation, through the real binary.
+@Suite(.serialized) struct SafetyTests {
+    let demo = DemoStore.shared
+
+    // MARK: 5 — demo deletes only a store it made
+
+    @Test func demoRefusesWhatIsNotAStore() throws {
+        let dir = TemporaryDirectory("not-a-store")
+        let thesis = dir.sub("thesis")
+        try FileManager.default.createDirectory(atPath: thesis, withIntermediateDirectories: true)
+        try Data("chapter 1".utf8).write(to: URL(fileURLWithPath: thesis + "/thesis.tex"))
+        for extra in [[], ["--reset"]] {
+            let run = try crm(["demo", "--store", thesis, "--customers", "3", "--events", "30", "--report", dir.sub("r.html")] + extra)
+            #expect(run.status == 1)
+            #expect(run.stderrLines == ["crm: \(thesis) exists and is not a CRMKit store; demo creates a store only in a new or empty directory (nothing was changed)"])
+            #expect(fileBytes(thesis + "/thesis.tex") == Data("chapter 1".utf8))
+        }
+        // A file named as the store, and a master key beside a folder that holds no store.
+        let file = dir.sub("notes.txt")
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: file))
+        let onFile = try crm(["demo", "--store", file, "--reset", "--customers", "3", "--events", "30", "--report", dir.sub("r.html")])
+        #expect(onFile.status == 1)
+        #expect(onFile.stderrLines == ["crm: \(file) exists and is not a CRMKit store; demo creates a store only in a new or empty directory (nothing was changed)"])
+        #expect(fileBytes(file) == Data("notes".utf8))
+        let key = dir.sub("fresh.master-key")
+        try Data("someone's key".utf8).write(to: URL(fileURLWithPath: key))
+        let besideKey = try crm(["demo", "--store", dir.sub("fresh"), "--customers", "3", "--events", "30", "--report", dir.sub("r.html")])
+        #expect(besideKey.status == 1)
+        #expect(besideKey.stderrLines == ["crm: \(key) exists although \(dir.sub("fresh")) holds no store; move it away first (nothing was changed)"])
+        #expect(fileBytes(key) == Data("someone's key".utf8))
+        // --reset on a store that also holds a foreign file deletes nothing.
+        let (copyDir, store) = try demo.copy("reset-foreign")
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: store + "/mine.txt"))
+        let reset = try crm(["demo", "--store", store, "--reset", "--customers", "3", "--events", "30", "--report", copyDir.sub("r.html")])
+        #expect(reset.status == 1)
+        #expect(reset.stderrLines == ["crm: --reset refused: \(store) holds mine.txt, which is not part of a CRMKit store; nothing was deleted"])
+        #expect(FileManager.default.fileExists(atPath: store + "/data.mdb") && fileBytes(store + "/mine.txt") == Data("mine".utf8))
+    }
+
+    // MARK: 6 — no command overwrites the store, its key, a device or a FIFO
+
+    @Test func outputsNeverOverwriteTheStoreItsKeyOrADevice() throws {
+        let (dir, store) = try demo.copy("outputs")
+        let data = fileBytes(store + "/data.mdb"), key = fileBytes(store + ".master-key")
+        let intoStore = try crm(["export", "--store", store, store + "/data.mdb"])
+        #expect(intoStore.status == 1)
+        #expect(intoStore.stderrLines == ["crm: refusing to write the export \(store)/data.mdb inside the store directory \(store)"])
+        let overKey = try crm(["report", "--store", store, "--out", store + ".master-key"])
+        #expect(overKey.status == 1)
+        #expect(overKey.stderrLines == ["crm: refusing to write the HTML report \(store).master-key over the master key \(store).master-key"])
+        // Through a symbolic link and a relative path too.
+        try FileManager.default.createSymbolicLink(atPath: dir.sub("link"), withDestinationPath: store)
+        let viaLink = try crm(["export", "--store", store, dir.sub("link") + "/x.jsonl"])
+        #expect(viaLink.status == 1)
+        #expect(viaLink.stderrLines == ["crm: refusing to write the export \(dir.sub("link"))/x.jsonl inside the store directory \(store)"])
+        #expect(fileBytes(store + "/data.mdb") == data && fileBytes(store + ".master-key") == key)
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: store).sorted()) == ["data.mdb", "lock.mdb"])
+
+        // A device is written as a stream, never replaced.
+        let toNull = try crm(["report", "--store", store, "--out", "/dev/null"])
+        #expect(toNull.status == 0, "\(toNull.stderr)")
+        var info = stat()
+        #expect(stat("/dev/null", &info) == 0 && (info.st_mode & S_IFMT) == S_IFCHR)
+        // A FIFO too: a reader gets the whole export; the FIFO stays a FIFO.
+        let fifo = dir.sub("pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let received = Mutex2<Data>(Data())
+        let reader = Thread {
+            let handle = FileHandle(forReadingAtPath: fifo)!
+            received.set(handle.readDataToEndOfFile())
+        }
+        reader.start()
+        let toFifo = try crm(["export", "--store", store, fifo])
+        #expect(toFifo.status == 0, "\(toFifo.stderr)")
+        while !reader.isFinished { usleep(1_000) }
+        #expect(String(decoding: received.get(), as: UTF8.self).split(separator: "\n").count == demo.head)
+        #expect(lstat(fifo, &info) == 0 && (info.st_mode & S_IFMT) == S_IFIFO)
+    }
+
+    // MARK: 7 — a killed rebuild leaves the served generation
+
+    @Test func aKilledRebuildLeavesTheServedGeneration() throws {
+        let (dir, store) = try demo.copy("rebuild-kill")
+        let rules = dir.sub("rules.json")
+        try Data(try crm(["rules", "--store", store]).stdout.utf8).write(to: URL(fileURLWithPath: rules))
+        let before = try crm(["lifecycle", "--store", store, "--json"]).stdout
+        for point in ["rebuild.cleared", "rebuild.batch", "rebuild.caughtUp", "generation.switch", "generation.switched"] {
+            let (run, signal) = try crmProcess(["rebuild", "--store", store], environment: ["CRMKIT_CRASH_AT": point])
+            #expect(signal == SIGKILL, "\(point): \(run.stderr)")
+            for command in ["rules", "stats", "pipeline", "worklist"] {
+                let after = try crm([command, "--store", store])
+                #expect(after.status == 0, "\(point) \(command): \(after.stderr)")
+            }
+            #expect(try crm(["lifecycle", "--store", store, "--json"]).stdout == before, "\(point)")
+            #expect(try crm(["lifecycle", "--store", store, "--json", "--rules", rules]).stdout == before, "\(point)")
+            #expect(try crm(["verify", "--store", store]).status == 0)
+        }
+        let rebuilt = try crm(["rebuild", "--store", store, "--json"])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        #expect(try crm(["lifecycle", "--store", store, "--json"]).stdout == before)
+    }
+
+    // MARK: 8 — import never stores an event it cannot decode
+
+    @Test func importRejectsAnUndecodableCatalogEvent() throws {
+        let dir = TemporaryDirectory("undecodable")
+        let file = dir.sub("bad.jsonl")
+        let line = #"{"position":1,"id":"9a3f5c1e-0000-4000-8000-000000000001","stream":"customer-9a3f5c1e-0000-4000-8000-000000000002","streamVersion":1,"type":"CustomerRegistered","schemaVersion":1,"occurredAt":"2025-01-06T09:00:00.000000Z","recordedAt":"2025-01-06T09:00:00.000000Z","actor":"x","correlationID":null,"causationID":null,"payloadBase64":"//////8="}"#
+        try Data((line + "\n").utf8).write(to: URL(fileURLWithPath: file))
+        let run = try crm(["import", file, "--store", dir.sub("store")])
+        #expect(run.status == 1)
+        #expect(run.stderrLines.count == 1)
+        #expect(run.stderrLines.first?.hasPrefix("crm: line 1: 'payloadBase64' does not decode as 'CustomerRegistered' schema version 1: ") == true, "\(run.stderr)")
+        #expect(run.stderrLines.first?.hasSuffix("; nothing was imported") == true)
+        #expect(try crm(["head", "--store", dir.sub("store"), "--json"]).json()["position"] as? Int == 0)
+    }
+
+    // MARK: 9 — truncated and partial data files are errors, not crashes
+
+    @Test func truncatedDataFilesAreReportedNotMapped() throws {
+        let (dir, store) = try demo.copy("truncated")
+        let path = store + "/data.mdb"
+        let size = fileBytes(path).count
+        #expect(truncate(path, off_t(size - 100 * 1024)) == 0)
+        let verify = try crm(["verify", "--store", store])
+        #expect(verify.status == 2)
+        let cut = size - 100 * 1024
+        #expect(verify.stderrLines.count == 1)
+        #expect(verify.stderrLines.first?.hasPrefix("crm: verification failed: \(path) is truncated: \(cut) bytes, but its meta page needs ") == true, "\(verify.stderr)")
+        let json = try crm(["verify", "--store", store, "--json"])
+        #expect(json.status == 2 && (try json.json()["problem"] as? String) == "truncatedDataFile")
+        for command in [["pipeline"], ["stats"], ["export", dir.sub("x.jsonl")], ["rebuild"]] {
+            let run = try crm(command + ["--store", store])
+            #expect(run.status == 1, "\(command)")
+            #expect(run.stderrLines.count == 1 && run.stderrLines.first?.hasPrefix("crm: damaged store: \(path) is truncated: ") == true, "\(command): \(run.stderr)")
+        }
+        // An empty data file: refused, never re-initialised by a writer.
+        #expect(truncate(path, 0) == 0)
+        let empty = try crm(["verify", "--store", store])
+        #expect(empty.status == 2)
+        #expect(empty.stderrLines == ["crm: verification failed: \(path) is empty (0 bytes): not an LMDB data file, or a copy that was cut off"])
+        let writer = try crm(["import", dir.sub("x.jsonl"), "--store", store])
+        #expect(writer.status == 1)
+        #expect(writer.stderrLines == ["crm: damaged store: \(path) is empty (0 bytes): not an LMDB data file, or a copy that was cut off"])
+        #expect(fileBytes(path).isEmpty)
+    }
+
+    @Test func aKilledBackupLeavesNoPartialBackup() throws {
+        let dir = TemporaryDirectory("backup-kill")
+        for point in ["backup.copied", "backup.verified"] {
+            let target = dir.sub("copy-\(point)")
+            let (run, signal) = try crmProcess(["backup", target, "--store", demo.store], environment: ["CRMKIT_CRASH_AT": point])
+            #expect(signal == SIGKILL, "\(point): \(run.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: target), "\(point)")
+            let again = try crm(["backup", target, "--store", demo.store])
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(try crm(["verify", "--store", target]).status == 0)
+        }
+        let (run, signal) = try crmProcess(["backup", dir.sub("renamed"), "--store", demo.store], environment: ["CRMKIT_CRASH_AT": "backup.renamed"])
+        #expect(signal == SIGKILL, "\(run.stderr)")
+        #expect(try crm(["verify", "--store", dir.sub("renamed")]).status == 0)
+    }
+
+    // MARK: 13 — files 0600, directories 0700
+
+    @Test func newFilesArePrivate() throws {
+        #expect(mode(demo.store) == 0o700)
+        #expect(mode(demo.store + "/data.mdb") == 0o600)
+        #expect(mode(demo.store + "/lock.mdb") == 0o600)
+        #expect(mode(demo.store + "-backup") == 0o700)
+        #expect(mode(demo.store + "-backup/data.mdb") == 0o600)
+        #expect(mode(demo.report) == 0o600)
+        let dir = TemporaryDirectory("modes")
+        #expect(try crm(["export", dir.sub("log.jsonl"), "--store", demo.store]).status == 0)
+        #expect(mode(dir.sub("log.jsonl")) == 0o600)
+        #expect(try crm(["backup", dir.sub("b"), "--store", demo.store]).status == 0)
+        #expect(mode(dir.sub("b")) == 0o700 && mode(dir.sub("b") + "/data.mdb") == 0o600)
+        // Configurable through CRMKIT_UMASK.
+        let (run, _) = try crmProcess(["export", dir.sub("shared.jsonl"), "--store", demo.store], environment: ["CRMKIT_UMASK": "022"])
+        #expect(run.status == 0)
+        #expect(mode(dir.sub("shared.jsonl")) == 0o644)
+    }
+
+    // MARK: 14 — messages
+
+    @Test func messagesAreBoundedAndEscaped() throws {
+        let dir = TemporaryDirectory("messages")
+        let huge = "\u{1B}[31m" + String(repeating: "A", count: 1_000_000) + "\u{0}"
+        let line = #"{"position":1,"id":"9a3f5c1e-0000-4000-8000-000000000001","stream":"s-1","streamVersion":1,"type":"X","schemaVersion":1,"occurredAt":""# + huge.replacingOccurrences(of: "\u{1B}", with: "\\u001b").replacingOccurrences(of: "\u{0}", with: "\\u0000") + #"","recordedAt":"2025-01-06T09:00:00.000000Z","actor":"x","payloadBase64":""}"#
+        try Data((line + "\n").utf8).write(to: URL(fileURLWithPath: dir.sub("big.jsonl")))
+        let run = try crm(["import", dir.sub("big.jsonl"), "--store", dir.sub("store")])
+        #expect(run.status == 1)
+        #expect(run.stderrLines == [
+            "crm: line 1: 'occurredAt' must be a UTC time YYYY-MM-DDThh:mm:ss.ffffffZ, found '\\u{1b}[31m" + String(repeating: "A", count: 75)
+                + "…' (1000006 characters); nothing was imported",
+        ])
+        #expect(!run.stderr.utf8.contains(0x1B) && !run.stderr.utf8.contains(0))
+        // Control characters in a value that reaches a message unquoted are escaped too.
+        let store = dir.sub("esc\u{1B}[2J")
+        let escaped = try crm(["head", "--store", store])
+        #expect(escaped.status == 1)
+        #expect(escaped.stderrLines == ["crm: no store at \(dir.sub("esc"))\\u{1b}[2J (run `crm demo` to create one)"])
+    }
+
+    @Test func aKilledChunkedImportNamesWhereToResume() throws {
+        let dir = TemporaryDirectory("resume")
+        let file = dir.sub("log.jsonl")
+        #expect(try crm(["export", file, "--store", demo.store]).status == 0)
+        let target = dir.sub("store")
+        let (run, signal) = try crmProcess(["import", file, "--store", target, "--chunk", "500"], environment: ["CRMKIT_CRASH_AT": "import.chunk#2"])
+        #expect(signal == SIGKILL, "\(run.stderr)")
+        #expect(try crm(["verify", "--store", target]).status == 0)
+        let again = try crm(["import", file, "--store", target, "--chunk", "500"])
+        #expect(again.status == 1)
+        #expect(again.stderrLines == ["crm: line 1: position 1 is already in the store (its head is 1000); to continue an import that stopped, run it again with --start-at 1001; nothing was imported"])
+        let resumed = try crm(["import", file, "--store", target, "--chunk", "500", "--start-at", "1001"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try crm(["head", "--store", target]).stdout == crm(["head", "--store", demo.store]).stdout)
+    }
+
+    // MARK: issue 17 — import checks the domain rules
+
+    @Test func importRejectsADomainRuleViolationWithItsLineAndRule() throws {
+        let dir = TemporaryDirectory("import-rules")
+        let file = dir.sub("log.jsonl")
+        #expect(try crm(["export", file, "--store", demo.store]).status == 0)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        // An OrderShipped whose order was never placed: the first line of a new store.
+        var shipped = try #require(lines.first { $0.contains(#""type":"OrderShipped""#) })
+        shipped = shipped.replacingOccurrences(of: #""position":\d+"#, with: #""position":1"#, options: .regularExpression)
+        shipped = shipped.replacingOccurrences(of: #""streamVersion":\d+"#, with: #""streamVersion":1"#, options: .regularExpression)
+        let stream = try #require(shipped.firstMatch(of: /"stream":"order-([0-9a-f-]+)"/)).1
+        try Data((shipped + "\n").utf8).write(to: URL(fileURLWithPath: dir.sub("shipped.jsonl")))
+        let run = try crm(["import", dir.sub("shipped.jsonl"), "--store", dir.sub("store")])
+        #expect(run.status == 1)
+        #expect(run.stderrLines == ["crm: line 1: domain rule order.unknown broken: no order \(stream) exists; nothing was imported"])
+        #expect(try crm(["head", "--store", dir.sub("store"), "--json"]).json()["position"] as? Int == 0)
+        let trusted = try crm(["import", dir.sub("shipped.jsonl"), "--store", dir.sub("store"), "--no-validate"])
+        #expect(trusted.status == 0, "\(trusted.stderr)")
+        #expect(trusted.lines == ["imported 1 events; head is now 1"])
+        // A whole valid export passes the rules.
+        let valid = try crm(["import", file, "--store", dir.sub("valid")])
+        #expect(valid.status == 0, "\(valid.stderr)")
+    }
+}
+
+/// A value shared with a reader thread.
+final class Mutex2<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.withLock { value } }
+    func set(_ new: Value) { lock.withLock { value = new } }
+}
