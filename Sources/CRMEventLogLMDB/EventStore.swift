@@ -111,6 +111,7 @@ public final class EventStore: Sendable {
     private init(path: String, configuration: Configuration, readOnly: Bool) throws {
         if !readOnly {
             try Self.createStoreDirectory(path)
+            try Self.createDataFileAtomically(in: path)
         }
         // A truncated data file would be mapped and kill the process with SIGBUS on the first
         // read past its end; an empty one would be silently re-initialised by a writer.
@@ -502,6 +503,37 @@ extension EventStore {
         for directory in components where mkdir(directory, 0o700) != 0 && errno != EEXIST {
             let code = errno
             throw EventLogError.fileSystem(path: path, reason: "cannot create the store directory: \(String(cString: strerror(code))) (errno \(code))")
+        }
+    }
+}
+
+extension EventStore {
+    /// A new store's data file appears whole or not at all: LMDB writes its meta pages into a
+    /// data file created in a temporary directory inside `path`, which is then linked into
+    /// place (`link(2)` fails when another process created one meanwhile; that one is used). A
+    /// process killed while creating the store leaves no empty `data.mdb`, which would be
+    /// refused as damaged.
+    static func createDataFileAtomically(in path: String) throws {
+        let target = path + "/data.mdb"
+        var info = stat()
+        guard lstat(target, &info) != 0 else { return }
+        let temporary = path + "/.creating-" + UUID().uuidString.prefix(8).lowercased()
+        guard mkdir(temporary, 0o700) == 0 else {
+            let code = errno
+            throw EventLogError.fileSystem(path: path, reason: "cannot create the store: \(String(cString: strerror(code))) (errno \(code))")
+        }
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        do {
+            let environment = try Environment(path: temporary)
+            try environment.sync()
+            environment.close()
+        } catch {
+            throw EventLogError.storage(StorageFailure(error))
+        }
+        CrashPoints.reach("store.create")
+        if link(temporary + "/data.mdb", target) != 0 && errno != EEXIST {
+            let code = errno
+            throw EventLogError.fileSystem(path: path, reason: "cannot create the store: \(String(cString: strerror(code))) (errno \(code))")
         }
     }
 }
