@@ -92,7 +92,7 @@ extension EventStore {
             let code = errno
             throw EventLogError.fileSystem(path: directory, reason: "cannot open \(path) to sync it: \(String(cString: strerror(code)))")
         }
-        defer { close(fd) }
+        defer { Foundation.close(fd) }
         guard fsync(fd) == 0 else {
             let code = errno
             throw EventLogError.fileSystem(path: directory, reason: "cannot sync \(path): \(String(cString: strerror(code)))")

@@ -5,6 +5,7 @@ import CRMProjections
 import CRMReports
 import CRMEventLog
 import CRMEventLogLMDB
+import CRMLMDB
 import Foundation
 
 @main
@@ -148,6 +149,8 @@ func userMessage(for error: any Error) -> String {
     switch error {
     case EventLogError.storage(let failure):
         return describeStorageFailure(failure, store: currentStoreArgument())
+    case let error as LMDBError:
+        return describeStorageFailure(StorageFailure(error), store: currentStoreArgument())
     case let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain:
         let underlying = (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { Int32($0.code) }
         let code = error.domain == NSPOSIXErrorDomain ? Int32(error.code) : underlying ?? EIO

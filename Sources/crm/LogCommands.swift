@@ -70,7 +70,12 @@ struct Backup: AsyncParsableCommand {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
-            let report = try await store.backup(to: directory)
+            let report: BackupReport
+            do {
+                report = try await store.backup(to: directory)
+            } catch EventLogError.storage(let failure) {
+                throw CLIError(describeStorageFailure(failure, store: options.store, target: directory))
+            }
             print("backup verified: \(report.head) events, head hash \(report.headHash.hex), \(report.bytes) bytes in \(report.directory)")
         }
     }

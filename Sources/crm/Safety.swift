@@ -66,16 +66,18 @@ func describeErrno(_ code: Int32) -> String {
 }
 
 /// A storage failure as a user reads it: LMDB reports a write cut short by a full disk as EIO,
-/// so an I/O error on a file system with no space left is named ENOSPC; ENOSPC and EROFS are
-/// named as such.
-func describeStorageFailure(_ failure: StorageFailure, store: String) -> String {
+/// so an I/O error on a file system with less than 1 MiB left is named ENOSPC; ENOSPC and EROFS
+/// are named as such. `target` is what was written (the store, a backup directory).
+func describeStorageFailure(_ failure: StorageFailure, store: String, target: String? = nil) -> String {
+    let what = target.map { "the backup \($0)" } ?? "the store \(store)"
     switch failure.kind {
-    case .noSpace: return "cannot write the store \(store): no space left on device (ENOSPC)"
-    case .readOnly: return "cannot write the store \(store): read-only file system (EROFS)"
+    case .noSpace: return "cannot write \(what): no space left on device (ENOSPC); nothing of the failed write was kept"
+    case .readOnly: return "cannot write \(what): read-only file system (EROFS); nothing of the failed write was kept"
     case .mapFull: return "the store \(store) is full: its map reached the maximum size (MDB_MAP_FULL); nothing of the failed write was stored"
     case .ioError:
-        if freeBytes(at: store).map({ $0 < 1 << 20 }) == true {
-            return "cannot write the store \(store): no space left on device (ENOSPC); nothing of the failed write was stored"
+        let directory = target.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? store
+        if freeBytes(at: directory).map({ $0 < 1 << 20 }) == true {
+            return "cannot write \(what): no space left on device (ENOSPC); nothing of the failed write was kept"
         }
         return failure.message
     default: return failure.message

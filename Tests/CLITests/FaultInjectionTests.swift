@@ -92,3 +92,92 @@ import TestSupport
             + "\(killed) killed, \(finished) finished before the kill, \(bricked) bricked")
     }
 }
+
+/// A small tmpfs mounted for one test (root only); `nil` when it cannot be mounted.
+final class SmallDisk {
+    let path: String
+    private let owner = TemporaryDirectory("disk")
+
+    init?(kilobytes: Int) {
+        path = owner.sub("mnt")
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        guard getuid() == 0, SmallDisk.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kilobytes)k,mode=0700", "tmpfs", path]) == 0 else { return nil }
+    }
+
+    /// Fills the disk but for `leaving` bytes.
+    func fill(leaving: Int) throws {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return }
+        let free = Int(info.f_bavail) * Int(info.f_frsize)
+        guard free > leaving else { return }
+        try Data(count: free - leaving).write(to: URL(fileURLWithPath: path + "/.filler"))
+    }
+
+    deinit { _ = SmallDisk.run("/bin/umount", [path]) }
+
+    static func run(_ tool: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// A full disk for every writing command (a 4 MiB tmpfs, filled up): each fails with one line
+/// naming ENOSPC, leaves no partial output, and the store still verifies and serves.
+@Suite(.serialized) struct FullDiskTests {
+    let demo = DemoStore.shared
+
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func everyWritingCommandOnAFullDisk() throws {
+        let dir = TemporaryDirectory("full-disk")
+        let export = dir.sub("log.jsonl")
+        #expect(try crm(["export", export, "--store", demo.store]).status == 0)
+        let disk = try #require(SmallDisk(kilobytes: 4096))
+        try disk.fill(leaving: 64 * 1024)
+        let full = disk.path
+
+        let exported = try crm(["export", full + "/log.jsonl", "--store", demo.store])
+        #expect(exported.status == 1)
+        #expect(exported.stderrLines == ["crm: cannot write \(full)/log.jsonl: no space left on device (ENOSPC)"])
+        let report = try crm(["report", "--store", demo.store, "--out", full + "/report.html"])
+        #expect(report.status == 1)
+        #expect(report.stderrLines == ["crm: cannot write \(full)/report.html: no space left on device (ENOSPC)"])
+        let backup = try crm(["backup", full + "/backup", "--store", demo.store])
+        #expect(backup.status == 1)
+        #expect(backup.stderrLines == ["crm: cannot write the backup \(full)/backup: no space left on device (ENOSPC); nothing of the failed write was kept"], "\(backup.stderr)")
+        let imported = try crm(["import", export, "--store", full + "/store"])
+        #expect(imported.status == 1)
+        #expect(imported.stderrLines == ["crm: cannot write the store \(full)/store: no space left on device (ENOSPC); nothing of the failed write was kept"], "\(imported.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: full).sorted() == [".filler"] + (FileManager.default.fileExists(atPath: full + "/store") ? ["store"] : []))
+        if FileManager.default.fileExists(atPath: full + "/store/data.mdb") {
+            #expect(try crm(["verify", "--store", full + "/store"]).status == 0)
+        }
+    }
+
+    /// A store on a disk that fills up: rebuild and a chunked import fail naming ENOSPC, and the
+    /// store still verifies and serves its read models.
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aStoreOnAFillingDisk() throws {
+        let dir = TemporaryDirectory("filling")
+        let export = dir.sub("log.jsonl")
+        #expect(try crm(["export", export, "--store", demo.store]).status == 0)
+        let size = fileBytes(demo.store + "/data.mdb").count
+        let disk = try #require(SmallDisk(kilobytes: (size * 3) / 1024 + 512))
+        let store = disk.path + "/store"
+        let imported = try crm(["import", export, "--store", store, "--chunk", "200"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let before = try crm(["lifecycle", "--store", store, "--json"])
+        #expect(before.status == 0)
+        try disk.fill(leaving: 16 * 1024)
+        let rebuild = try crm(["rebuild", "--store", store])
+        #expect(rebuild.status == 1)
+        #expect(rebuild.stderrLines == ["crm: cannot write the store \(store): no space left on device (ENOSPC); nothing of the failed write was kept"], "\(rebuild.stderr)")
+        #expect(try crm(["verify", "--store", store]).status == 0)
+        #expect(try crm(["lifecycle", "--store", store, "--json"]).stdout == before.stdout)
+    }
+}
