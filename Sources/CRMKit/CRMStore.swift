@@ -90,21 +90,16 @@ public final class CRMStore: Sendable {
     /// - Throws: the log's errors (``EventLogError``, ``PostgresLogError``), the state store's,
     ///   and ``KeyVaultError`` when the master key does not open the store's subject keys.
     public static func open(_ location: CRMLocation, configuration: Configuration = Configuration()) async throws -> CRMStore {
-        let log: any EventLogStore
+        let log = try await openLog(location.logLocation, readOnly: configuration.readOnly, logger: configuration.logger)
         let state: StateStore
-        switch location {
-        case .lmdb(let path):
-            let store = configuration.readOnly ? try EventStore.openReadOnly(path: path) : try EventStore(path: path)
-            log = store
-            state = StateStore(environment: store.environment)
-        case .postgres(let url, let stateDirectory):
-            log = try await PostgresEventStore.connect(url: url, configuration: .init(logger: configuration.logger))
-            do {
-                state = try StateStore(path: stateDirectory)
-            } catch {
-                log.close()
-                throw error
+        do {
+            guard let opened = try stateStore(for: log, directory: location.stateDirectory, readOnly: configuration.readOnly) else {
+                throw CRMStoreError.stateDirectoryRequired(location.description)
             }
+            state = opened
+        } catch {
+            log.close()
+            throw error
         }
         do {
             let vault: KeyVault?
@@ -120,6 +115,36 @@ public final class CRMStore: Sendable {
             log.close()
             throw error
         }
+    }
+
+    /// Opens the log at `location` — a `postgres://` or `postgresql://` URL, else an LMDB store
+    /// directory: the one place CRMKit chooses a backend (``open(_:configuration:)`` and the
+    /// command line both open their logs here).
+    ///
+    /// - Parameters:
+    ///   - readOnly: open an LMDB store read-only; it must exist. A PostgreSQL log is always
+    ///     writable.
+    /// - Throws: ``CRMStoreError/noStore(_:)`` for a read-only open of a directory without a
+    ///   store, and the backends' errors.
+    public static func openLog(_ location: String, readOnly: Bool = false,
+                               logger: Logger = Logger(label: "crmkit", factory: { _ in SwiftLogNoOpLogHandler() })) async throws
+        -> any EventLogStore {
+        if PostgresLocation.isPostgresURL(location) {
+            return try await PostgresEventStore.connect(url: location, configuration: .init(logger: logger))
+        }
+        let configuration = EventStore.Configuration(logger: logger)
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: location + "/data.mdb") else { throw CRMStoreError.noStore(location) }
+            return try EventStore.openReadOnly(path: location, configuration: configuration)
+        }
+        return try EventStore(path: location, configuration: configuration)
+    }
+
+    /// Where the read models and subject keys of `log` are kept: an LMDB store's own
+    /// environment, else the local state directory `directory`, else none.
+    public static func stateStore(for log: any EventLogStore, directory: String?, readOnly: Bool = false) throws -> StateStore? {
+        if let store = log as? EventStore { return StateStore(environment: store.environment) }
+        return try directory.map { try StateStore(path: $0, readOnly: readOnly) }
     }
 
     /// Opens (or creates) the CRM in an LMDB store directory.
