@@ -66,7 +66,7 @@ public final class CRMStore: Sendable {
     public let location: CRMLocation
     /// The configuration it was opened with.
     public let configuration: Configuration
-    /// The log (``EventStore`` on LMDB, ``PostgresEventStore`` on PostgreSQL).
+    /// The log (`EventStore` on LMDB, `PostgresEventStore` on PostgreSQL).
     public let log: any EventLogStore
     /// Where the read models and subject keys are kept: the LMDB store's own environment, or a
     /// PostgreSQL instance's local state directory.
@@ -87,8 +87,8 @@ public final class CRMStore: Sendable {
 
     /// Opens (or creates) the CRM at `location`.
     ///
-    /// - Throws: the log's errors (``EventLogError``, ``PostgresLogError``), the state store's,
-    ///   and ``KeyVaultError`` when the master key does not open the store's subject keys.
+    /// - Throws: the log's errors (`EventLogError`, `PostgresLogError`), the state store's,
+    ///   and `KeyVaultError` when the master key does not open the store's subject keys.
     public static func open(_ location: CRMLocation, configuration: Configuration = Configuration()) async throws -> CRMStore {
         let log = try await openLog(location.logLocation, readOnly: configuration.readOnly, logger: configuration.logger)
         let state: StateStore
@@ -122,8 +122,10 @@ public final class CRMStore: Sendable {
     /// command line both open their logs here).
     ///
     /// - Parameters:
+    ///   - location: a PostgreSQL URL or the path of an LMDB store directory.
     ///   - readOnly: open an LMDB store read-only; it must exist. A PostgreSQL log is always
     ///     writable.
+    ///   - logger: where the backend logs its opening, commits and failures.
     /// - Throws: ``CRMStoreError/noStore(_:)`` for a read-only open of a directory without a
     ///   store, and the backends' errors.
     public static func openLog(_ location: String, readOnly: Bool = false,
@@ -155,7 +157,7 @@ public final class CRMStore: Sendable {
     // MARK: Commands
 
     /// Validates `command` against the domain rules and appends its events (personal data
-    /// sealed); a rejected command appends nothing and throws ``DomainRuleError``.
+    /// sealed); a rejected command appends nothing and throws `DomainRuleError`.
     @discardableResult
     public func execute(_ command: CRMCommand, context: CommandContext = CommandContext()) async throws -> AppendResult {
         try await commands.execute(command, context: context)
@@ -174,7 +176,7 @@ public final class CRMStore: Sendable {
 
     /// The domain event a log event holds.
     ///
-    /// - Throws: ``CodecError`` for an event of an unknown type or undecodable payload.
+    /// - Throws: `CodecError` for an event of an unknown type or undecodable payload.
     public func decode(_ event: RecordedEvent) throws -> DomainEvent {
         try commands.registry.decode(event)
     }
