@@ -180,3 +180,6 @@ func currentStoreArgument() -> String {
     return "./crm-store"
 }
 
+extension [UInt8] {
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
+}
