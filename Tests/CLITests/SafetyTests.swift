@@ -282,6 +282,23 @@ func fileBytes(_ path: String) -> Data { FileManager.default.contents(atPath: pa
         let trusted = try crm(["import", dir.sub("shipped.jsonl"), "--store", dir.sub("store"), "--no-validate"])
         #expect(trusted.status == 0, "\(trusted.stderr)")
         #expect(trusted.lines == ["imported 1 events; head is now 1"])
+        // A transition its command forbids: delivering an order that was never shipped (line 2).
+        func renumbered(_ line: String, position: Int, version: Int) -> String {
+            line.replacingOccurrences(of: #""position":\d+"#, with: "\"position\":\(position)", options: .regularExpression)
+                .replacingOccurrences(of: #""streamVersion":\d+"#, with: "\"streamVersion\":\(version)", options: .regularExpression)
+        }
+        let orderStream = "\"stream\":\"order-\(stream)\""
+        let placed = try #require(lines.first { $0.contains(orderStream) && $0.contains(#""type":"OrderPlaced""#) })
+        let delivered = try #require(lines.first { $0.contains(orderStream) && $0.contains(#""type":"OrderDelivered""#) })
+        let customerStream = try #require(placed.firstMatch(of: /"customerID":"([0-9a-f-]+)"/)).1
+        let registered = try #require(lines.first { $0.contains("\"stream\":\"customer-\(customerStream)\"") && $0.contains(#""type":"CustomerRegistered""#) })
+        let skipped = [renumbered(registered, position: 1, version: 1), renumbered(placed, position: 2, version: 1),
+                       renumbered(delivered, position: 3, version: 2)]
+        try Data((skipped.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir.sub("skipped.jsonl")))
+        let transition = try crm(["import", dir.sub("skipped.jsonl"), "--store", dir.sub("store2")])
+        #expect(transition.status == 1)
+        #expect(transition.stderrLines == ["crm: line 3: domain rule order.deliver.not-allowed broken: order \(stream) is placed: cannot deliver; nothing was imported"])
+        #expect(try crm(["head", "--store", dir.sub("store2"), "--json"]).json()["position"] as? Int == 0)
         // A whole valid export passes the rules.
         let valid = try crm(["import", file, "--store", dir.sub("valid")])
         #expect(valid.status == 0, "\(valid.stderr)")

@@ -8,6 +8,9 @@ import CRMEventLog
 ///   whose entity does not exist yet: rule `<kind>.exists`.
 /// - Every other event of an entity's stream (`OrderShipped`, `TicketResolved`, …) needs the
 ///   entity to exist: rule `<kind>.unknown`.
+/// - An event that moves an entity's state (shipping, resolving, winning, …) needs the state
+///   its command requires: rule `<kind>.<action>.not-allowed` (`opportunity.closed` and
+///   `quote.not-approved` as for the commands); see `ImportRules+Transitions.swift`.
 ///
 /// Streams of other categories (interactions, extension and unknown types) are checked for
 /// their format only.
@@ -40,23 +43,33 @@ struct ImportRuleCheck {
         }
     }
 
+    /// The event type that creates an entity of a stream category.
+    private static let creatingType: [Substring: String] = [
+        "customer": "CustomerRegistered", "employee": "EmployeeJoined", "campaign": "CampaignPlanned",
+        "lead": "LeadCaptured", "opportunity": "OpportunityOpened", "quote": "QuoteDrafted", "contract": "ContractSigned",
+        "order": "OrderPlaced", "invoice": "InvoiceIssued", "ticket": "TicketOpened", "task": "TaskCreated",
+        "policy": "PolicyActivated",
+    ]
+
     /// Checks `event` and folds it into its stream's state.
     mutating func check(_ event: ImportedEvent) throws {
         guard let dash = event.stream.firstIndex(of: "-") else { return }
         let category = event.stream[..<dash]
-        guard let type = Self.stateType(of: category) else { return }
+        guard let type = Self.stateType(of: category), let creating = Self.creatingType[category] else { return }
         let decoded = try withBytes(event.payload) { pointer throws(CodecError) in
             try registry.decode(eventType: event.type, schemaVersion: event.schemaVersion, payload: pointer)
         }
         if case .unknown = decoded { return }
         if case .extensionEvent = decoded { return }
         var state = try states[event.stream] ?? load(event.stream, as: type)
-        var fresh = type.init()
-        fresh.apply(decoded)
-        let creates = fresh.exists
         let id = String(event.stream[event.stream.index(after: dash)...])
-        if creates && state.exists { throw DomainRuleError.alreadyExists(kind: String(category), id: id) }
-        if !creates && !state.exists { throw DomainRuleError.unknownEntity(kind: String(category), id: id) }
+        let kind = String(category)
+        if event.type == creating {
+            if state.exists { throw DomainRuleError.alreadyExists(kind: kind, id: id) }
+        } else {
+            if !state.exists { throw DomainRuleError.unknownEntity(kind: kind, id: id) }
+            try Self.checkTransition(decoded, on: state, kind: kind, id: id)
+        }
         state.apply(decoded)
         states[event.stream] = state
     }
