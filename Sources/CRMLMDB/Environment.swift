@@ -115,6 +115,7 @@ public final class Environment: @unchecked Sendable {
             try check(mdb_env_set_maxreaders(env, UInt32(configuration.maxReaders)), "setting max readers")
             try check(mdb_env_set_maxdbs(env, MDB_dbi(configuration.maxDatabases)), "setting max databases")
             let flags = configuration.flags.rawValue | UInt32(MDB_NOTLS)
+            try Self.allocateLockFile(path: path, configuration: configuration)
             try check(mdb_env_open(env, path, flags, configuration.fileMode), "opening environment at \(path)")
             var dead: Int32 = 0
             try check(mdb_reader_check(env, &dead), "clearing stale readers at \(path)")
@@ -131,6 +132,30 @@ public final class Environment: @unchecked Sendable {
 
     deinit {
         if !closed { mdb_env_close(handle) }
+    }
+
+    /// LMDB maps its lock file and writes reader slots through the map, so on a full file
+    /// system (a tmpfs in particular) touching a page of a sparse lock file kills the process
+    /// with SIGBUS instead of returning an error. The lock file's blocks are allocated before
+    /// LMDB maps it (`posix_fallocate`, as large as LMDB will make it), so a full disk is
+    /// reported as ENOSPC. Files that cannot be opened for writing are left to LMDB.
+    static func allocateLockFile(path: String, configuration: Configuration) throws(LMDBError) {
+        #if os(Linux)
+        let lockPath = configuration.flags.contains(.noSubdirectory) ? path + "-lock" : path + "/lock.mdb"
+        // LMDB's lock file: a 192-byte header (MDB_txninfo) and one 64-byte slot per reader but the first.
+        let required = (max(configuration.maxReaders, 1) - 1) * 64 + 192
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, configuration.fileMode)
+        guard fd >= 0 else { return }
+        #if canImport(Glibc)
+        defer { Glibc.close(fd) }
+        #endif
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return }
+        let result = posix_fallocate(fd, 0, off_t(max(required, Int(info.st_size))))
+        if result == ENOSPC || result == EDQUOT {
+            throw LMDBError(code: result, operation: "allocating the lock file \(lockPath)")
+        }
+        #endif
     }
 
     /// Whether the environment was opened read-only.
