@@ -143,6 +143,28 @@ func fileBytes(_ path: String) -> Data { FileManager.default.contents(atPath: pa
         #expect(try crm(["lifecycle", "--store", store, "--json"]).stdout == before)
     }
 
+    /// Readers in other processes keep reading the served generation while rebuilds run.
+    @Test func readersKeepReadingDuringRebuilds() throws {
+        let (dir, store) = try demo.copy("rebuild-readers")
+        defer { withExtendedLifetime(dir) {} }
+        let before = try crm(["lifecycle", "--store", store, "--json"]).stdout
+        let rebuilds = Process()
+        rebuilds.executableURL = URL(fileURLWithPath: "/bin/sh")
+        rebuilds.arguments = ["-c", "for i in 1 2 3 4 5 6; do \"$0\" rebuild --store \"$1\" >/dev/null || exit 1; done", crmPath(), store]
+        try rebuilds.run()
+        var reads = 0
+        var failures: [String] = []
+        repeat {
+            let read = try crm(["lifecycle", "--store", store, "--json"])
+            reads += 1
+            if read.status != 0 || read.stdout != before { failures.append(read.stderr) }
+        } while rebuilds.isRunning
+        rebuilds.waitUntilExit()
+        #expect(rebuilds.terminationStatus == 0)
+        #expect(reads >= 1)
+        #expect(failures == [], "\(failures.count) of \(reads) reads failed")
+    }
+
     // MARK: 8 — import never stores an event it cannot decode
 
     @Test func importRejectsAnUndecodableCatalogEvent() throws {
