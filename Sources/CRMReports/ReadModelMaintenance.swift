@@ -68,8 +68,13 @@ public enum ReadModelMaintenance {
     ///
     /// The read models of the log `store` are kept in `state`.
     ///
+    /// `registry` decodes the log; with ``EventRegistry/skippingUndecodable`` set, events that
+    /// cannot be decoded are left out of the read models and recorded there instead of failing
+    /// the rebuild (the way out for a store that already holds one).
+    ///
     /// - Throws: ``RebuildError/sameVersionOtherRules(version:)`` and the projections' errors.
-    public static func rebuild(store: any EventLogStore, state: StateStore, rules: CRMRules? = nil, compare: Bool = false) throws -> RebuildReport {
+    public static func rebuild(store: any EventLogStore, state: StateStore, rules: CRMRules? = nil, compare: Bool = false,
+                               registry: EventRegistry = EventRegistry()) throws -> RebuildReport {
         let started = Date()
         let active = try StoredGeneration.active(CRMReadModels.self, in: state)
         let chosen = rules ?? active?.rules ?? ReportSource.defaultRules
@@ -77,13 +82,14 @@ public enum ReadModelMaintenance {
             if let active, chosen != active.rules { throw RebuildError.sameVersionOtherRules(version: chosen.version) }
             // A new generation beside the served one; readers keep the served one until the switch.
             let generation = try Projector<CRMReadModels>.rebuildGeneration(version: chosen.version, state: state)
-            let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: chosen, generation: generation)
+            let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: chosen, generation: generation,
+                                                                 registry: registry)
             try projector.activate()
             return RebuildReport(generation: generation, previousGeneration: active?.generation, oldRulesVersion: active?.rules.version,
                                  rulesVersion: chosen.version, position: projector.checkpoint,
                                  seconds: Date().timeIntervalSince(started), difference: nil)
         }
-        let served = try Projector<CRMReadModels>(store: store, state: state, rules: active.rules)
+        let served = try Projector<CRMReadModels>(store: store, state: state, rules: active.rules, registry: registry)
         try served.catchUp()
         let day = served.read { $0.lifecycle.latestDay } ?? CalendarDay(containing: Date())
         var periods = [ReportSource.lastCompleteQuarter(before: day)]

@@ -15,13 +15,22 @@ struct Rebuild: AsyncParsableCommand {
     var diff = false
     @Option(help: "Changes listed in the text output.") var limit = 50
     @Flag(help: "Print JSON (shape in docs/cli.md).") var json = false
+    @Flag(help: "Leave events that cannot be decoded out of the read models and name them on stderr, instead of failing.")
+    var skipUndecodable = false
 
     func run() async throws {
         try await reportingErrors {
             let newRules = try rules.map(ReportInput.rules(file:))
             let store = try options.openWritable()
             defer { store.close() }
-            let report = try ReadModelMaintenance.rebuild(store: store, state: StateStore(environment: store.environment), rules: newRules, compare: diff)
+            var registry = EventRegistry()
+            let skipped = UndecodableEvents()
+            if skipUndecodable { registry.skippingUndecodable = skipped }
+            let report = try ReadModelMaintenance.rebuild(store: store, state: StateStore(environment: store.environment), rules: newRules,
+                                                          compare: diff, registry: registry)
+            for (position, reason) in skipped.skipped {
+                FileHandle.standardError.write(Data("crm: skipped the event at position \(position), which cannot be decoded: \(sanitized(reason, limit: 200))\n".utf8))
+            }
             if json {
                 printJSON(report)
             } else {

@@ -9,6 +9,8 @@ import Foundation
 public struct EventRegistry: Sendable {
     typealias ExtensionDecoder = @Sendable ([UInt8]) throws -> any ExtensionEvent
     private var extensions: [String: ExtensionDecoder] = [:]
+    /// Where folds record the undecodable events they skip (``skippingUndecodable``).
+    var undecodable: UndecodableEvents?
 
     /// The catalog only.
     public init() {}

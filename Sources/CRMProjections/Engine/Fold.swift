@@ -19,6 +19,11 @@ struct RecordDecoding: Sendable {
         do throws(CodecError) {
             use(try registry.decode(view, catalogNumber: number), EventInfo(position: view.position, occurredAtMicros: occurred))
         } catch {
+            // The way out for a store that already holds such an event: skip and report.
+            if let skipped = registry.skippingUndecodable {
+                skipped.record(position: view.position, reason: "\(error)")
+                return
+            }
             throw ProjectionError.undecodable(position: view.position, error: error)
         }
     }
@@ -42,7 +47,15 @@ struct Fold<Model: ReadModel> {
         let occurred = Micros.from(recorded.occurredAt)
         if let cutoffMicros, occurred >= cutoffMicros { return }
         let event: DomainEvent
-        do { event = try registry.decode(recorded) } catch { throw ProjectionError.undecodable(position: recorded.position, error: error) }
+        do {
+            event = try registry.decode(recorded)
+        } catch {
+            if let skipped = registry.skippingUndecodable {
+                skipped.record(position: recorded.position, reason: "\(error)")
+                return
+            }
+            throw ProjectionError.undecodable(position: recorded.position, error: error)
+        }
         model.apply(event, EventInfo(position: recorded.position, occurredAtMicros: occurred))
     }
 }
