@@ -485,6 +485,13 @@ extension StorageFailure {
         }
         self.init(kind: kind, code: error.code, message: error.description)
     }
+
+    /// The backend-neutral form of `error` when it is an LMDB error (the read models' writes
+    /// throw those directly); `nil` for any other error.
+    package init?(ifLMDB error: any Error) {
+        guard let error = error as? LMDBError else { return nil }
+        self.init(error)
+    }
 }
 
 extension EventStore {

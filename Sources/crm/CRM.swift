@@ -5,7 +5,6 @@ import CRMProjections
 import CRMReports
 import CRMEventLog
 import CRMEventLogLMDB
-import CRMLMDB
 import Foundation
 import Logging
 
@@ -160,8 +159,8 @@ func userMessage(for error: any Error) -> String {
     switch error {
     case EventLogError.storage(let failure):
         return describeStorageFailure(failure, store: currentStoreArgument())
-    case let error as LMDBError:
-        return describeStorageFailure(StorageFailure(error), store: currentStoreArgument())
+    case let error where StorageFailure(ifLMDB: error) != nil:
+        return describeStorageFailure(StorageFailure(ifLMDB: error)!, store: currentStoreArgument())
     case let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain:
         let underlying = (error.userInfo[NSUnderlyingErrorKey] as? NSError).map { Int32($0.code) }
         let code = error.domain == NSPOSIXErrorDomain ? Int32(error.code) : underlying ?? EIO
