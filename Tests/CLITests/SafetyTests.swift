@@ -266,6 +266,13 @@ func fileBytes(_ path: String) -> Data { FileManager.default.contents(atPath: pa
         let escaped = try crm(["head", "--store", store])
         #expect(escaped.status == 1)
         #expect(escaped.stderrLines == ["crm: no store at \(dir.sub("esc"))\\u{1b}[2J (run `crm demo` to create one)"])
+        // A directory given where a file or an empty directory belongs: one line, no Foundation text.
+        let overDirectory = try crm(["export", dir.path, "--store", demo.store])
+        #expect(overDirectory.status == 1)
+        #expect(overDirectory.stderrLines == ["crm: cannot write the export \(dir.path): it is a directory"])
+        let backupIntoFull = try crm(["backup", dir.path, "--store", demo.store])
+        #expect(backupIntoFull.status == 1)
+        #expect(backupIntoFull.stderrLines == ["crm: the backup target \(dir.path) is not an empty directory"])
     }
 
     @Test func aKilledChunkedImportNamesWhereToResume() throws {

@@ -183,8 +183,9 @@ struct InterchangeTests {
         try JSONLines.export(from: target.store, to: again, registry: registry)
         #expect(FileManager.default.contents(atPath: again) == text)
 
-        // Importing the whole file again does not continue the log: refused, nothing appended.
-        await #expect(throws: JSONLinesError.invalidLine(line: 1, reason: "position 1 does not continue the log at \(total + 1)")) {
+        // Importing the whole file again does not continue the log: refused, nothing appended,
+        // and the error names the line to resume at (past the end here: all of it is in).
+        await #expect(throws: JSONLinesError.alreadyImported(line: 1, position: 1, head: UInt64(total), resumeAtLine: total + 1)) {
             try await JSONLines.importFile(path, into: target.store, registry: registry)
         }
         #expect(try target.store.head() == UInt64(total))
