@@ -328,6 +328,11 @@ func fileBytes(_ path: String) -> Data { FileManager.default.contents(atPath: pa
         #expect(transition.status == 1)
         #expect(transition.stderrLines == ["crm: line 3: domain rule order.deliver.not-allowed broken: order \(stream) is placed: cannot deliver; nothing was imported"])
         #expect(try crm(["head", "--store", dir.sub("store2"), "--json"]).json()["position"] as? Int == 0)
+        // A creating event whose referenced customer does not exist.
+        try Data((renumbered(placed, position: 1, version: 1) + "\n").utf8).write(to: URL(fileURLWithPath: dir.sub("orphan.jsonl")))
+        let orphan = try crm(["import", dir.sub("orphan.jsonl"), "--store", dir.sub("store3")])
+        #expect(orphan.status == 1)
+        #expect(orphan.stderrLines == ["crm: line 1: domain rule customer.unknown broken: no customer \(customerStream) exists; nothing was imported"])
         // A whole valid export passes the rules.
         let valid = try crm(["import", file, "--store", dir.sub("valid")])
         #expect(valid.status == 0, "\(valid.stderr)")

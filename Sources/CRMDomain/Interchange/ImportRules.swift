@@ -8,6 +8,9 @@ import CRMEventLog
 ///   whose entity does not exist yet: rule `<kind>.exists`.
 /// - Every other event of an entity's stream (`OrderShipped`, `TicketResolved`, …) needs the
 ///   entity to exist: rule `<kind>.unknown`.
+/// - An event that creates an entity needs the entities it refers to as its command does: the
+///   customer of an order, invoice, ticket, opportunity or contract (rules `customer.unknown`,
+///   `customer.merged`), the order of an invoice, the open opportunity of a quote.
 /// - An event that moves an entity's state (shipping, resolving, winning, …) needs the state
 ///   its command requires: rule `<kind>.<action>.not-allowed` (`opportunity.closed` and
 ///   `quote.not-approved` as for the commands); see `ImportRules+Transitions.swift`.
@@ -66,12 +69,54 @@ struct ImportRuleCheck {
         let kind = String(category)
         if event.type == creating {
             if state.exists { throw DomainRuleError.alreadyExists(kind: kind, id: id) }
+            try checkReferences(decoded)
         } else {
             if !state.exists { throw DomainRuleError.unknownEntity(kind: kind, id: id) }
             try Self.checkTransition(decoded, on: state, kind: kind, id: id)
         }
         state.apply(decoded)
         states[event.stream] = state
+    }
+
+    /// The entities a creating event refers to must exist, as its command requires: the
+    /// customer (not merged away) of an order, invoice, ticket, opportunity or contract, the
+    /// order of an invoice, the open opportunity of a quote.
+    private mutating func checkReferences(_ event: DomainEvent) throws {
+        switch event {
+        case .orderPlaced(let e): try customer(e.customerID)
+        case .invoiceIssued(let e):
+            try customer(e.customerID)
+            if let order = e.orderID { _ = try existing(order, as: OrderState.self) }
+        case .ticketOpened(let e): try customer(e.customerID)
+        case .opportunityOpened(let e): try customer(e.customerID)
+        case .contractSigned(let e): try customer(e.customerID)
+        case .quoteDrafted(let e):
+            let opportunity = try existing(e.opportunityID, as: OpportunityState.self)
+            guard opportunity.status == .open else {
+                throw DomainRuleError.opportunityClosed(e.opportunityID, outcome: opportunity.status.rawValue)
+            }
+        default: return
+        }
+    }
+
+    /// A referenced entity's state, which must exist.
+    private mutating func existing<S: StreamState, K>(_ id: Identifier<K>, as _: S.Type) throws -> S {
+        let state: S
+        if let known = states[id.stream] as? S {
+            state = known
+        } else {
+            guard let loaded = try load(id.stream, as: S.self) as? S else { throw DomainRuleError.unknownEntity(kind: K.category, id: id.description) }
+            states[id.stream] = loaded
+            state = loaded
+        }
+        guard state.exists else { throw DomainRuleError.unknownEntity(kind: K.category, id: id.description) }
+        return state
+    }
+
+    /// A referenced customer: it exists and was not merged away.
+    private mutating func customer(_ id: CustomerID) throws {
+        let state = try existing(id, as: CustomerState.self)
+        if let survivor = state.mergedInto { throw DomainRuleError.customerMerged(id, survivor: survivor) }
     }
 
     /// A stream's state folded from the store.
