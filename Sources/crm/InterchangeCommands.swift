@@ -49,9 +49,10 @@ struct Import: AsyncParsableCommand {
             do {
                 count = try await JSONLines.importFile(file, into: store, mode: mode, startingAtLine: startAt, checkingDomainRules: !noValidate)
             } catch JSONLinesError.interrupted(let imported, let resume, let reason) {
-                // LMDB reports a write cut short by a full disk as EIO.
-                let why = reason.contains("(EIO)") && (freeBytes(at: options.store) ?? .max) < 1 << 20
-                    ? "cannot write the store \(options.store): no space left on device (ENOSPC)" : reason
+                // LMDB reports a write cut short by a full disk as EIO (or ENOSPC when the commit itself fails).
+                let full = reason.contains("(ENOSPC)") || (reason.contains("(EIO)") && (freeBytes(at: options.store) ?? .max) < 1 << 20)
+                let why = full ? "cannot write the store \(options.store): no space left on device (ENOSPC)"
+                    : reason.contains("(EROFS)") ? "cannot write the store \(options.store): read-only file system (EROFS)" : reason
                 throw CLIError("import stopped after \(imported) lines (\(why)); resume with "
                     + "`crm import --store \(options.store) --chunk \(chunk ?? imported) --start-at \(resume) \(file)`")
             } catch JSONLinesError.alreadyImported(let line, let position, let head, let resume) {
