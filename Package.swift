@@ -135,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "EventLogTestHelper",
             dependencies: [
-                "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "TestSupport",
+                "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "CRMAudit", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"
@@ -158,7 +158,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMAuditTests",
-            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport"]
+            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
         ),
         .testTarget(
             name: "CRMDomainTests",

@@ -203,6 +203,8 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     public let keyFilePath: String
     let keys: SubjectKeyFile
     private let masterKeys: any MasterKeyStore
+    /// A read-only vault of a store not yet migrated: its keys as found in the LMDB database.
+    private let legacy: [String: SubjectKeyEntry]
     /// The master key's and the opened subject keys' bytes.
     private let state: Mutex<(master: [UInt8], keys: [DataSubject: [UInt8]])>
     /// Batches the key creations of concurrent commands.
@@ -234,12 +236,14 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         keyFilePath = Self.keyFilePath(of: state)
         keys = SubjectKeyFile(path: keyFilePath, readOnly: state.isReadOnly, recorder: recorder)
         let master: SymmetricKey
+        var legacy: [String: SubjectKeyEntry] = [:]
         if state.isReadOnly {
-            master = try Self.openReadOnly(state: state, keys: keys, masterKeys: masterKeys)
+            (master, legacy) = try Self.openReadOnly(state: state, keys: keys, masterKeys: masterKeys)
         } else {
             let keys = keys
             master = try keys.withLock { try Self.openWritable(state: state, keys: keys, masterKeys: masterKeys, recorder: recorder) }
         }
+        self.legacy = legacy
         self.state = Mutex((master.bytes, [:]))
     }
 
@@ -272,15 +276,21 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         throw KeyVaultError.wrongMasterKey
     }
 
-    private static func openReadOnly(state: StateStore, keys: SubjectKeyFile, masterKeys: any MasterKeyStore) throws -> SymmetricKey {
+    /// Read-only: the key file's master key, or for a store not yet migrated the master key and
+    /// keys of its LMDB database (read as they are; nothing is migrated).
+    private static func openReadOnly(state: StateStore, keys: SubjectKeyFile, masterKeys: any MasterKeyStore) throws
+        -> (SymmetricKey, [String: SubjectKeyEntry]) {
         let (current, pending) = try masterKeys.load()
         if let check = try keys.masterCheck() {
             guard let (master, _) = choose(check: check, current: current, pending: pending) else { throw KeyVaultError.wrongMasterKey }
-            return master
+            return (master, [:])
         }
         let legacy = try legacyEntries(state)
-        guard !legacy.isEmpty else { return current }
-        throw KeyVaultError.keyFile(path: keys.path, reason: "this store keeps its subject keys in its LMDB environment (an older version); open it writable once to migrate them")
+        guard !legacy.isEmpty else { return (current, [:]) }
+        let master = try legacyMaster(legacy, current: current, pending: pending)
+        var entries: [String: SubjectKeyEntry] = [:]
+        for (name, wrapped) in legacy { entries[String(decoding: name, as: UTF8.self)] = .live(wrapped: wrapped) }
+        return (master, entries)
     }
 
     /// Under the key-file lock: opens, creates or migrates (see docs/data-protection.md).
@@ -371,7 +381,8 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     /// The subject's key, or `nil` when it has none (never had, or forgotten).
     func key(for subject: DataSubject) throws -> SymmetricKey? {
         if let key = state.withLock({ $0.keys[subject] }) { return SymmetricKey(data: key) }
-        guard let entry = try keys.entry(for: subject.description), let key = try open(entry, subject: subject) else { return nil }
+        guard let entry = try keys.entry(for: subject.description) ?? legacy[subject.description],
+              let key = try open(entry, subject: subject) else { return nil }
         if case .live = entry { state.withLock { $0.keys[subject] = key.bytes } }
         return key
     }

@@ -70,11 +70,10 @@ struct Forget: AsyncParsableCommand {
                 throw CLIError("no master key at \(options.masterKeyPath): this store's personal data is not sealed, so it cannot be forgotten by destroying a key")
             }
             let vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
-            let hadKey = try vault.hasKey(for: parsed)
+            // Unknown or already forgotten subjects are typed errors naming the subject; nothing is appended then.
             let position = try await DataProtection.forget(parsed, vault: vault, handler: CommandHandler(store: store, protector: vault),
                                                            context: CommandContext(actor: actor))
-            print(hadKey ? "forgot \(parsed): key destroyed, erasure recorded at position \(position)"
-                         : "forgot \(parsed): it had no key (nothing sealed or already forgotten), erasure recorded at position \(position)")
+            print("forgot \(parsed): key destroyed, erasure recorded at position \(position)")
         }
     }
 
