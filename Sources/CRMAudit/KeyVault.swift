@@ -82,7 +82,8 @@ public struct FileMasterKeyStore: MasterKeyStore {
         self.path = path
         self.recorder = recorder
         var info = stat()
-        if lstat(path, &info) != 0 {
+        // `stat` follows a symbolic link: a dangling one gets its key created at its target.
+        if stat(path, &info) != 0 {
             guard errno == ENOENT else { throw KeyVaultError.masterKey(path: path, reason: FileOps.reason("cannot stat")) }
             try create(SymmetricKey(size: .bits256).bytes)
         }

@@ -51,13 +51,19 @@ struct Import: AsyncParsableCommand {
             defer { store.close() }
             // Keys first: an event is never appended before the key its sealed values need.
             let keyFile = file + ".subject-keys"
-            if FileManager.default.fileExists(atPath: keyFile) {
-                let vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
+            let files = FileManager.default
+            // The target seals when it has a master key (or gets one with the file's keys):
+            // personal data the file holds in the clear is sealed on the way in.
+            var vault: KeyVault?
+            if files.fileExists(atPath: keyFile) || files.fileExists(atPath: options.masterKeyPath) {
+                vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
+            }
+            if let vault, files.fileExists(atPath: keyFile) {
                 let added = try vault.importKeys(from: keyFile, sourceMasterKeys: try sourceMasterKey.map { try FileMasterKeyStore(path: $0) })
                 print("imported \(added) subject keys from \(keyFile), wrapped with \(options.masterKeyPath)")
             }
             let mode: JSONLinesImportMode = chunk.map { .chunks(lines: $0) } ?? .singleTransaction
-            let count = try await JSONLines.importFile(file, into: store, mode: mode, startingAtLine: startAt)
+            let count = try await JSONLines.importFile(file, into: store, mode: mode, startingAtLine: startAt, protector: vault)
             print("imported \(count) events; head is now \(try store.head())")
         }
     }

@@ -492,13 +492,14 @@ import TestSupport
         let file = dir.sub("log.jsonl")
         let export = try crm(["export", file, "--store", demo.store, "--from", "1", "--to", "\(demo.head)"])
         #expect(export.status == 0)
-        #expect(export.lines == ["exported \(demo.head) events to \(file)"])
+        #expect(export.lines == ["exported \(demo.head) events to \(file), subject keys (wrapped) to \(file).subject-keys"])
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.split(separator: "\n").count == demo.head)
 
-        let imported = try crm(["import", file, "--store", dir.sub("restored")])
-        #expect(imported.status == 0)
-        #expect(imported.lines == ["imported \(demo.head) events; head is now \(demo.head)"])
+        let imported = try crm(["import", file, "--store", dir.sub("restored"), "--source-master-key", demo.store + ".master-key"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.lines == ["imported \(demo.subjectKeys) subject keys from \(file).subject-keys, wrapped with \(dir.sub("restored")).master-key",
+                                   "imported \(demo.head) events; head is now \(demo.head)"])
         let original = try crm(["head", "--store", demo.store]).stdout
         #expect(try crm(["head", "--store", dir.sub("restored")]).stdout == original)
 
