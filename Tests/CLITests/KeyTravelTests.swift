@@ -115,7 +115,8 @@ import TestSupport
         let file = dir.sub("log.jsonl")
         #expect(try crm(["export", file, "--store", demo.store]).status == 0)
         let ids = customers(in: try String(contentsOfFile: file, encoding: .utf8))
-        let (_, store) = try demo.copy("keys-race-store")
+        let (copy, store) = try demo.copy("keys-race-store")
+        defer { withExtendedLifetime(copy) {} }
         let runs = [ids[0], ids[1], ids[0]].enumerated().map { n, id in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: crmPath())
@@ -139,5 +140,36 @@ import TestSupport
         #expect(try name(ids[1], store: store) == "‹erased›")
         for id in ids.dropFirst(2) { #expect(try name(id, store: store) == (try name(id, store: demo.store))) }
         #expect(try crm(["verify", "--store", store]).status == 0)
+    }
+
+    @Test("forget on a postgres:// store: the keys live in the instance's --state directory; one subject erased, the others open",
+          .enabled(if: ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"]?.isEmpty == false,
+                   "needs a PostgreSQL server: CRMKIT_POSTGRES_URL (make test starts one)"))
+    func forgetOnPostgreSQL() throws {
+        let base = try #require(ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"])
+        let url = base + (base.contains("?") ? "&" : "?") + "schema=forget_" + UUID().uuidString.prefix(8).lowercased()
+        #expect(try crm(["migrate", "--from", demo.store, "--to", url]).status == 0)
+        let dir = TemporaryDirectory("pg-forget-cli")
+        let state = dir.sub("state")
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: demo.store + "/subject-keys", toPath: state + "/subject-keys")
+        try FileManager.default.copyItem(atPath: demo.store + ".master-key", toPath: state + ".master-key")
+        let file = dir.sub("log.jsonl")
+        #expect(try crm(["export", file, "--store", demo.store]).status == 0)
+        let ids = customers(in: try String(contentsOfFile: file, encoding: .utf8))
+        func postgresName(_ id: String) throws -> String? {
+            try crm(["customer", id, "--store", url, "--state", state, "--json"]).json()["name"] as? String
+        }
+        #expect(try postgresName(ids[0]) == (try name(ids[0], store: demo.store)))
+        let noState = try crm(["forget", "customer-\(ids[0])", "--store", url])
+        #expect(noState.status == 1)
+        #expect(noState.stderrLines == ["crm: a postgres:// store keeps its subject keys in the instance's state directory: give --state DIR"])
+        let forget = try crm(["forget", "customer-\(ids[0])", "--store", url, "--state", state])
+        #expect(forget.status == 0, "\(forget.stderr)")
+        #expect(forget.lines == ["forgot customer-\(ids[0]): key destroyed, erasure recorded at position \(demo.head + 1)"])
+        #expect(try postgresName(ids[0]) == "‹erased›")
+        for id in ids.dropFirst().prefix(5) { #expect(try postgresName(id) == (try name(id, store: demo.store))) }
+        let unknown = try crm(["forget", "customer-00000000-0000-0000-0000-000000000001", "--store", url, "--state", state])
+        #expect(unknown.stderrLines == ["crm: unknown subject customer-00000000-0000-0000-0000-000000000001: the store has no stream customer-00000000-0000-0000-0000-000000000001"])
     }
 }
