@@ -1,5 +1,9 @@
 import ArgumentParser
+import CRMAudit
 import CRMEventLog
+import CRMEventLogLMDB
+import CRMEventLogPostgres
+import CRMProjections
 import Foundation
 
 struct Migrate: AsyncParsableCommand {
@@ -22,6 +26,12 @@ struct Migrate: AsyncParsableCommand {
     @Option(help: "Events per import transaction.")
     var batch = 10_000
 
+    @Option(help: "For a postgres:// target: the instance's state directory, where the source's subject-key file is copied.")
+    var state: String?
+
+    @Option(help: "The source's master key file (default: <from>.master-key); its subject keys travel wrapped with it.")
+    var masterKey: String?
+
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be positive") }
         guard from != to else { throw ValidationError("--from and --to name the same store") }
@@ -43,7 +53,32 @@ struct Migrate: AsyncParsableCommand {
             print("copied \(report.copied) events from \(describeStore(from)) to \(describeStore(to)) in \(String(format: "%.1f", elapsed)) s")
             let verified = try await target.verify(anchor: report.source)
             if let problem = verified.problem { throw CLIError("the target does not verify: \(problem)") }
+            if let line = try carryKeys(from: source) { print(line) }
             print("both chains end at position \(report.target.position) with head hash \(report.target.hash.hex); the target verifies")
         }
+    }
+
+    /// Copies the subject keys of an LMDB source (wrapped with its master key, never in the
+    /// clear) to the target's key file: the target directory, or `--state` for a PostgreSQL
+    /// log. Returns the line to print, `nil` when the source seals nothing.
+    private func carryKeys(from source: any EventLogStore) throws -> String? {
+        let files = FileManager.default
+        let masterKeyPath = masterKey ?? (from.hasSuffix("/") ? String(from.dropLast()) : from) + ".master-key"
+        guard let lmdb = source as? EventStore, files.fileExists(atPath: from + "/subject-keys"), files.fileExists(atPath: masterKeyPath) else {
+            return nil
+        }
+        let directory: String
+        if PostgresLocation.isPostgresURL(to) {
+            guard let state else { return "subject keys not copied: give --state DIR, the PostgreSQL instance's state directory" }
+            try files.createDirectory(atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            directory = state
+        } else {
+            directory = to
+        }
+        let target = (directory as NSString).appendingPathComponent("subject-keys")
+        guard !files.fileExists(atPath: target) else { throw CLIError("\(target) exists: the target's subject keys are not replaced") }
+        let vault = try KeyVault(state: StateStore(environment: lmdb.environment), masterKeys: FileMasterKeyStore(path: masterKeyPath))
+        try vault.exportKeys(to: target)
+        return "copied the subject keys (wrapped with \(masterKeyPath)) to \(target)"
     }
 }

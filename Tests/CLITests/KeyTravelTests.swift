@@ -148,11 +148,12 @@ import TestSupport
     func forgetOnPostgreSQL() throws {
         let base = try #require(ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"])
         let url = base + (base.contains("?") ? "&" : "?") + "schema=forget_" + UUID().uuidString.prefix(8).lowercased()
-        #expect(try crm(["migrate", "--from", demo.store, "--to", url]).status == 0)
         let dir = TemporaryDirectory("pg-forget-cli")
         let state = dir.sub("state")
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: demo.store + "/subject-keys", toPath: state + "/subject-keys")
+        // The keys travel with the log: migrate copies the key file into the instance's state directory.
+        let migrate = try crm(["migrate", "--from", demo.store, "--to", url, "--state", state])
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+        #expect(migrate.lines.dropFirst().first == "copied the subject keys (wrapped with \(demo.store).master-key) to \(state)/subject-keys")
         try FileManager.default.copyItem(atPath: demo.store + ".master-key", toPath: state + ".master-key")
         let file = dir.sub("log.jsonl")
         #expect(try crm(["export", file, "--store", demo.store]).status == 0)
