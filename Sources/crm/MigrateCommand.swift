@@ -53,32 +53,30 @@ struct Migrate: AsyncParsableCommand {
             print("copied \(report.copied) events from \(describeStore(from)) to \(describeStore(to)) in \(String(format: "%.1f", elapsed)) s")
             let verified = try await target.verify(anchor: report.source)
             if let problem = verified.problem { throw CLIError("the target does not verify: \(problem)") }
-            if let line = try carryKeys(from: source) { print(line) }
+            if let line = try carryKeys(from: source, to: target) { print(line) }
             print("both chains end at position \(report.target.position) with head hash \(report.target.hash.hex); the target verifies")
         }
     }
 
-    /// Copies the subject keys of an LMDB source (wrapped with its master key, never in the
-    /// clear) to the target's key file: the target directory, or `--state` for a PostgreSQL
-    /// log. Returns the line to print, `nil` when the source seals nothing.
-    private func carryKeys(from source: any EventLogStore) throws -> String? {
+    /// Adds the subject keys of an LMDB source that seals to the target's key file (its
+    /// directory, or `--state` for a PostgreSQL log), wrapped with the same master key, never in
+    /// the clear; keys the target already has stay (a resumed migration adds the missing ones).
+    /// Returns the line to print, `nil` when the source seals nothing.
+    private func carryKeys(from source: any EventLogStore, to target: any EventLogStore) throws -> String? {
         let files = FileManager.default
         let masterKeyPath = masterKey ?? (from.hasSuffix("/") ? String(from.dropLast()) : from) + ".master-key"
-        guard let lmdb = source as? EventStore, files.fileExists(atPath: from + "/subject-keys"), files.fileExists(atPath: masterKeyPath) else {
-            return nil
-        }
-        let directory: String
-        if PostgresLocation.isPostgresURL(to) {
-            guard let state else { return "subject keys not copied: give --state DIR, the PostgreSQL instance's state directory" }
-            try files.createDirectory(atPath: state, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            directory = state
+        let sourceKeys = (from as NSString).appendingPathComponent("subject-keys")
+        guard source is EventStore, files.fileExists(atPath: sourceKeys), files.fileExists(atPath: masterKeyPath) else { return nil }
+        let keys: StateStore
+        if let lmdb = target as? EventStore {
+            keys = StateStore(environment: lmdb.environment)
+        } else if let state {
+            keys = try StateStore(path: state)
         } else {
-            directory = to
+            return "subject keys not copied: give --state DIR, the PostgreSQL instance's state directory"
         }
-        let target = (directory as NSString).appendingPathComponent("subject-keys")
-        guard !files.fileExists(atPath: target) else { throw CLIError("\(target) exists: the target's subject keys are not replaced") }
-        let vault = try KeyVault(state: StateStore(environment: lmdb.environment), masterKeys: FileMasterKeyStore(path: masterKeyPath))
-        try vault.exportKeys(to: target)
-        return "copied the subject keys (wrapped with \(masterKeyPath)) to \(target)"
+        let vault = try KeyVault(state: keys, masterKeys: FileMasterKeyStore(path: masterKeyPath))
+        let added = try vault.importKeys(from: sourceKeys)
+        return "added \(added) subject keys (wrapped with \(masterKeyPath)) to \(vault.keyFilePath)"
     }
 }

@@ -365,6 +365,11 @@ import TestSupport
         let hash = try #require(anchor["hash"] as? String)
         #expect(run.lines.last == "both chains end at position \(demo.head) with head hash \(hash); the target verifies")
         #expect(try crm(["head", "--store", target.sub("copy"), "--json"]).json()["hash"] as? String == hash)
+        // The keys travel: the copy opens with the same master key.
+        #expect(run.lines.dropFirst().first == "added \(demo.subjectKeys) subject keys (wrapped with \(demo.store).master-key) to \(target.sub("copy"))/subject-keys")
+        let top = try demo.topCustomer()
+        let name = try crm(["customer", top, "--store", demo.store, "--json"]).json()["name"] as? String
+        #expect(try crm(["customer", top, "--store", target.sub("copy"), "--master-key", demo.store + ".master-key", "--json"]).json()["name"] as? String == name)
 
         let none = try crm(["migrate", "--from", missing, "--to", target.sub("other")])
         #expect(none.status == 1)

@@ -153,7 +153,11 @@ import TestSupport
         // The keys travel with the log: migrate copies the key file into the instance's state directory.
         let migrate = try crm(["migrate", "--from", demo.store, "--to", url, "--state", state])
         #expect(migrate.status == 0, "\(migrate.stderr)")
-        #expect(migrate.lines.dropFirst().first == "copied the subject keys (wrapped with \(demo.store).master-key) to \(state)/subject-keys")
+        #expect(migrate.lines.dropFirst().first == "added \(demo.subjectKeys) subject keys (wrapped with \(demo.store).master-key) to \(state)/subject-keys")
+        // Run again (a resumed migration): nothing to copy, no key added, nothing replaced.
+        let again = try crm(["migrate", "--from", demo.store, "--to", url, "--state", state])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.lines.dropFirst().first == "added 0 subject keys (wrapped with \(demo.store).master-key) to \(state)/subject-keys")
         try FileManager.default.copyItem(atPath: demo.store + ".master-key", toPath: state + ".master-key")
         let file = dir.sub("log.jsonl")
         #expect(try crm(["export", file, "--store", demo.store]).status == 0)
