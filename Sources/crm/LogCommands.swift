@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMAudit
 import CRMDomain
 import CRMReports
 import CRMEventLog
@@ -58,7 +59,7 @@ struct Backup: AsyncParsableCommand {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
-            let report = try await store.backup(to: directory)
+            let report = try await DataProtection.backup(store, vault: try options.vault(for: store), to: directory)
             print("backup verified: \(report.head) events, head hash \(report.headHash.hex), \(report.bytes) bytes in \(report.directory)")
         }
     }

@@ -202,10 +202,14 @@ public enum JSONLines {
     ///   - mode: one transaction for the whole file, or chunks (see ``JSONLinesImportMode``).
     ///   - startingAtLine: the first line to import (1-based), to resume a chunked import.
     ///   - registry: validates each event's fields against its type; the catalog by default.
+    ///   - protector: the target store's key management when it seals personal data: personal
+    ///     fields the file holds in the clear are sealed before they are stored (see
+    ///     ``sealingPersonalData(of:with:registry:)``); `nil` stores them as the file gives them.
     /// - Returns: the number of events imported.
     @discardableResult
     public static func importFile(_ path: String, into store: any EventLogStore, mode: JSONLinesImportMode = .singleTransaction,
-                                  startingAtLine: Int = 1, registry: EventRegistry = EventRegistry()) async throws -> Int {
+                                  startingAtLine: Int = 1, registry: EventRegistry = EventRegistry(),
+                                  protector: (any PersonalDataProtector)? = nil) async throws -> Int {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw JSONLinesError.io(path: path, reason: "cannot read the file")
         }
@@ -220,7 +224,9 @@ public enum JSONLines {
         while imported < events.count {
             let slice = Array(events[imported..<min(events.count, imported + chunk)])
             do {
-                try await store.importEvents(slice.map(\.event))
+                var chunkEvents = slice.map(\.event)
+                if let protector { chunkEvents = try await sealingPersonalData(of: chunkEvents, with: protector, registry: registry) }
+                try await store.importEvents(chunkEvents)
             } catch {
                 if imported == 0 && chunk >= events.count { throw error }
                 throw JSONLinesError.interrupted(importedLines: imported, resumeAtLine: slice[0].line, reason: "\(error)")
