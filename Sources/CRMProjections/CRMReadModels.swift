@@ -114,11 +114,16 @@ public struct CRMReadModels: ReadModel {
 
     // MARK: Scorecard
 
-    /// The balanced scorecard for `period`: four perspectives, each KPI with value, target and
-    /// status. See ``ScorecardReport`` for every definition.
-    public func scorecard(_ period: Period) -> ScorecardReport {
-        ScorecardReport(period: period, models: self)
+    /// The balanced scorecard for `period` as known on `asOf` (default: ``latestDay``): four
+    /// perspectives, each KPI with value, target and status. See ``ScorecardReport`` for every
+    /// definition; `asOf` decides which open tickets are past their deadline.
+    public func scorecard(_ period: Period, asOf: CalendarDay? = nil) -> ScorecardReport {
+        ScorecardReport(period: period, models: self, asOf: asOf)
     }
+
+    /// The report day: the latest business day among the events folded (whatever their type),
+    /// `nil` before the first.
+    public var latestDay: CalendarDay? { lifecycle.latestDay }
 }
 
 /// A ticket's service-level state.

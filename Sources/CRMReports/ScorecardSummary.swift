@@ -59,7 +59,7 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
     public init(_ source: ReportSource, period: Period, trend: Int = 6) {
         var periods = [period]
         while periods.count < max(1, trend) { periods.insert(periods[0].previous, at: 0) }
-        let reports = periods.map { source.models.scorecard($0) }
+        let reports = periods.map { source.models.scorecard($0, asOf: source.day) }
         let report = reports[reports.count - 1]
         self.period = period.description
         start = period.start.description
