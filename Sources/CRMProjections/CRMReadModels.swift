@@ -132,7 +132,7 @@ public struct TicketSLA: Sendable, Hashable {
     public enum State: String, Sendable, Hashable {
         /// Done within the target.
         case met
-        /// Done late, or still open past the target.
+        /// Done late, or not done by the end of the view's day and past the target then.
         case breached
         /// Still open, within the target.
         case running
@@ -153,7 +153,7 @@ public struct TicketSLA: Sendable, Hashable {
         }
         self.ticket = ticket.ticketID
         firstResponse = state(ticket.firstResponseAtMicros, ticket.firstResponseTargetMinutes)
-        resolution = state(ticket.status == .open ? nil : ticket.resolvedAtMicros, ticket.resolutionTargetMinutes)
+        resolution = state(ticket.resolvedAtMicros, ticket.resolutionTargetMinutes)
     }
 }
 

@@ -224,7 +224,8 @@ public struct TicketEntry: RecordMessage, Hashable {
     public var escalationLevel = 0
     /// First response, microseconds since 1970.
     public var firstResponseAtMicros: Int64?
-    /// Last resolution, microseconds since 1970.
+    /// First resolution, microseconds since 1970 (a reopened ticket keeps it: the resolution
+    /// SLA is measured at the first resolution, as in the scorecard).
     public var resolvedAtMicros: Int64?
     /// The assignee.
     public var assignee: EmployeeID?
