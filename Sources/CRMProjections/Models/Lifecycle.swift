@@ -253,10 +253,16 @@ public struct LifecycleClock: RecordMessage, Sendable, Hashable {
 /// next event.
 ///
 /// ## Order of events
-/// Transitions are a function of the events in log order, so the live fold and a rebuild agree.
-/// An event whose business day lies before the customer's last evaluation (back-dated) is
-/// evaluated on that later day, keeping every history in day order; its order still counts on
-/// its own day.
+/// Transitions are a function of the customer's events in business-time order (ties in log
+/// order), so the live fold, a rebuild and a rebuild as of any day agree whatever order the
+/// events were recorded in. Each record keeps a journal of its changes; an event earlier in
+/// business time than one already folded (recorded late) re-folds the customer's journal in
+/// order. Events in order cost one append to the journal.
+///
+/// ## Cancellations
+/// A cancelled order stops counting on the cancellation's day: when that makes the inactivity
+/// rule due at a day before the customer's last transition, the loss is dated on the
+/// cancellation's day (history and as-of agree).
 ///
 /// ## Merged duplicates
 /// After `CustomersMerged` the duplicate is marked merged and no longer listed: ``stage(of:on:)``

@@ -1,0 +1,832 @@
+import CRMDomain
+import CRMEventLog
+import CRMEventLogLMDB
+import CRMProjections
+import CRMReports
+import Foundation
+import Testing
+
+// The differential test of docs/projections.md ("Figure reference"): random CRM histories run
+// through the commands (late-recorded events, same-day events, boundary times, cancellations,
+// returns, merges, two currencies, reopened tickets), cut at random positions and days; every
+// figure the JSON reports print that the reference covers must equal a naive recomputation from
+// the plain list of decoded events. The reference below shares no code with the folds: it sorts
+// the events by business time and recomputes each figure from its written definition.
+
+// MARK: - The reference
+
+/// One decoded event with its business time and position.
+struct ReferenceEvent {
+    let event: DomainEvent
+    let micros: Int64
+    let position: UInt64
+    var day: Int32 { CalendarDay.containing(micros: micros).daysSince1970 }
+}
+
+/// Every figure recomputed from a plain list of events, sorted by business time (ties by
+/// position), with no state carried between figures.
+struct Reference {
+    let events: [ReferenceEvent]
+    let rules: CRMRules
+
+    init(_ events: [ReferenceEvent], rules: CRMRules) {
+        self.events = events.sorted { ($0.micros, $0.position) < ($1.micros, $1.position) }
+        self.rules = rules
+    }
+
+    /// The events on or before `day`.
+    func through(_ day: Int32) -> Reference { Reference(events.filter { $0.day <= day }, rules: rules) }
+
+    var reportDay: Int32? { events.map(\.day).max() }
+
+    static func endMicros(_ day: Int32) -> Int64 { (Int64(day) + 1) * 86_400_000_000 }
+    static func monthIndex(_ day: Int32) -> Int {
+        let (y, m, _) = CalendarDay(daysSince1970: day)!.parts
+        return y * 12 + m - 1
+    }
+
+    // MARK: Customers and orders
+
+    var customers: [CustomerID] {
+        events.compactMap { if case .customerRegistered(let e) = $0.event { return e.customerID } else { return nil } }
+    }
+
+    func registeredOn(_ c: CustomerID) -> Int32? {
+        events.first { if case .customerRegistered(let e) = $0.event { return e.customerID == c } else { return false } }?.day
+    }
+
+    func mergedOn(_ c: CustomerID) -> Int32? {
+        events.first { if case .customersMerged(let e) = $0.event { return e.duplicateID == c } else { return false } }?.day
+    }
+
+    struct Order { let id: OrderID; let customer: CustomerID; let day: Int32; let total: Money }
+
+    func placed() -> [Order] {
+        events.compactMap {
+            if case .orderPlaced(let e) = $0.event { return Order(id: e.orderID, customer: e.customerID, day: $0.day, total: e.total) }
+            return nil
+        }
+    }
+
+    func cancelled() -> Set<OrderID> {
+        Set(events.compactMap { if case .orderCancelled(let e) = $0.event { return e.orderID } else { return nil } })
+    }
+
+    /// Orders not cancelled, any currency.
+    func liveOrders(of c: CustomerID) -> [Order] {
+        let gone = cancelled()
+        return placed().filter { $0.customer == c && !gone.contains($0.id) }
+    }
+
+    /// Net revenue and cost in the rules' currency per month index of one customer.
+    func margins(of c: CustomerID) -> [Int: Int64] {
+        let currency = rules.currency
+        var result: [Int: Int64] = [:]
+        let orders = placed().filter { $0.customer == c }
+        let gone = cancelled()
+        for order in orders where order.total.currency == currency && !gone.contains(order.id) {
+            result[Self.monthIndex(order.day), default: 0] += order.total.minorUnits
+        }
+        for item in events {
+            switch item.event {
+            case .orderReturned(let e):
+                if orders.contains(where: { $0.id == e.orderID }), e.amount.currency == currency {
+                    result[Self.monthIndex(item.day), default: 0] -= e.amount.minorUnits
+                }
+            case .costToServeBooked(let e) where e.customerID == c && e.amount.currency == currency:
+                result[Self.monthIndex(item.day), default: 0] -= e.amount.minorUnits
+            default: break
+            }
+        }
+        return result
+    }
+
+    func clv(_ c: CustomerID, on day: Int32) -> Int64 {
+        let month = Self.monthIndex(day)
+        let margin = margins(of: c).filter { $0.key <= month }.values.reduce(0, +)
+        let active = max(1, Int(day) - Int(registeredOn(c)!) + 1)
+        let yearly = Double(margin) * 365 / Double(active)
+        var total = 0.0
+        for t in 1...max(1, rules.value.horizonYears) { total += yearly / pow(1 + rules.value.discountRate, Double(t)) }
+        return Int64(total.rounded(.toNearestOrAwayFromZero))
+    }
+
+    // MARK: Lifecycle
+
+    struct Transition: Equatable, CustomStringConvertible {
+        let day: Int32, from: LifecycleStage?, to: LifecycleStage, rule: String
+        var description: String { "\(CalendarDay(daysSince1970: day)!) \(from.map { "\($0)" } ?? "—")→\(to) \(rule)" }
+    }
+
+    struct Life {
+        var registeredOn: Int32 = 0
+        var stage = LifecycleStage.prospect
+        var transitions: [Transition] = []
+        var orders: [OrderID: (day: Int32, net: Int64)] = [:]
+        var contracts: Set<ContractID> = []
+        var mergedOn: Int32?
+        var evaluatedOn: Int32 = 0
+    }
+
+    static func ordering(_ stage: LifecycleStage) -> Bool { stage == .newCustomer || stage == .growingCustomer || stage == .starCustomer }
+
+    func lossDay(_ life: Life) -> Int32? {
+        guard Self.ordering(life.stage), life.mergedOn == nil, let last = life.orders.values.map(\.day).max() else { return nil }
+        return last + Int32(rules.lifecycle.lostAfterDaysWithoutOrder) + 1
+    }
+
+    /// The customer's stage history from the lifecycle events, in business-time order.
+    func life(of c: CustomerID) -> Life? {
+        let rules = rules.lifecycle
+        var owners: [UUID: CustomerID] = [:]
+        var life: Life?
+        func move(_ to: LifecycleStage, _ day: Int32, _ rule: String) {
+            guard life!.stage != to else { return }
+            life!.transitions.append(Transition(day: day, from: life!.stage, to: to, rule: rule))
+            life!.stage = to
+        }
+        func loss(_ today: Int32) {
+            guard let lost = lossDay(life!), lost <= today else { return }
+            let date = lost >= (life!.transitions.last?.day ?? lost) ? lost : today
+            move(.lostCustomer, date, "no-order-for-\(rules.lostAfterDaysWithoutOrder)-days")
+        }
+        for item in events {
+            var who: CustomerID?
+            var placed = false, terminated = false, merge = false
+            switch item.event {
+            case .customerRegistered(let e): who = e.customerID
+            case .customersMerged(let e): who = e.duplicateID; merge = true
+            case .orderPlaced(let e): who = e.customerID; owners[e.orderID.uuid] = e.customerID
+            case .orderCancelled(let e): who = owners[e.orderID.uuid]
+            case .orderReturned(let e): who = owners[e.orderID.uuid]
+            case .contractSigned(let e): who = e.customerID; owners[e.contractID.uuid] = e.customerID
+            case .contractRenewed(let e): who = owners[e.contractID.uuid]
+            case .contractTerminated(let e): who = owners[e.contractID.uuid]
+            default: break
+            }
+            guard who == c else { continue }
+            let today = item.day
+            if life == nil {
+                life = Life(registeredOn: today, transitions: [Transition(day: today, from: nil, to: .prospect, rule: "registered")],
+                            evaluatedOn: today)
+            }
+            let evaluate = life!.mergedOn == nil
+            if evaluate { loss(today) }
+            switch item.event {
+            case .orderPlaced(let e) where life!.orders[e.orderID] == nil:
+                life!.orders[e.orderID] = (today, e.total.currency == self.rules.currency ? e.total.minorUnits : 0)
+                placed = true
+            case .orderCancelled(let e): life!.orders[e.orderID] = nil
+            case .orderReturned(let e):
+                if life!.orders[e.orderID] != nil {
+                    life!.orders[e.orderID]!.net -= e.amount.currency == self.rules.currency ? e.amount.minorUnits : 0
+                }
+            case .contractSigned(let e): life!.contracts.insert(e.contractID)
+            case .contractTerminated(let e): terminated = life!.contracts.remove(e.contractID) != nil
+            default: break
+            }
+            if merge {
+                if life!.mergedOn == nil { life!.mergedOn = today }
+                life!.evaluatedOn = today
+                continue
+            }
+            guard evaluate else { continue }
+            life!.evaluatedOn = today
+            if terminated, rules.contractTerminationLoses, life!.contracts.isEmpty, life!.stage != .lostCustomer {
+                move(.lostCustomer, today, "contract-terminated")
+            }
+            if life!.stage == .lostCustomer {
+                guard placed else { continue }
+                move(.newCustomer, today, "reactivated")
+            }
+            // Thresholds on `today`.
+            let window = life!.orders.values.filter { $0.day >= today - 364 && $0.day <= today }
+            let revenue = window.map(\.net).reduce(0, +)
+            var target = LifecycleStage.prospect
+            if life!.orders.count >= rules.newCustomerMinOrders {
+                target = .newCustomer
+                if window.count >= rules.growingMinOrders && revenue >= rules.growingMinRevenue {
+                    target = .growingCustomer
+                    if window.count >= rules.starMinOrders && revenue >= rules.starMinRevenue { target = .starCustomer }
+                }
+            }
+            let from = life!.stage
+            let rule: String
+            switch target {
+            case .prospect: rule = "below-new-customer-threshold"
+            case .newCustomer: rule = from == .prospect ? "first-order" : "below-growing-threshold"
+            case .growingCustomer: rule = from == .starCustomer ? "below-star-threshold" : "growing-threshold"
+            case .starCustomer: rule = "star-threshold"
+            case .lostCustomer: rule = "contract-terminated"
+            }
+            move(target, today, rule)
+            loss(today)
+        }
+        return life
+    }
+
+    /// The history up to `day`, with the inactivity loss due by then.
+    func history(of c: CustomerID, asOf day: Int32) -> [Transition] {
+        guard let life = life(of: c) else { return [] }
+        var result = life.transitions.filter { $0.day <= day }
+        if day > life.evaluatedOn, let lost = lossDay(life), lost <= day {
+            result.append(Transition(day: lost, from: life.stage, to: .lostCustomer,
+                                     rule: "no-order-for-\(rules.lifecycle.lostAfterDaysWithoutOrder)-days"))
+        }
+        return result
+    }
+
+    /// The stage on `day` from the events on or before it; `nil` before registration or from the merge day on.
+    func stage(of c: CustomerID, on day: Int32) -> LifecycleStage? {
+        let known = through(day)
+        guard let life = known.life(of: c), life.registeredOn <= day, life.mergedOn.map({ $0 > day }) ?? true else { return nil }
+        return known.history(of: c, asOf: day).last?.to
+    }
+
+    func counts(on day: Int32) -> [Int] {
+        var counts = [Int](repeating: 0, count: 5)
+        for c in Set(lifecycleCustomers) { if let stage = stage(of: c, on: day) { counts[Int(stage.rawValue)] += 1 } }
+        return counts
+    }
+
+    var lifecycleCustomers: [CustomerID] {
+        events.compactMap {
+            switch $0.event {
+            case .customerRegistered(let e): return e.customerID
+            case .orderPlaced(let e): return e.customerID
+            case .contractSigned(let e): return e.customerID
+            case .customersMerged(let e): return e.duplicateID
+            default: return nil
+            }
+        }
+    }
+
+    // MARK: Customer 360 figures on the report day
+
+    struct Customer: Equatable {
+        var stage: String?
+        var history: [String]
+        var clv: Int64
+        var segment: String
+        var churnScore: Int
+        var churnLevel: String
+        var openBalance: Int64
+        var overdueBalance: Int64
+        var orderCount: Int
+        var lastOrderOn: String?
+        var nps: Int?
+        var sla: [String: String]
+    }
+
+    func churnScore(_ c: CustomerID, on day: Int32) -> Int {
+        let churn = rules.churn
+        var score = 0
+        let days = liveOrders(of: c).map(\.day).filter { $0 <= day }.sorted()
+        if days.count >= 2 {
+            let cadence = Double(days.last! - days.first!) / Double(days.count - 1)
+            if cadence > 0, Double(day - days.last!) > churn.gapFactor * cadence { score += churn.gapPoints }
+        }
+        var invoices: Set<InvoiceID> = []
+        for item in events { if case .invoiceIssued(let e) = item.event, e.customerID == c { invoices.insert(e.invoiceID) } }
+        let marks = events.filter {
+            if case .invoiceOverdue(let e) = $0.event { return invoices.contains(e.invoiceID) && $0.day <= day && $0.day >= day - 364 }
+            return false
+        }.count
+        score += min(3, marks) * churn.latePaymentPoints
+        let month = Self.monthIndex(day)
+        let interactions = events.compactMap { item -> Int? in
+            if case .interactionRecorded(let e) = item.event, e.customerID == c { return Self.monthIndex(item.day) }
+            return nil
+        }
+        let recent = interactions.filter { (month - 2...month).contains($0) }.count
+        let before = interactions.filter { (month - 5...month - 3).contains($0) }.count
+        if before > 0, recent * 2 < before { score += churn.interactionDropPoints }
+        let complaints = events.filter {
+            if case .feedbackReceived(let e) = $0.event { return e.customerID == c && e.kind == .complaint && $0.day <= day && $0.day >= day - 179 }
+            return false
+        }.count
+        score += min(3, complaints) * churn.complaintPoints
+        return score
+    }
+
+    func level(_ score: Int) -> String {
+        score >= rules.churn.highFrom ? "high" : score >= rules.churn.mediumFrom ? "medium" : "low"
+    }
+
+    func segment(_ c: CustomerID, on day: Int32) -> String {
+        let year = CalendarDay(daysSince1970: day)!.parts.year
+        var years: [Int: Int64] = [:]
+        let currency = rules.currency
+        let orders = placed().filter { $0.customer == c }
+        for order in orders where order.total.currency == currency {
+            years[CalendarDay(daysSince1970: order.day)!.parts.year, default: 0] += cancelled().contains(order.id) ? 0 : order.total.minorUnits
+        }
+        for item in events {
+            let y = CalendarDay(daysSince1970: item.day)!.parts.year
+            switch item.event {
+            case .orderReturned(let e) where e.amount.currency == currency && orders.contains(where: { $0.id == e.orderID }):
+                years[y, default: 0] -= e.amount.minorUnits
+            case .costToServeBooked(let e) where e.customerID == c && e.amount.currency == currency:
+                years[y, default: 0] -= e.amount.minorUnits
+            default: break
+            }
+        }
+        var falling = false
+        if let last = years[year - 1], let before = years[year - 2] { falling = last < before }
+        if level(churnScore(c, on: day)) != "low" || falling { return "atRisk" }
+        let value = clv(c, on: day)
+        let stable = liveOrders(of: c).filter { $0.day <= day && $0.day >= day - 364 }.count >= rules.value.loyalMinOrders
+        if stable, value >= rules.value.championMinCLV { return "champions" }
+        if stable, value >= rules.value.loyalMinCLV { return "loyal" }
+        return "potential"
+    }
+
+    struct Ticket {
+        let id: TicketID, customer: CustomerID, opened: Int64, responseTarget: Int, resolutionTarget: Int
+        var response: Int64?, resolution: Int64?, firstContact: Bool?
+    }
+
+    var tickets: [Ticket] {
+        var result: [TicketID: Ticket] = [:]
+        var order: [TicketID] = []
+        for item in events {
+            switch item.event {
+            case .ticketOpened(let e):
+                result[e.ticketID] = Ticket(id: e.ticketID, customer: e.customerID, opened: item.micros,
+                                            responseTarget: e.firstResponseTargetMinutes, resolutionTarget: e.resolutionTargetMinutes)
+                order.append(e.ticketID)
+            case .ticketFirstResponseGiven(let e):
+                if result[e.ticketID]?.response == nil { result[e.ticketID]?.response = item.micros }
+            case .ticketResolved(let e):
+                if result[e.ticketID]?.resolution == nil {
+                    result[e.ticketID]?.resolution = item.micros
+                    result[e.ticketID]?.firstContact = e.firstContactResolution
+                }
+            default: break
+            }
+        }
+        return order.compactMap { result[$0] }
+    }
+
+    static func sla(_ opened: Int64, _ minutes: Int, _ done: Int64?, now: Int64) -> String {
+        let deadline = opened + Int64(minutes) * 60_000_000
+        if let done { return done <= deadline ? "met" : "breached" }
+        return now > deadline ? "breached" : "running"
+    }
+
+    func customer(_ c: CustomerID, on day: Int32) -> Customer {
+        let currency = rules.currency
+        var open: Int64 = 0, overdue: Int64 = 0
+        for item in events {
+            guard case .invoiceIssued(let e) = item.event, e.customerID == c, e.amount.currency == currency else { continue }
+            let paid = events.reduce(Int64(0)) {
+                if case .paymentReceived(let p) = $1.event, p.invoiceID == e.invoiceID { return $0 + p.amount.minorUnits }
+                return $0
+            }
+            let marked = events.contains { if case .invoiceOverdue(let o) = $0.event { return o.invoiceID == e.invoiceID } else { return false } }
+            let amount = max(0, e.amount.minorUnits - paid)
+            open += amount
+            if amount > 0, marked || e.dueOn.daysSince1970 < day { overdue += amount }
+        }
+        let orders = liveOrders(of: c)
+        var nps: Int?
+        for item in events { if case .npsAnswered(let e) = item.event, e.customerID == c { nps = e.score } }
+        let score = churnScore(c, on: day)
+        var sla: [String: String] = [:]
+        let now = Self.endMicros(day)
+        for ticket in tickets where ticket.customer == c {
+            sla[ticket.id.description] = Self.sla(ticket.opened, ticket.responseTarget, ticket.response, now: now) + "/"
+                + Self.sla(ticket.opened, ticket.resolutionTarget, ticket.resolution, now: now)
+        }
+        return Customer(stage: stage(of: c, on: day).map { "\($0)" }, history: history(of: c, asOf: day).map(\.description),
+                        clv: clv(c, on: day), segment: segment(c, on: day), churnScore: score, churnLevel: level(score),
+                        openBalance: open, overdueBalance: overdue, orderCount: orders.count,
+                        lastOrderOn: orders.map(\.day).max().map { CalendarDay(daysSince1970: $0)!.description }, nps: nps, sla: sla)
+    }
+
+    // MARK: Scorecard
+
+    func customersAt(_ day: Int32) -> Set<CustomerID> {
+        Set(Set(lifecycleCustomers).filter { c in stage(of: c, on: day).map { $0 != .lostCustomer } ?? false })
+    }
+
+    func isComplete(_ c: CustomerID, by day: Int32) -> Bool {
+        var email = false, phone = false, address = false, country = false, industry = false, account = false
+        for item in events where item.day <= day {
+            switch item.event {
+            case .customerRegistered(let e) where e.customerID == c:
+                account = e.kind == .account
+                email = email || e.email != nil; phone = phone || e.phone != nil; address = address || e.address != nil
+                country = country || e.country != nil; industry = industry || e.industry != nil
+            case .customerDetailsChanged(let e) where e.customerID == c:
+                email = email || e.email != nil; phone = phone || e.phone != nil; address = address || e.address != nil
+                country = country || e.country != nil; industry = industry || e.industry != nil
+            default: break
+            }
+        }
+        return email && phone && address && country && (!account || industry)
+    }
+
+    /// The KPIs of `period` as known on `day` (the report day), by name.
+    func scorecard(_ period: Period, on day: Int32) -> [String: Double?] {
+        let first = period.start.daysSince1970, end = period.end.daysSince1970
+        let inPeriod = { (d: Int32) in d >= first && d <= end }
+        func ratio(_ a: Double, _ b: Double) -> Double? { b == 0 ? nil : a / b }
+        let currency = rules.currency
+        let atStart = customersAt(first - 1), atEnd = customersAt(end)
+        let newCustomers = Set(lifecycleCustomers).filter { c in
+            guard let life = through(end).life(of: c) else { return false }
+            return life.registeredOn >= first && life.registeredOn <= end && (life.mergedOn.map { $0 > end } ?? true)
+        }.count
+        let lost = atStart.filter { stage(of: $0, on: end) == .lostCustomer }.count
+        let gone = cancelled()
+        func revenue(_ from: Int32, _ to: Int32) -> Int64 {
+            var total: Int64 = 0
+            for order in placed() where order.total.currency == currency && order.day >= from && order.day <= to && !gone.contains(order.id) {
+                total += order.total.minorUnits
+            }
+            for item in events where item.day >= from && item.day <= to {
+                if case .orderReturned(let e) = item.event, e.amount.currency == currency { total -= e.amount.minorUnits }
+            }
+            return total
+        }
+        let income = revenue(first, end)
+        let previous = period.previous
+        let previousIncome = revenue(previous.start.daysSince1970, previous.end.daysSince1970)
+        let perCustomer = ratio(Double(income), Double(atEnd.count))
+        let previousPerCustomer = ratio(Double(previousIncome), Double(atStart.count))
+        let change = perCustomer.flatMap { now in previousPerCustomer.flatMap { $0 == 0 ? nil : (now - $0) / $0 } }
+        let clvs = atEnd.map { clv($0, on: end) }
+        var cost: Int64 = 0
+        var promoters = 0, detractors = 0, answers = 0, complaints = 0
+        for item in events where inPeriod(item.day) {
+            switch item.event {
+            case .campaignCostBooked(let e) where e.amount.currency == currency: cost += e.amount.minorUnits
+            case .costToServeBooked(let e) where (e.activity == .sales || e.activity == .marketing) && e.amount.currency == currency:
+                cost += e.amount.minorUnits
+            case .npsAnswered(let e):
+                answers += 1
+                if e.score >= 9 { promoters += 1 } else if e.score <= 6 { detractors += 1 }
+            case .feedbackReceived(let e) where e.kind == .complaint: complaints += 1
+            default: break
+            }
+        }
+        var buyers = 0, repeaters = 0
+        for c in Set(placed().map(\.customer)) {
+            let days = liveOrders(of: c).map(\.day)
+            let count = days.filter(inPeriod).count
+            guard count > 0 else { continue }
+            buyers += 1
+            if count >= 2 || days.contains(where: { $0 < first }) { repeaters += 1 }
+        }
+        let opened = tickets.filter { inPeriod(CalendarDay.containing(micros: $0.opened).daysSince1970) }
+        let responses = opened.compactMap { ticket in ticket.response.map { Int(($0 - ticket.opened) / 60_000_000) } }.sorted()
+        func percentile(_ p: Double) -> Double? {
+            guard !responses.isEmpty else { return nil }
+            return Double(responses[max(0, Int((p * Double(responses.count)).rounded(.up)) - 1)])
+        }
+        let now = Self.endMicros(day)
+        let target = Int64(rules.scorecard.responseTargetMinutes) * 60_000_000
+        let inTime = opened.filter { ticket in ticket.response.map { $0 - ticket.opened <= target } ?? false }.count
+        let resolved = opened.filter { $0.resolution != nil }
+        let breached = opened.filter {
+            Self.sla($0.opened, $0.responseTarget, $0.response, now: now) == "breached"
+                || Self.sla($0.opened, $0.resolutionTarget, $0.resolution, now: now) == "breached"
+        }.count
+        var deliveries: [Int] = []
+        for order in placed() where inPeriod(order.day) {
+            if let delivered = events.first(where: { if case .orderDelivered(let e) = $0.event { return e.orderID == order.id } else { return false } }) {
+                deliveries.append(Int(delivered.day - order.day))
+            }
+        }
+        let complete = atEnd.filter { isComplete($0, by: end) }.count
+        return [
+            "revenue": Double(income), "revenuePerCustomer": perCustomer, "revenuePerCustomerChange": change,
+            "averageCLV": clvs.isEmpty ? nil : Double(clvs.reduce(0, +)) / Double(clvs.count),
+            "customerAcquisitionCost": ratio(Double(cost), Double(newCustomers)),
+            "nps": ratio(Double(promoters - detractors) * 100, Double(answers)),
+            "churnRate": ratio(Double(lost), Double(atStart.count)),
+            "retentionRate": ratio(Double(atEnd.count - newCustomers), Double(atStart.count)),
+            "netCustomerGrowth": Double(newCustomers - lost),
+            "repeatPurchaseRate": ratio(Double(repeaters), Double(buyers)),
+            "complaintRate": ratio(Double(complaints), Double(atEnd.count)),
+            "medianFirstResponseMinutes": percentile(0.5), "p90FirstResponseMinutes": percentile(0.9),
+            "answeredWithinTarget": ratio(Double(inTime), Double(opened.count)),
+            "firstContactResolutionRate": ratio(Double(resolved.filter { $0.firstContact == true }.count), Double(resolved.count)),
+            "slaBreachRate": ratio(Double(breached), Double(opened.count)),
+            "orderToDeliveryDays": deliveries.isEmpty ? nil : Double(deliveries.reduce(0, +)) / Double(deliveries.count),
+            "dataCompleteness": ratio(Double(complete), Double(atEnd.count)),
+        ]
+    }
+}
+
+// MARK: - The generator
+
+/// A seeded SplitMix64.
+struct SeededRandom {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
+    mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
+}
+
+/// Runs a random history through the commands: 2024-01-01 onwards, ~130 commands, with late
+/// and same-day events, boundary times (00:00, 23:59, exactly on SLA deadlines), cancellations,
+/// returns, merges, EUR and USD, reopened tickets, contracts, overdue invoices and complaints.
+struct HistoryMaker {
+    var random: SeededRandom
+    let handler: CommandHandler
+    var cursor: Int64 = 19_723 * 1_440   // minutes since 1970: 2024-01-01 00:00
+    var counter: UInt16 = 0
+    var customers: [(id: CustomerID, minute: Int64)] = []
+    var orders: [(id: OrderID, customer: CustomerID, minute: Int64, total: Money, stage: Int)] = []   // 0 placed 1 shipped 2 delivered 3 cancelled 4 returned
+    var invoices: [(id: InvoiceID, minute: Int64, amount: Money, paid: Int64)] = []
+    var tickets: [(id: TicketID, minute: Int64, targets: (Int, Int), stage: Int, last: Int64)] = []   // 0 open 1 answered 2 resolved 3 reopened
+    var contracts: [(id: ContractID, minute: Int64)] = []
+
+    mutating func identifier<K>(_ kind: UInt8) -> Identifier<K> {
+        counter += 1
+        return Identifier(UUID(uuid: (kind, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, UInt8(counter >> 8), UInt8(counter & 0xFF))))
+    }
+
+    /// A business time not before `base`: usually the cursor, sometimes late (between base and
+    /// the cursor), sometimes at a day's first or last minute.
+    mutating func time(after base: Int64) -> Int64 {
+        var minute = cursor
+        if random.chance(18), cursor > base { minute = base + Int64(random.int(Int(cursor - base) + 1)) }
+        if random.chance(12) {
+            let day = minute / 1_440 * 1_440
+            minute = random.chance(50) ? day : day + 1_439
+        }
+        return max(base, minute)
+    }
+
+    func run(_ command: CRMCommand, at minute: Int64) async throws -> Bool {
+        let date = Date(timeIntervalSince1970: Double(minute) * 60)
+        do {
+            _ = try await handler.execute(command, context: CommandContext(actor: "reference", occurredAt: date))
+            return true
+        } catch is DomainRuleError {
+            return false
+        }
+    }
+
+    mutating func money(_ minor: Int) -> Money { Money(minorUnits: Int64(minor), currency: random.chance(15) ? .usd : .eur) }
+
+    mutating func step() async throws {
+        cursor += Int64(random.int(3) == 0 ? 0 : random.int(6 * 1_440))
+        let roll = random.int(100)
+        if customers.count < 2 || (roll < 6 && customers.count < 9) {
+            let c: CustomerID = identifier(1)
+            let account = random.chance(40)
+            let at = cursor
+            if try await run(.registerCustomer(c, kind: account ? .account : .person, name: "N",
+                                               email: random.chance(70) ? "e" : nil, phone: random.chance(50) ? "p" : nil,
+                                               address: random.chance(70) ? "a" : nil, industry: random.chance(50) ? "i" : nil,
+                                               country: random.chance(80) ? "DE" : nil), at: at) {
+                customers.append((c, at))
+            }
+            return
+        }
+        let customer = customers[random.int(customers.count)]
+        switch roll {
+        case 6..<30:
+            let o: OrderID = identifier(2)
+            let total = money(50_000 + random.int(11) * 50_000)
+            let at = time(after: customer.minute)
+            if try await run(.placeOrder(o, customer: customer.id, lines: [OrderLine(product: "P", quantity: 1, unitPrice: total)],
+                                         channel: .web), at: at) {
+                orders.append((o, customer.id, at, total, 0))
+            }
+        case 30..<45 where !orders.isEmpty:
+            let i = random.int(orders.count)
+            let order = orders[i]
+            let at = time(after: order.minute)
+            switch order.stage {
+            case 0 where random.chance(40):
+                if try await run(.cancelOrder(order.id, reason: "r"), at: at) { orders[i].stage = 3 }
+            case 0:
+                if try await run(.shipOrder(order.id), at: at) { orders[i] = (order.id, order.customer, at, order.total, 1) }
+            case 1:
+                if try await run(.deliverOrder(order.id), at: at) { orders[i] = (order.id, order.customer, at, order.total, 2) }
+            case 2:
+                let amount = Money(minorUnits: order.total.minorUnits / 4, currency: order.total.currency)
+                if try await run(.returnOrder(order.id, amount: amount, reason: "r"), at: at) { orders[i].stage = 4 }
+            default: break
+            }
+        case 45..<53:
+            let v: InvoiceID = identifier(3)
+            let at = time(after: customer.minute)
+            let amount = money(10_000 + random.int(50) * 1_000)
+            let due = CalendarDay(daysSince1970: Int32(at / 1_440) + Int32([0, 14, 30][random.int(3)]))!
+            if try await run(.issueInvoice(v, customer: customer.id, amount: amount, dueOn: due), at: at) {
+                invoices.append((v, at, amount, 0))
+            }
+        case 53..<60 where !invoices.isEmpty:
+            let i = random.int(invoices.count)
+            let invoice = invoices[i]
+            let at = time(after: invoice.minute)
+            if random.chance(30) {
+                _ = try await run(.markInvoiceOverdue(invoice.id), at: at)
+            } else {
+                let part = random.chance(50) ? invoice.amount.minorUnits - invoice.paid : (invoice.amount.minorUnits - invoice.paid) / 2
+                if part > 0, try await run(.recordPayment(invoice.id, amount: Money(minorUnits: part, currency: invoice.amount.currency),
+                                                          method: .bankTransfer), at: at) {
+                    invoices[i].paid += part
+                }
+            }
+        case 60..<67:
+            let t: TicketID = identifier(4)
+            let at = time(after: customer.minute)
+            let targets = random.chance(50) ? (60, 480) : (120, 1_440)
+            if try await run(.openTicket(t, customer: customer.id, channel: .email, priority: .normal, category: "c", subject: "s",
+                                         slaPolicy: "p", firstResponseTargetMinutes: targets.0, resolutionTargetMinutes: targets.1), at: at) {
+                tickets.append((t, at, targets, 0, at))
+            }
+        case 67..<76 where !tickets.isEmpty:
+            let i = random.int(tickets.count)
+            let ticket = tickets[i]
+            switch ticket.stage {
+            case 0:
+                // Exactly on the deadline, a minute after, or any time.
+                let pick = random.int(3)
+                let at = pick == 0 ? ticket.minute + Int64(ticket.targets.0) : pick == 1 ? ticket.minute + Int64(ticket.targets.0) + 1
+                    : time(after: ticket.minute)
+                if try await run(.respondToTicket(ticket.id, by: id(9), channel: .email), at: at) { tickets[i].stage = 1; tickets[i].last = at }
+            case 1, 3:
+                let at = random.chance(30) ? ticket.minute + Int64(ticket.targets.1) : time(after: ticket.last)
+                if try await run(.resolveTicket(ticket.id, firstContactResolution: random.chance(50)), at: at) {
+                    tickets[i].stage = 2; tickets[i].last = at
+                }
+            case 2:
+                let at = time(after: ticket.last)
+                if try await run(.reopenTicket(ticket.id, reason: "again"), at: at) { tickets[i].stage = 3; tickets[i].last = at }
+            default: break
+            }
+        case 76..<82:
+            _ = try await run(.answerNPS(customer.id, score: random.int(11)), at: time(after: customer.minute))
+        case 82..<86:
+            _ = try await run(.changeCustomerDetails(customer.id, email: random.chance(50) ? "e2" : nil, phone: random.chance(50) ? "p2" : nil,
+                                                     address: random.chance(30) ? "a2" : nil, industry: random.chance(30) ? "i2" : nil,
+                                                     country: random.chance(30) ? "AT" : nil), at: time(after: customer.minute))
+        case 86..<90:
+            _ = try await run(.recordInteraction(identifier(5), customer: customer.id, channel: .phone, direction: .inbound),
+                              at: time(after: customer.minute))
+        case 90..<92:
+            _ = try await run(.receiveFeedback(customer.id, kind: .complaint, channel: .email, text: "bad"), at: time(after: customer.minute))
+        case 92..<94:
+            _ = try await run(.bookCostToServe(customer.id, activity: random.chance(50) ? .sales : .service, amount: money(1_000 + random.int(20_000))),
+                              at: time(after: customer.minute))
+        case 94..<96:
+            let k: ContractID = identifier(6)
+            let at = time(after: customer.minute)
+            let start = CalendarDay(daysSince1970: Int32(at / 1_440))!
+            if try await run(.signContract(k, customer: customer.id, value: money(100_000), startsOn: start, endsOn: start.adding(days: 365)), at: at) {
+                contracts.append((k, at))
+            }
+        case 96..<98 where !contracts.isEmpty:
+            let contract = contracts.remove(at: random.int(contracts.count))
+            let at = time(after: contract.minute)
+            _ = try await run(.terminateContract(contract.id, reason: "end", effectiveOn: CalendarDay(daysSince1970: Int32(at / 1_440))!), at: at)
+        case 98..<100 where customers.count > 2:
+            let i = random.int(customers.count)
+            let duplicate = customers.remove(at: i)
+            let survivor = customers[random.int(customers.count)]
+            _ = try await run(.mergeCustomers(duplicate: duplicate.id, survivor: survivor.id), at: time(after: max(duplicate.minute, survivor.minute)))
+        default:
+            break
+        }
+    }
+}
+
+// MARK: - The test
+
+@Suite("Figure reference: the folds equal a naive recomputation")
+struct FigureReferenceTests {
+    /// 50 histories; 2,000 when `CRMKIT_TRIALS` ≥ 1,000 (`make test-long`).
+    static var histories: Int {
+        (ProcessInfo.processInfo.environment["CRMKIT_TRIALS"].flatMap(Int.init) ?? 0) >= 1_000 ? 2_000 : 50
+    }
+
+    static let rules: CRMRules = {
+        var rules = CRMRules.standard
+        rules.lifecycle.lostAfterDaysWithoutOrder = 90   // more losses and reactivations in two years
+        return rules
+    }()
+
+    @Test("random histories: every covered figure, as of random positions, days and both, equals the reference")
+    func differential() async throws {
+        var checked = 0
+        for trial in 0..<Self.histories {
+            checked += try await Self.trial(seed: UInt64(trial) &* 0x2545_F491_4F6C_DD1D &+ 17)
+        }
+        #expect(checked > Self.histories * 50)
+    }
+
+    /// One history; returns the number of figures compared.
+    static func trial(seed: UInt64) async throws -> Int {
+        let directory = TemporaryDirectory("figures")
+        let store = try EventStore(path: directory.sub("store"),
+                                   configuration: EventStore.Configuration(durability: .relaxed, groupCommitLinger: .zero))
+        defer {
+            store.close()
+            withExtendedLifetime(directory) {}
+        }
+        var maker = HistoryMaker(random: SeededRandom(state: seed), handler: CommandHandler(store: store))
+        for _ in 0..<130 { try await maker.step() }
+        let head = try store.head()
+        guard head > 0 else { return 0 }
+        let registry = EventRegistry()
+        let all = try store.events().map {
+            ReferenceEvent(event: try registry.decode($0), micros: Micros.from($0.occurredAt), position: $0.position)
+        }
+        let state = StateStore(environment: store.environment)
+        var random = SeededRandom(state: seed ^ 0xABCD)
+        var compared = 0
+        let context = "seed \(seed)"
+
+        // As of a position: the report day is the latest business day among events 1…P.
+        let p = UInt64(1 + random.int(Int(head)))
+        let byPosition = try ReportSource.load(store: store, state: state, rules: rules, asOf: .position(p))
+        let known = Reference(all.filter { $0.position <= p }, rules: rules)
+        #expect(byPosition.position == p, "\(context)")
+        #expect(byPosition.day.daysSince1970 == known.reportDay, "\(context) report day")
+        compared += compare(byPosition, known, day: byPosition.day.daysSince1970, context: context + " position \(p)")
+
+        // As of a day: the events on or before it, whatever their position.
+        let first = all.map(\.day).min()!, last = all.map(\.day).max()!
+        let d = first + Int32(random.int(Int(last - first) + 1))
+        let byDay = try ReportSource.load(store: store, state: state, rules: rules, asOf: .businessDay(CalendarDay(daysSince1970: d)!))
+        let upToDay = Reference(all, rules: rules).through(d)
+        #expect(byDay.position == (upToDay.events.map(\.position).max() ?? 0), "\(context) position as of day \(d)")
+        compared += compare(byDay, upToDay, day: d, context: context + " day \(d)")
+
+        // Both: what was true on an earlier day D' as known at P — the lifecycle's queries.
+        if let reportDay = known.reportDay, let firstKnown = known.events.map(\.day).min() {
+            let earlier = firstKnown + Int32(random.int(Int(reportDay - firstKnown) + 1))
+            let then = known.through(earlier)
+            let lifecycle = byPosition.models.lifecycle
+            for c in Set(then.lifecycleCustomers) {
+                let fast = lifecycle.history(of: c, asOf: CalendarDay(daysSince1970: earlier)!).map {
+                    Reference.Transition(day: $0.day.daysSince1970, from: $0.from, to: $0.to, rule: $0.rule).description
+                }
+                #expect(fast == then.history(of: c, asOf: earlier).map(\.description), "\(context) both \(p)/\(earlier) \(c)")
+                #expect(lifecycle.stage(of: c, on: CalendarDay(daysSince1970: earlier)!) == then.stage(of: c, on: earlier),
+                        "\(context) both stage \(c)")
+                compared += 2
+            }
+            #expect(LifecycleStage.allCases.map { lifecycle.counts(asOf: CalendarDay(daysSince1970: earlier)!)[$0] ?? 0 }
+                == then.counts(on: earlier), "\(context) both counts")
+            compared += 1
+        }
+        return compared
+    }
+
+    /// Compares the reports of `source` on `day` with the reference; returns the figures compared.
+    static func compare(_ source: ReportSource, _ reference: Reference, day: Int32, context: String) -> Int {
+        var compared = 0
+        // Customer 360 of every registered customer.
+        for c in Set(reference.customers) {
+            guard let report = try? Customer360Report(source, customer: c) else {
+                Issue.record("\(context): no customer 360 for \(c)")
+                continue
+            }
+            let expected = reference.customer(c, on: day)
+            let fast = Reference.Customer(
+                stage: report.stage, history: report.stageHistory.map { "\($0.day) \($0.from ?? "—")→\($0.to) \($0.rule)" },
+                clv: report.clv, segment: report.segment, churnScore: report.churnRisk.score, churnLevel: report.churnRisk.level,
+                openBalance: report.openBalance.minorUnits, overdueBalance: report.overdueBalance.minorUnits,
+                orderCount: report.orderCount, lastOrderOn: report.lastOrderOn, nps: report.nps,
+                sla: Dictionary(uniqueKeysWithValues: report.tickets.map { ($0.id, $0.firstResponse + "/" + $0.resolution) }))
+            #expect(fast == expected, "\(context) customer \(c)")
+            #expect(report.asOf == CalendarDay(daysSince1970: day)!.description, "\(context)")
+            compared += 13
+        }
+        // Lifecycle distribution and its month-end history.
+        let lifecycle = LifecycleReport(source)
+        #expect(lifecycle.stages.map(\.count) == reference.counts(on: day), "\(context) lifecycle")
+        for snapshot in lifecycle.history {
+            #expect(snapshot.counts == reference.counts(on: CalendarDay(iso: snapshot.day)!.daysSince1970), "\(context) \(snapshot.month)")
+            compared += 1
+        }
+        // Scorecard: this month and the two before, this quarter and the one before.
+        let (year, month, _) = CalendarDay(daysSince1970: day)!.parts
+        var periods: [Period] = [.quarter(year: year, quarter: (month - 1) / 3 + 1), Period.quarter(year: year, quarter: (month - 1) / 3 + 1).previous]
+        var m = Period.month(year: year, month: month)
+        for _ in 0..<3 { periods.append(m); m = m.previous }
+        for period in periods {
+            let fast = source.models.scorecard(period, asOf: source.day)
+            for (name, value) in reference.scorecard(period, on: day) {
+                #expect(fast[name]?.value == value, "\(context) \(period) \(name)")
+                compared += 1
+            }
+        }
+        return compared
+    }
+}
