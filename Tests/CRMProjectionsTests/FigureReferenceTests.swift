@@ -118,129 +118,111 @@ struct Reference {
         var description: String { "\(CalendarDay(daysSince1970: day)!) \(from.map { "\($0)" } ?? "—")→\(to) \(rule)" }
     }
 
-    struct Life {
-        var registeredOn: Int32 = 0
-        var stage = LifecycleStage.prospect
-        var transitions: [Transition] = []
-        var orders: [OrderID: (day: Int32, net: Int64)] = [:]
-        var contracts: Set<ContractID> = []
-        var mergedOn: Int32?
-        var evaluatedOn: Int32 = 0
-    }
-
-    static func ordering(_ stage: LifecycleStage) -> Bool { stage == .newCustomer || stage == .growingCustomer || stage == .starCustomer }
-
-    func lossDay(_ life: Life) -> Int32? {
-        guard Self.ordering(life.stage), life.mergedOn == nil, let last = life.orders.values.map(\.day).max() else { return nil }
-        return last + Int32(rules.lifecycle.lostAfterDaysWithoutOrder) + 1
-    }
-
-    /// The customer's stage history from the lifecycle events, in business-time order.
-    func life(of c: CustomerID) -> Life? {
-        let rules = rules.lifecycle
-        var owners: [UUID: CustomerID] = [:]
-        var life: Life?
-        func move(_ to: LifecycleStage, _ day: Int32, _ rule: String) {
-            guard life!.stage != to else { return }
-            life!.transitions.append(Transition(day: day, from: life!.stage, to: to, rule: rule))
-            life!.stage = to
-        }
-        func loss(_ today: Int32) {
-            guard let lost = lossDay(life!), lost <= today else { return }
-            let date = lost >= (life!.transitions.last?.day ?? lost) ? lost : today
-            move(.lostCustomer, date, "no-order-for-\(rules.lostAfterDaysWithoutOrder)-days")
-        }
+    /// The lifecycle events of customer `c` (registration, merge, its orders and contracts), by
+    /// business day, in business-time order.
+    func lifecycleEvents(of c: CustomerID) -> [Int32: [DomainEvent]] {
+        var mine: Set<UUID> = []
+        var result: [Int32: [DomainEvent]] = [:]
         for item in events {
-            var who: CustomerID?
-            var placed = false, terminated = false, merge = false
+            var belongs = false
             switch item.event {
-            case .customerRegistered(let e): who = e.customerID
-            case .customersMerged(let e): who = e.duplicateID; merge = true
-            case .orderPlaced(let e): who = e.customerID; owners[e.orderID.uuid] = e.customerID
-            case .orderCancelled(let e): who = owners[e.orderID.uuid]
-            case .orderReturned(let e): who = owners[e.orderID.uuid]
-            case .contractSigned(let e): who = e.customerID; owners[e.contractID.uuid] = e.customerID
-            case .contractRenewed(let e): who = owners[e.contractID.uuid]
-            case .contractTerminated(let e): who = owners[e.contractID.uuid]
+            case .customerRegistered(let e): belongs = e.customerID == c
+            case .customersMerged(let e): belongs = e.duplicateID == c
+            case .orderPlaced(let e):
+                belongs = e.customerID == c
+                if belongs { mine.insert(e.orderID.uuid) }
+            case .contractSigned(let e):
+                belongs = e.customerID == c
+                if belongs { mine.insert(e.contractID.uuid) }
+            case .orderCancelled(let e): belongs = mine.contains(e.orderID.uuid)
+            case .orderReturned(let e): belongs = mine.contains(e.orderID.uuid)
+            case .contractRenewed(let e): belongs = mine.contains(e.contractID.uuid)
+            case .contractTerminated(let e): belongs = mine.contains(e.contractID.uuid)
             default: break
             }
-            guard who == c else { continue }
-            let today = item.day
-            if life == nil {
-                life = Life(registeredOn: today, transitions: [Transition(day: today, from: nil, to: .prospect, rule: "registered")],
-                            evaluatedOn: today)
-            }
-            let evaluate = life!.mergedOn == nil
-            if evaluate { loss(today) }
-            switch item.event {
-            case .orderPlaced(let e) where life!.orders[e.orderID] == nil:
-                life!.orders[e.orderID] = (today, e.total.currency == self.rules.currency ? e.total.minorUnits : 0)
-                placed = true
-            case .orderCancelled(let e): life!.orders[e.orderID] = nil
-            case .orderReturned(let e):
-                if life!.orders[e.orderID] != nil {
-                    life!.orders[e.orderID]!.net -= e.amount.currency == self.rules.currency ? e.amount.minorUnits : 0
-                }
-            case .contractSigned(let e): life!.contracts.insert(e.contractID)
-            case .contractTerminated(let e): terminated = life!.contracts.remove(e.contractID) != nil
-            default: break
-            }
-            if merge {
-                if life!.mergedOn == nil { life!.mergedOn = today }
-                life!.evaluatedOn = today
-                continue
-            }
-            guard evaluate else { continue }
-            life!.evaluatedOn = today
-            if terminated, rules.contractTerminationLoses, life!.contracts.isEmpty, life!.stage != .lostCustomer {
-                move(.lostCustomer, today, "contract-terminated")
-            }
-            if life!.stage == .lostCustomer {
-                guard placed else { continue }
-                move(.newCustomer, today, "reactivated")
-            }
-            // Thresholds on `today`.
-            let window = life!.orders.values.filter { $0.day >= today - 364 && $0.day <= today }
-            let revenue = window.map(\.net).reduce(0, +)
-            var target = LifecycleStage.prospect
-            if life!.orders.count >= rules.newCustomerMinOrders {
-                target = .newCustomer
-                if window.count >= rules.growingMinOrders && revenue >= rules.growingMinRevenue {
-                    target = .growingCustomer
-                    if window.count >= rules.starMinOrders && revenue >= rules.starMinRevenue { target = .starCustomer }
-                }
-            }
-            let from = life!.stage
-            let rule: String
-            switch target {
-            case .prospect: rule = "below-new-customer-threshold"
-            case .newCustomer: rule = from == .prospect ? "first-order" : "below-growing-threshold"
-            case .growingCustomer: rule = from == .starCustomer ? "below-star-threshold" : "growing-threshold"
-            case .starCustomer: rule = "star-threshold"
-            case .lostCustomer: rule = "contract-terminated"
-            }
-            move(target, today, rule)
-            loss(today)
-        }
-        return life
-    }
-
-    /// The history up to `day`, with the inactivity loss due by then.
-    func history(of c: CustomerID, asOf day: Int32) -> [Transition] {
-        guard let life = life(of: c) else { return [] }
-        var result = life.transitions.filter { $0.day <= day }
-        if day > life.evaluatedOn, let lost = lossDay(life), lost <= day {
-            result.append(Transition(day: lost, from: life.stage, to: .lostCustomer,
-                                     rule: "no-order-for-\(rules.lifecycle.lostAfterDaysWithoutOrder)-days"))
+            if belongs { result[item.day, default: []].append(item.event) }
         }
         return result
     }
 
-    /// The stage on `day` from the events on or before it; `nil` before registration or from the merge day on.
+    /// The stage history of `c` through day `end`, simulated one calendar day at a time from
+    /// the rules as docs/projections.md writes them (no pending state, no journal): each
+    /// morning the inactivity rule, then each event of the day with the rules after it.
+    /// Events after `end` are never looked at.
+    func journey(of c: CustomerID, through end: Int32) -> (registeredOn: Int32, mergedOn: Int32?, transitions: [Transition])? {
+        let byDay = lifecycleEvents(of: c)
+        guard let start = byDay.keys.min(), start <= end else { return nil }
+        let rules = rules.lifecycle
+        let lostRule = "no-order-for-\(rules.lostAfterDaysWithoutOrder)-days"
+        var stage = LifecycleStage.prospect
+        var transitions = [Transition(day: start, from: nil, to: .prospect, rule: "registered")]
+        var orders: [OrderID: (day: Int32, net: Int64)] = [:]
+        var contracts: Set<ContractID> = []
+        func move(_ to: LifecycleStage, _ day: Int32, _ rule: String) {
+            guard stage != to else { return }
+            transitions.append(Transition(day: day, from: stage, to: to, rule: rule))
+            stage = to
+        }
+        // More than N days without an order on `day`, for a customer in an ordering stage.
+        func inactive(_ day: Int32) -> Bool {
+            let ordering = stage == .newCustomer || stage == .growingCustomer || stage == .starCustomer
+            return ordering && !orders.values.contains { day - $0.day <= Int32(rules.lostAfterDaysWithoutOrder) }
+        }
+        for day in start...end {
+            if inactive(day) { move(.lostCustomer, day, lostRule) }
+            for event in byDay[day] ?? [] {
+                var placed = false, terminated = false
+                switch event {
+                case .customersMerged: return (start, day, transitions)
+                case .orderPlaced(let e):
+                    orders[e.orderID] = (day, e.total.currency == self.rules.currency ? e.total.minorUnits : 0)
+                    placed = true
+                case .orderCancelled(let e): orders[e.orderID] = nil
+                case .orderReturned(let e):
+                    orders[e.orderID]?.net -= e.amount.currency == self.rules.currency ? e.amount.minorUnits : 0
+                case .contractSigned(let e): contracts.insert(e.contractID)
+                case .contractTerminated(let e): terminated = contracts.remove(e.contractID) != nil
+                default: break
+                }
+                if terminated, rules.contractTerminationLoses, contracts.isEmpty { move(.lostCustomer, day, "contract-terminated") }
+                if stage == .lostCustomer {
+                    guard placed else { continue }
+                    move(.newCustomer, day, "reactivated")
+                }
+                let window = orders.values.filter { $0.day >= day - 364 && $0.day <= day }
+                let revenue = window.map(\.net).reduce(0, +)
+                var target = LifecycleStage.prospect
+                if orders.count >= rules.newCustomerMinOrders {
+                    target = .newCustomer
+                    if window.count >= rules.growingMinOrders && revenue >= rules.growingMinRevenue { target = .growingCustomer }
+                    if target == .growingCustomer && window.count >= rules.starMinOrders && revenue >= rules.starMinRevenue {
+                        target = .starCustomer
+                    }
+                }
+                let rule: String
+                switch target {
+                case .prospect: rule = "below-new-customer-threshold"
+                case .newCustomer: rule = stage == .prospect ? "first-order" : "below-growing-threshold"
+                case .growingCustomer: rule = stage == .starCustomer ? "below-star-threshold" : "growing-threshold"
+                case .starCustomer: rule = "star-threshold"
+                case .lostCustomer: rule = "contract-terminated"
+                }
+                move(target, day, rule)
+                if inactive(day) { move(.lostCustomer, day, lostRule) }
+            }
+        }
+        return (start, nil, transitions)
+    }
+
+    /// Every transition on or before `day`.
+    func history(of c: CustomerID, asOf day: Int32) -> [Transition] {
+        journey(of: c, through: day)?.transitions ?? []
+    }
+
+    /// The stage on `day`; `nil` before registration or from the merge day on.
     func stage(of c: CustomerID, on day: Int32) -> LifecycleStage? {
-        let known = through(day)
-        guard let life = known.life(of: c), life.registeredOn <= day, life.mergedOn.map({ $0 > day }) ?? true else { return nil }
-        return known.history(of: c, asOf: day).last?.to
+        guard let journey = journey(of: c, through: day), journey.mergedOn == nil else { return nil }
+        return journey.transitions.last?.to
     }
 
     func counts(on day: Int32) -> [Int] {
@@ -435,8 +417,8 @@ struct Reference {
         let currency = rules.currency
         let atStart = customersAt(first - 1), atEnd = customersAt(end)
         let newCustomers = Set(lifecycleCustomers).filter { c in
-            guard let life = through(end).life(of: c) else { return false }
-            return life.registeredOn >= first && life.registeredOn <= end && (life.mergedOn.map { $0 > end } ?? true)
+            guard let journey = journey(of: c, through: end) else { return false }
+            return journey.registeredOn >= first && journey.mergedOn == nil
         }.count
         let lost = atStart.filter { stage(of: $0, on: end) == .lostCustomer }.count
         let gone = cancelled()
@@ -549,6 +531,8 @@ struct HistoryMaker {
     var invoices: [(id: InvoiceID, minute: Int64, amount: Money, paid: Int64)] = []
     var tickets: [(id: TicketID, minute: Int64, targets: (Int, Int), stage: Int, last: Int64)] = []   // 0 open 1 answered 2 resolved 3 reopened
     var contracts: [(id: ContractID, minute: Int64)] = []
+    var opportunities: [(id: OpportunityID, last: Int64, currency: CurrencyCode, closed: Bool)] = []
+    var quotes: [(id: QuoteID, last: Int64, stage: Int)] = []   // 0 drafted 1 approved 2 sent 3 decided or expired
 
     mutating func identifier<K>(_ kind: UInt8) -> Identifier<K> {
         counter += 1
@@ -595,6 +579,10 @@ struct HistoryMaker {
             return
         }
         let customer = customers[random.int(customers.count)]
+        if random.chance(22) {
+            try await salesStep(customer)
+            return
+        }
         switch roll {
         case 6..<30:
             let o: OrderID = identifier(2)
@@ -755,12 +743,6 @@ struct FigureReferenceTests {
             ReferenceEvent(event: try registry.decode($0), micros: Micros.from($0.occurredAt), position: $0.position)
         }
         let state = StateStore(environment: store.environment)
-        if ProcessInfo.processInfo.environment["FIGURES_DEBUG"] != nil {
-            var types: [String: Int] = [:]
-            for event in try store.events() { types[event.type, default: 0] += 1 }
-            let late = zip(all, all.dropFirst()).filter { $1.micros < $0.micros }.count
-            print("seed \(seed): \(head) events, \(late) late, \(types.sorted { $0.key < $1.key })")
-        }
         var random = SeededRandom(state: seed ^ 0xABCD)
         var compared = 0
         let context = "seed \(seed)"
@@ -772,16 +754,6 @@ struct FigureReferenceTests {
         #expect(byPosition.position == p, "\(context)")
         #expect(byPosition.day.daysSince1970 == known.reportDay, "\(context) report day")
         compared += compare(byPosition, known, day: byPosition.day.daysSince1970, context: context + " position \(p)")
-        if ProcessInfo.processInfo.environment["FIGURES_SEED"] != nil {
-            for item in known.events { print(item.position, CalendarDay(daysSince1970: item.day)!, String(describing: item.event).prefix(150)) }
-            for c in Set(known.lifecycleCustomers).sorted() {
-                print(c, byPosition.models.lifecycle.history(of: c).map(\.description), known.history(of: c, asOf: known.reportDay!).map(\.description))
-                for d in [Int32(19873), 19874, 19903, 19904] {
-                    print("  ", CalendarDay(daysSince1970: d)!, byPosition.models.lifecycle.stage(of: c, on: CalendarDay(daysSince1970: d)!).map { "\($0)" } ?? "nil",
-                          known.stage(of: c, on: d).map { "\($0)" } ?? "nil")
-                }
-            }
-        }
 
         // As of a day: the events on or before it, whatever their position.
         let first = all.map(\.day).min()!, last = all.map(\.day).max()!
@@ -831,6 +803,14 @@ struct FigureReferenceTests {
             #expect(fast == expected, "\(context) customer \(c)")
             #expect(report.asOf == CalendarDay(daysSince1970: day)!.description, "\(context)")
             compared += 13
+        }
+        // Pipeline: every figure of `crm pipeline --json`.
+        let pipeline = PipelineReport(source)
+        #expect(pipeline.asOf == CalendarDay(daysSince1970: day)!.description && pipeline.position == source.position, "\(context)")
+        let pipelineFigures = pipeline.figures
+        for (name, value) in reference.pipeline() {
+            #expect(pipelineFigures[name] == value, "\(context) pipeline \(name)")
+            compared += 1
         }
         // Lifecycle distribution and its month-end history.
         let lifecycle = LifecycleReport(source)

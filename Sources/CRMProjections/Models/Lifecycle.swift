@@ -563,16 +563,18 @@ extension LifecycleRecord {
     }
 
     /// Materialises the inactivity transition when it is due by `today`, dated exactly, or on
-    /// `today` when the last transition is later than that date (a cancellation on `today`
-    /// removed the order that kept the customer).
-    mutating func applyInactivity(through today: CalendarDay, rules: LifecycleRules, lastOrder: CalendarDay?? = nil) {
+    /// `today` when an order was cancelled today (`orderRemoved`) or the last transition is
+    /// later than that date: a cancelled order counted until its cancellation's day, so the
+    /// loss it uncovers cannot be dated before it.
+    mutating func applyInactivity(through today: CalendarDay, rules: LifecycleRules, lastOrder: CalendarDay?? = nil,
+                                  orderRemoved: Bool = false) {
         // The last day is at least the latest order's; when even that one is recent enough, the
         // rule is not due and the orders need no scan.
         if lastOrder == nil, let latest = orders.last?.day, latest.adding(days: rules.lostAfterDaysWithoutOrder + 1) > today { return }
         guard let lost = pendingLoss(rules, lastOrder: lastOrder), lost <= today else { return }
         // Due on `lost`, unless a later transition shows the customer was still ordering then (a
         // cancellation removed the order that kept them): then lost on the day of this change.
-        let day = lost >= (transitions.last?.day ?? lost) ? lost : today
+        let day = !orderRemoved && lost >= (transitions.last?.day ?? lost) ? lost : today
         move(to: .lostCustomer, on: day, rule: LifecycleModel.Rule.noOrder(days: rules.lostAfterDaysWithoutOrder))
     }
 
@@ -650,6 +652,7 @@ extension LifecycleRecord {
 
         var placed = false
         var terminated = false
+        var removed = false
         switch change {
         case .registered:
             break
@@ -668,7 +671,9 @@ extension LifecycleRecord {
                 placed = true
             }
         case .orderCancelled(let id):
+            let count = orders.count
             orders.removeAll { $0.orderID == id }
+            removed = orders.count < count
         case .orderReturned(let id, let minor):
             if let index = orders.firstIndex(where: { $0.orderID == id }) { orders[index].netMinor -= minor }
         case .contractSigned(let id):
@@ -693,7 +698,7 @@ extension LifecycleRecord {
         }
         let (target, lastOrder) = thresholdStageAndLastOrder(on: today, rules: rules)
         move(to: target, on: today, rule: Self.ruleName(from: stage, to: target))
-        applyInactivity(through: today, rules: rules, lastOrder: lastOrder)
+        applyInactivity(through: today, rules: rules, lastOrder: lastOrder, orderRemoved: removed)
     }
 }
 
