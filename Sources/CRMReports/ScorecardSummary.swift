@@ -46,6 +46,8 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
     public let end: String
     /// The currency of money KPIs (minor units).
     public let currency: String
+    /// The report day: every KPI is as known on it.
+    public let asOf: String
     /// The last log position folded in.
     public let position: UInt64
     /// The periods of every KPI's ``KPI/trend``, oldest first.
@@ -65,6 +67,7 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
         start = period.start.description
         end = period.end.description
         currency = source.models.rules.currency.code
+        asOf = source.day.description
         position = source.position
         trendPeriods = periods.map(\.description)
         perspectives = Perspective.allCases.map { perspective in

@@ -199,4 +199,25 @@ struct FigureCaseTests {
         #expect(full.models.lifecycle.counts(asOf: day("2025-03-31"))[.prospect] == 2)
         #expect(full.models.lifecycle.counts(asOf: day("2025-04-05"))[.prospect] == 1)
     }
+
+    @Test("a loss uncovered by cancelling the last recent order is dated on the cancellation day, not before")
+    func lossUncoveredByACancellation() async throws {
+        let t = try ProjectionTestStore()
+        try await t.run(.registerCustomer(c1, kind: .person, name: "C1"), on: "2023-01-02")
+        try await order(t, 91, 10_000, on: "2023-01-10")
+        try await order(t, 92, 10_000, on: "2023-06-01")
+        // Without order 92 the customer would have been lost on 2024-01-11 (2023-01-10 + 366);
+        // it counted until it was cancelled.
+        try await t.run(.cancelOrder(id(92), reason: "fraud"), on: "2024-03-01")
+        let full = try source(t)
+        let history = try Customer360Report(full, customer: c1).stageHistory.map { "\($0.day) \($0.from ?? "—")→\($0.to) \($0.rule)" }
+        #expect(history == [
+            "2023-01-02 —→prospect registered",
+            "2023-01-10 prospect→newCustomer first-order",
+            "2024-03-01 newCustomer→lostCustomer no-order-for-365-days",
+        ])
+        #expect(full.models.lifecycle.stage(of: c1, on: day("2024-02-01")) == .newCustomer)
+        #expect(try source(t, asOf: .businessDay(day("2024-02-01"))).models.lifecycle.stage(of: c1, on: day("2024-02-01")) == .newCustomer)
+        #expect(full.models.lifecycle.stage(of: c1, on: day("2024-03-01")) == .lostCustomer)
+    }
 }

@@ -386,6 +386,23 @@ struct Reference {
                         lastOrderOn: orders.map(\.day).max().map { CalendarDay(daysSince1970: $0)!.description }, nps: nps, sla: sla)
     }
 
+    /// An order's status (`placed`, `shipped`, `delivered`, `cancelled`) and the sum of its
+    /// returns (`nil` without any), from its events.
+    func orderState(_ id: String) -> (status: String, returned: Int64?) {
+        var status = "placed"
+        var returned: Int64?
+        for item in events {
+            switch item.event {
+            case .orderShipped(let e) where e.orderID.description == id: status = "shipped"
+            case .orderDelivered(let e) where e.orderID.description == id: status = "delivered"
+            case .orderCancelled(let e) where e.orderID.description == id: status = "cancelled"
+            case .orderReturned(let e) where e.orderID.description == id: returned = (returned ?? 0) + e.amount.minorUnits
+            default: break
+            }
+        }
+        return (status, returned)
+    }
+
     // MARK: Scorecard
 
     func customersAt(_ day: Int32) -> Set<CustomerID> {
@@ -803,6 +820,12 @@ struct FigureReferenceTests {
             #expect(fast == expected, "\(context) customer \(c)")
             #expect(report.asOf == CalendarDay(daysSince1970: day)!.description, "\(context)")
             compared += 13
+            // Each listed order's status and returned amount.
+            for order in report.orders {
+                let expected = reference.orderState(order.id)
+                #expect(order.status == expected.status && order.returned?.minorUnits == expected.returned, "\(context) order \(order.id)")
+                compared += 2
+            }
         }
         // Pipeline: every figure of `crm pipeline --json`.
         let pipeline = PipelineReport(source)
@@ -819,16 +842,22 @@ struct FigureReferenceTests {
             #expect(snapshot.counts == reference.counts(on: CalendarDay(iso: snapshot.day)!.daysSince1970), "\(context) \(snapshot.month)")
             compared += 1
         }
-        // Scorecard: this month and the two before, this quarter and the one before.
+        // Scorecard JSON: this month with the two before as its trend, this quarter with the one before.
         let (year, month, _) = CalendarDay(daysSince1970: day)!.parts
-        var periods: [Period] = [.quarter(year: year, quarter: (month - 1) / 3 + 1), Period.quarter(year: year, quarter: (month - 1) / 3 + 1).previous]
-        var m = Period.month(year: year, month: month)
-        for _ in 0..<3 { periods.append(m); m = m.previous }
-        for period in periods {
-            let fast = source.models.scorecard(period, asOf: source.day)
-            for (name, value) in reference.scorecard(period, on: day) {
-                #expect(fast[name]?.value == value, "\(context) \(period) \(name)")
-                compared += 1
+        let thisQuarter = Period.quarter(year: year, quarter: (month - 1) / 3 + 1), thisMonth = Period.month(year: year, month: month)
+        let cases = [([thisQuarter.previous, thisQuarter], ScorecardSummary(source, period: thisQuarter, trend: 2)),
+                     ([thisMonth.previous.previous, thisMonth.previous, thisMonth], ScorecardSummary(source, period: thisMonth, trend: 3))]
+        for (periods, summary) in cases {
+            #expect(summary.asOf == CalendarDay(daysSince1970: day)!.description && summary.position == source.position, "\(context)")
+            #expect(summary.trendPeriods == periods.map(\.description), "\(context)")
+            let kpis = Dictionary(uniqueKeysWithValues: summary.perspectives.flatMap(\.kpis).map { ($0.name, $0) })
+            for (index, period) in periods.enumerated() {
+                let name = period.description
+                for (kpi, value) in reference.scorecard(period, on: day) {
+                    #expect(kpis[kpi]?.trend[index] == value, "\(context) \(name) \(kpi)")
+                    if name == summary.period { #expect(kpis[kpi]?.value == value, "\(context) \(name) \(kpi)") }
+                    compared += 1
+                }
             }
         }
         return compared
