@@ -3,7 +3,7 @@ import Foundation
 
 /// The balanced scorecard's own counts per month (seed 004): revenue, acquisition cost, NPS,
 /// complaints, service times and SLA, delivery times, employee satisfaction, channel use; plus
-/// the employees and buyers its rates need. The report (``CRMReadModels/scorecard(_:)``)
+/// the employees and buyers its rates need. The report (``CRMReadModels/scorecard(_:asOf:)``)
 /// combines them with the lifecycle and customer-360 models.
 public struct ScorecardModel: ReadModel {
     /// `scorecard`.
