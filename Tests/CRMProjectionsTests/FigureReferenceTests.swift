@@ -568,8 +568,15 @@ struct HistoryMaker {
         return max(base, minute)
     }
 
+    /// Runs `command` at `minute`; in a day's last minute of every other day, at the day's last
+    /// microsecond (23:59:59.999999) — except a ticket's opening, whose deadlines the generator
+    /// hits to the minute.
     func run(_ command: CRMCommand, at minute: Int64) async throws -> Bool {
-        let date = Date(timeIntervalSince1970: Double(minute) * 60)
+        var micros = minute * 60_000_000
+        if minute % 1_440 == 1_439, minute / 1_440 % 2 == 0 {
+            if case .openTicket = command {} else { micros += 59_999_999 }
+        }
+        let date = Micros.date(micros)
         do {
             _ = try await handler.execute(command, context: CommandContext(actor: "reference", occurredAt: date))
             return true

@@ -261,8 +261,8 @@ public struct LifecycleClock: RecordMessage, Sendable, Hashable {
 ///
 /// ## Cancellations
 /// A cancelled order stops counting on the cancellation's day: when that makes the inactivity
-/// rule due at a day before the customer's last transition, the loss is dated on the
-/// cancellation's day (history and as-of agree).
+/// rule due at an earlier day, the loss is dated on the cancellation's day, since the order
+/// counted until then (history and as-of agree).
 ///
 /// ## Merged duplicates
 /// After `CustomersMerged` the duplicate is marked merged and no longer listed: ``stage(of:on:)``
