@@ -158,11 +158,12 @@ extension HistoryMaker {
         if open.isEmpty || roll < 22 {
             let o: OpportunityID = identifier(7)
             let at = time(after: customer.minute)
-            let amount = money(100_000 + random.int(20) * 25_000)
+            // Odd amounts and any percentage, so that weighted amounts and velocity round.
+            let amount = money(100_000 + random.int(2_000) * 37 + 1)
             let closeOn = CalendarDay(daysSince1970: Int32(at / 1_440) + Int32(random.int(120)))!
             let stage = PipelineStage.allCases[random.int(3)]
             if try await run(.openOpportunity(o, customer: customer.id, title: "T", expectedRevenue: amount, expectedCloseOn: closeOn,
-                                              probability: random.int(11) * 10, product: ["A", "B"][random.int(2)], owner: id(9),
+                                              probability: random.int(101), product: ["A", "B"][random.int(2)], owner: id(9),
                                               stage: stage), at: at) {
                 opportunities.append((o, at, amount.currency, false))
             }
@@ -176,12 +177,12 @@ extension HistoryMaker {
         var closes = false
         switch roll {
         case 22..<40: command = .moveOpportunity(o.id, to: PipelineStage.allCases[random.int(PipelineStage.allCases.count)])
-        case 40..<46: command = .changeOpportunityAmount(o.id, expectedRevenue: Money(minorUnits: Int64(50_000 + random.int(40) * 10_000),
+        case 40..<46: command = .changeOpportunityAmount(o.id, expectedRevenue: Money(minorUnits: Int64(50_000 + random.int(4_000) * 13),
                                                                                    currency: o.currency))
-        case 46..<52: command = .changeOpportunityProbability(o.id, probability: random.int(11) * 10)
+        case 46..<52: command = .changeOpportunityProbability(o.id, probability: random.int(101))
         case 52..<56: command = .changeOpportunityCloseDate(o.id, expectedCloseOn: CalendarDay(daysSince1970: Int32(at / 1_440) + Int32(random.int(90)))!)
         case 56..<63:
-            command = .winOpportunity(o.id, amount: Money(minorUnits: Int64(80_000 + random.int(30) * 10_000), currency: o.currency))
+            command = .winOpportunity(o.id, amount: Money(minorUnits: Int64(80_000 + random.int(3_000) * 101), currency: o.currency))
             closes = true
         default:
             command = .loseOpportunity(o.id, reason: ["price", "timing", "features"][random.int(3)],
