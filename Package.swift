@@ -155,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMProjectionsTests",
-            dependencies: ["CRMProjections", "CRMDomain", "CRMSimulation", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
+            dependencies: ["CRMProjections", "CRMReports", "CRMDomain", "CRMSimulation", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
         ),
         .testTarget(
             name: "CRMAuditTests",
