@@ -134,7 +134,7 @@ let package = Package(
         .executableTarget(
             name: "EventLogTestHelper",
             dependencies: [
-                "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "TestSupport",
+                "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "CRMAudit", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -155,11 +155,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMProjectionsTests",
-            dependencies: ["CRMProjections", "CRMDomain", "CRMSimulation", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
+            dependencies: ["CRMProjections", "CRMReports", "CRMDomain", "CRMSimulation", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
         ),
         .testTarget(
             name: "CRMAuditTests",
-            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport"]
+            dependencies: ["CRMAudit", "CRMProjections", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "TestSupport", "EventLogTestHelper"]
         ),
         .testTarget(
             name: "CRMDomainTests",

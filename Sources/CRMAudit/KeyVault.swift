@@ -6,6 +6,12 @@ import Foundation
 import CRMLMDB
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why key management failed.
 public enum KeyVaultError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The master key file is missing, unreadable or malformed.
@@ -14,18 +20,37 @@ public enum KeyVaultError: Error, Sendable, Hashable, CustomStringConvertible {
     case wrongMasterKey
     /// Sealed bytes are damaged, of an unknown format, or sealed for another subject.
     case cannotOpen(subject: String, reason: String)
+    /// The subject-key file (or its lock file) cannot be read, written or synced, or is not one.
+    case keyFile(path: String, reason: String)
+    /// `forget` of a subject that never had a key: nothing was appended and no key was touched.
+    case unknownSubject(String)
+    /// `forget` of a subject whose key was already destroyed.
+    case alreadyForgotten(String)
+    /// The subject was forgotten: no new key is made for it, so nothing new can be sealed for it.
+    case subjectForgotten(String)
+    /// The vault was opened on a read-only state store and cannot store keys.
+    case readOnly
 
+    /// The message naming the file, subject or reason.
     public var description: String {
         switch self {
         case .masterKey(let path, let reason): return "master key file \(path): \(reason)"
         case .wrongMasterKey: return "the master key does not open this store's subject keys"
         case .cannotOpen(let subject, let reason): return "cannot open personal data of \(subject): \(reason)"
+        case .keyFile(let path, let reason): return "subject-key file \(path): \(reason)"
+        case .unknownSubject(let subject): return "unknown subject \(subject): it has no key in this store (nothing of it was sealed), so nothing was forgotten"
+        case .alreadyForgotten(let subject): return "\(subject) was already forgotten: its key is destroyed"
+        case .subjectForgotten(let subject): return "\(subject) was forgotten: no personal data can be sealed for it any more"
+        case .readOnly: return "the key vault is read-only: no subject key can be stored or destroyed"
         }
     }
 }
 
 /// Where the master key lives: outside the store's environment, so that a destroyed master key
 /// leaves nothing in the store's files that could open an old copy of a subject key.
+///
+/// Since the subject-key file, the master key changes only once per store: when a store whose
+/// keys were kept in its LMDB environment is migrated (see docs/data-protection.md).
 public protocol MasterKeyStore: Sendable {
     /// The current key and, after an interrupted rotation, the key being rotated to.
     func load() throws -> (current: SymmetricKey, pending: SymmetricKey?)
@@ -35,30 +60,107 @@ public protocol MasterKeyStore: Sendable {
     func promote() throws
 }
 
-/// A master key in a file (32 bytes, then 32 more while a rotation is staged), written to a
-/// new file, synced and renamed over the old one. Keep it outside the store's directory.
+/// A master key in a file (32 bytes, then 32 more while a rotation is staged). Keep it outside
+/// the store's directory.
+///
+/// A new file is created with mode 0600 from its first byte (written to a unique temporary name,
+/// synced, then linked to `path` only if nothing is there, and the directory synced). A change
+/// (only ever during a migration) writes a unique temporary file beside the target, syncs it,
+/// renames it over the target and syncs the directory. A symbolic link at `path` is followed:
+/// the file it points to is written, the link stays.
 public struct FileMasterKeyStore: MasterKeyStore {
-    /// The file.
+    /// The file, as given.
     public let path: String
+    let recorder: DurabilityRecorder?
 
-    /// Uses the key in `path`, creating a random one when the file does not exist.
+    /// Uses the key in `path`, creating a random one (mode 0600) when nothing is there.
     public init(path: String) throws {
+        try self.init(path: path, recorder: nil)
+    }
+
+    init(path: String, recorder: DurabilityRecorder?) throws {
         self.path = path
-        if !FileManager.default.fileExists(atPath: path) {
-            try write(SymmetricKey(size: .bits256).bytes)
+        self.recorder = recorder
+        var info = stat()
+        // `stat` follows a symbolic link: a dangling one gets its key created at its target.
+        if stat(path, &info) != 0 {
+            guard errno == ENOENT else { throw KeyVaultError.masterKey(path: path, reason: FileOps.reason("cannot stat")) }
+            try create(SymmetricKey(size: .bits256).bytes)
         }
     }
 
-    private func write(_ bytes: [UInt8]) throws {
-        let temporary = path + ".new"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes), attributes: [.posixPermissions: 0o600]),
-              let handle = FileHandle(forWritingAtPath: temporary)
-        else { throw KeyVaultError.masterKey(path: path, reason: "cannot write") }
-        try handle.synchronize()
-        try handle.close()
-        guard rename(temporary, path) == 0 else { throw KeyVaultError.masterKey(path: path, reason: "cannot rename: errno \(errno)") }
+    /// The file written: the target of a symbolic link, else `path`.
+    var target: String {
+        var resolved = path
+        for _ in 0..<40 {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(resolved, &buffer, buffer.count - 1)
+            guard n > 0 else { break }
+            let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            resolved = link.hasPrefix("/") ? link : ((resolved as NSString).deletingLastPathComponent as NSString).appendingPathComponent(link)
+        }
+        return resolved
     }
 
+    private func temporaryName(for target: String) -> String {
+        "\(target).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp"
+    }
+
+    private func writeTemporary(_ bytes: [UInt8], at temporary: String) throws {
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw KeyVaultError.masterKey(path: path, reason: FileOps.reason("cannot create \(temporary)")) }
+        defer { close(fd) }
+        do {
+            try FileOps.writeAll(fd, bytes, at: 0, path: temporary)
+        } catch {
+            unlink(temporary)
+            throw KeyVaultError.masterKey(path: path, reason: "cannot write \(temporary)")
+        }
+        recorder?.record(.write(temporary))
+        guard fsync(fd) == 0 else {
+            unlink(temporary)
+            throw KeyVaultError.masterKey(path: path, reason: FileOps.reason("cannot sync \(temporary)"))
+        }
+        recorder?.record(.sync(temporary))
+    }
+
+    /// Creates the file without ever replacing one another process made meanwhile.
+    private func create(_ bytes: [UInt8]) throws {
+        let target = target
+        let temporary = temporaryName(for: target)
+        try writeTemporary(bytes, at: temporary)
+        crashPoint("masterkey.create.beforeLink")
+        let linked = link(temporary, target)
+        let linkError = errno
+        unlink(temporary)
+        if linked != 0 {
+            guard linkError == EEXIST else {
+                errno = linkError
+                throw KeyVaultError.masterKey(path: path, reason: FileOps.reason("cannot create"))
+            }
+            return
+        }
+        recorder?.record(.link(temporary, target))
+        do { try FileOps.syncDirectory(of: target, recorder: recorder) } catch { throw KeyVaultError.masterKey(path: path, reason: "\(error)") }
+        crashPoint("masterkey.create.afterSync")
+    }
+
+    private func replace(with bytes: [UInt8]) throws {
+        let target = target
+        let temporary = temporaryName(for: target)
+        try writeTemporary(bytes, at: temporary)
+        crashPoint("masterkey.replace.beforeRename")
+        guard rename(temporary, target) == 0 else {
+            let reason = FileOps.reason("cannot rename \(temporary)")
+            unlink(temporary)
+            throw KeyVaultError.masterKey(path: path, reason: reason)
+        }
+        recorder?.record(.rename(temporary, target))
+        crashPoint("masterkey.replace.beforeDirectorySync")
+        do { try FileOps.syncDirectory(of: target, recorder: recorder) } catch { throw KeyVaultError.masterKey(path: path, reason: "\(error)") }
+    }
+
+    /// The current key and a staged one.
     public func load() throws -> (current: SymmetricKey, pending: SymmetricKey?) {
         guard let data = FileManager.default.contents(atPath: path), data.count == 32 || data.count == 64 else {
             throw KeyVaultError.masterKey(path: path, reason: "missing or not 32/64 bytes")
@@ -67,13 +169,15 @@ public struct FileMasterKeyStore: MasterKeyStore {
         return (SymmetricKey(data: bytes[0..<32]), bytes.count == 64 ? SymmetricKey(data: bytes[32..<64]) : nil)
     }
 
+    /// Writes the current key followed by `key`.
     public func stage(_ key: SymmetricKey) throws {
-        try write(try load().current.bytes + key.bytes)
+        try replace(with: try load().current.bytes + key.bytes)
     }
 
+    /// Writes the staged key alone.
     public func promote() throws {
         guard let pending = try load().pending else { return }
-        try write(pending.bytes)
+        try replace(with: pending.bytes)
     }
 }
 
@@ -81,126 +185,249 @@ extension SymmetricKey {
     var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 }
 
-/// Per-subject keys for crypto-shredding (AES-GCM, 256 bits), kept in the named database
-/// `subject-keys` of the store's environment, each wrapped with the master key.
+/// Per-subject keys for crypto-shredding (AES-GCM, 256 bits), each wrapped with the master key
+/// in a fixed slot of the subject-key file `subject-keys` of the state store's directory.
 ///
 /// Personal data is sealed with the subject's key before it is appended (give the vault to
-/// `CommandHandler` as its protector). ``forget(_:)`` deletes the subject's key and re-wraps
-/// every other key under a new master key, then destroys the old master key: the subject key's
-/// bytes never reach the environment's files in the clear, and any stale wrapped copy LMDB may
-/// keep in a free page can no longer be unwrapped.
+/// `CommandHandler` as its protector). Keys are only appended to the file (under a file lock,
+/// synced before any event sealed with them is appended), so no crash, second process or power
+/// loss can take a key a subject's data needs. Forgetting a subject
+/// (``DataProtection/forget(_:vault:handler:context:)``) marks its slot, appends the erasure
+/// event, then overwrites the slot's wrapped key with zeros in place and syncs: no master-key
+/// rotation, no copy in LMDB free pages. See docs/data-protection.md for the design, the
+/// migration of stores that kept their keys in the LMDB database `subject-keys`, and the
+/// threat model.
 public final class KeyVault: PersonalDataProtector, Sendable {
-    /// The state store whose environment holds the keys (for an LMDB log, its own environment).
+    /// The state store whose directory holds the subject-key file.
     public let stateStore: StateStore
+    /// The subject-key file.
+    public let keyFilePath: String
+    let keys: SubjectKeyFile
     private let masterKeys: any MasterKeyStore
-    private let database: Database
+    /// A read-only vault of a store not yet migrated: its keys as found in the LMDB database.
+    private let legacy: [String: SubjectKeyEntry]
     /// The master key's and the opened subject keys' bytes.
     private let state: Mutex<(master: [UInt8], keys: [DataSubject: [UInt8]])>
     /// Batches the key creations of concurrent commands.
     private let creation = KeyCreationQueue()
-    /// Held while the master key can change under a reader or writer of wrapped keys: by
-    /// ``forget(_:)`` from before it reads the old master until the new one is in `state`, by
-    /// key creation around its write, and by an uncached key read around its read and unwrap.
-    /// Without it a key created just after `forget` committed could be wrapped with the master
-    /// `forget` destroys, and a read could unwrap a re-wrapped key with the old master.
-    private let masterLock = NSLock()
-    static let databaseName = "subject-keys"
+    static let legacyDatabaseName = "subject-keys"
     /// The first byte of every sealed value: the format (AES-GCM, 12-byte nonce, 16-byte tag).
     static let formatVersion: UInt8 = 1
+    static let checkLabel = Array("crmkit subject-key file v1".utf8)
 
-    /// Opens the vault kept in `state`, finishing a master-key rotation a crash interrupted.
-    public init(state: StateStore, masterKeys: any MasterKeyStore) throws {
-        self.stateStore = state
+    /// The subject-key file of a state store.
+    public static func keyFilePath(of state: StateStore) -> String {
+        (state.environment.path as NSString).appendingPathComponent("subject-keys")
+    }
+
+    /// Opens the vault of `state`: creates its subject-key file on first use, migrates keys an
+    /// older version kept in the LMDB database `subject-keys` (one crash-safe master-key
+    /// rotation), and finishes such a migration a crash interrupted.
+    ///
+    /// - Throws: ``KeyVaultError/wrongMasterKey`` when neither the current nor a staged master
+    ///   key opens the store's keys (nothing is changed then), ``KeyVaultError/masterKey(path:reason:)``
+    ///   and ``KeyVaultError/keyFile(path:reason:)`` for file errors.
+    public convenience init(state: StateStore, masterKeys: any MasterKeyStore) throws {
+        try self.init(state: state, masterKeys: masterKeys, recorder: nil)
+    }
+
+    init(state: StateStore, masterKeys: any MasterKeyStore, recorder: DurabilityRecorder?) throws {
+        stateStore = state
         self.masterKeys = masterKeys
-        let database = try state.environment.openDatabase(named: Self.databaseName, create: !state.isReadOnly)
-        self.database = database
-        let (current, pending) = try masterKeys.load()
-        let sample = try state.environment.read { txn -> ([UInt8], [UInt8])? in
-            try txn.withCursor(on: database) { cursor in try cursor.first().map { (Array($0.key), Array($0.value)) } }
+        keyFilePath = Self.keyFilePath(of: state)
+        keys = SubjectKeyFile(path: keyFilePath, readOnly: state.isReadOnly, recorder: recorder)
+        let master: SymmetricKey
+        var legacy: [String: SubjectKeyEntry] = [:]
+        if state.isReadOnly {
+            (master, legacy) = try Self.openReadOnly(state: state, keys: keys, masterKeys: masterKeys)
+        } else {
+            let keys = keys
+            master = try keys.withLock { try Self.openWritable(state: state, keys: keys, masterKeys: masterKeys, recorder: recorder) }
         }
-        var master = current
-        if let (subject, wrapped) = sample, Self.unwrap(wrapped, subject: subject, with: current) == nil {
-            guard let pending, Self.unwrap(wrapped, subject: subject, with: pending) != nil else { throw KeyVaultError.wrongMasterKey }
-            try masterKeys.promote()
-            master = pending
-        } else if pending != nil {
-            try masterKeys.promote()
-        }
+        self.legacy = legacy
         self.state = Mutex((master.bytes, [:]))
+    }
+
+    static func check(for master: SymmetricKey) throws -> [UInt8] {
+        Array(try AES.GCM.seal([UInt8](repeating: 0, count: 32), using: master, authenticating: checkLabel).combined!)
+    }
+
+    static func opens(check: [UInt8], with master: SymmetricKey) -> Bool {
+        guard let box = try? AES.GCM.SealedBox(combined: check) else { return false }
+        return (try? AES.GCM.open(box, using: master, authenticating: checkLabel)) != nil
+    }
+
+    /// The master key among `current` and `pending` that opens the check value.
+    static func choose(check: [UInt8], current: SymmetricKey, pending: SymmetricKey?) -> (SymmetricKey, isPending: Bool)? {
+        if opens(check: check, with: current) { return (current, false) }
+        if let pending, opens(check: check, with: pending) { return (pending, true) }
+        return nil
+    }
+
+    private static func legacyEntries(_ state: StateStore) throws -> [(key: [UInt8], value: [UInt8])] {
+        guard let database = try? state.environment.openDatabase(named: legacyDatabaseName, create: false) else { return [] }
+        return try state.environment.read { txn in try txn.entries(in: database) }
+    }
+
+    /// The master key among `current` and `pending` that unwraps every legacy key.
+    private static func legacyMaster(_ entries: [(key: [UInt8], value: [UInt8])], current: SymmetricKey, pending: SymmetricKey?) throws -> SymmetricKey {
+        for candidate in [current, pending].compactMap({ $0 }) where entries.allSatisfy({ unwrap($0.value, subject: $0.key, with: candidate) != nil }) {
+            return candidate
+        }
+        throw KeyVaultError.wrongMasterKey
+    }
+
+    /// Read-only: the key file's master key, or for a store not yet migrated the master key and
+    /// keys of its LMDB database (read as they are; nothing is migrated).
+    private static func openReadOnly(state: StateStore, keys: SubjectKeyFile, masterKeys: any MasterKeyStore) throws
+        -> (SymmetricKey, [String: SubjectKeyEntry]) {
+        let (current, pending) = try masterKeys.load()
+        if let check = try keys.masterCheck() {
+            guard let (master, _) = choose(check: check, current: current, pending: pending) else { throw KeyVaultError.wrongMasterKey }
+            return (master, [:])
+        }
+        let legacy = try legacyEntries(state)
+        guard !legacy.isEmpty else { return (current, [:]) }
+        let master = try legacyMaster(legacy, current: current, pending: pending)
+        var entries: [String: SubjectKeyEntry] = [:]
+        for (name, wrapped) in legacy { entries[String(decoding: name, as: UTF8.self)] = .live(wrapped: wrapped) }
+        return (master, entries)
+    }
+
+    /// Under the key-file lock: opens, creates or migrates (see docs/data-protection.md).
+    private static func openWritable(state: StateStore, keys: SubjectKeyFile, masterKeys: any MasterKeyStore,
+                                     recorder: DurabilityRecorder?) throws -> SymmetricKey {
+        let (current, pending) = try masterKeys.load()
+        if let check = try keys.masterCheck() {
+            guard let (master, isPending) = choose(check: check, current: current, pending: pending) else { throw KeyVaultError.wrongMasterKey }
+            if isPending {
+                // A migration renamed the new file in place but did not promote its master key.
+                crashPoint("migrate.beforePromote")
+                try masterKeys.promote()
+            }
+            try dropLegacy(state)
+            return master
+        }
+        let temporary = keys.path + ".migrating"
+        unlink(temporary)
+        let legacy = try legacyEntries(state)
+        if legacy.isEmpty {
+            try keys.create(check: try check(for: current))
+            return current
+        }
+        // Migration: re-wrap every legacy key under a new master key in a new file, stage the new
+        // master, rename the file in place, promote, and only then drop the legacy database.
+        let old = try legacyMaster(legacy, current: current, pending: pending)
+        let new = SymmetricKey(size: .bits256)
+        var entries: [(subject: String, entry: SubjectKeyEntry)] = []
+        for (name, wrapped) in legacy {
+            guard let key = unwrap(wrapped, subject: name, with: old), let subject = String(validating: name, as: UTF8.self) else {
+                throw KeyVaultError.wrongMasterKey
+            }
+            entries.append((subject, .live(wrapped: try wrap(key, subject: name, with: new))))
+        }
+        try SubjectKeyFile.writeNew(path: temporary, check: try check(for: new), keys: entries, recorder: recorder)
+        crashPoint("migrate.beforeStage")
+        if old.bytes != current.bytes { try masterKeys.promote() }
+        try masterKeys.stage(new)
+        crashPoint("migrate.beforeRename")
+        guard rename(temporary, keys.path) == 0 else { throw KeyVaultError.keyFile(path: keys.path, reason: FileOps.reason("cannot rename \(temporary)")) }
+        recorder?.record(.rename(temporary, keys.path))
+        try FileOps.syncDirectory(of: keys.path, recorder: recorder)
+        crashPoint("migrate.beforePromote")
+        try masterKeys.promote()
+        crashPoint("migrate.beforeDrop")
+        try dropLegacy(state)
+        return new
+    }
+
+    /// Empties the legacy database (its pages hold keys wrapped with a destroyed master key).
+    private static func dropLegacy(_ state: StateStore) throws {
+        guard let database = try? state.environment.openDatabase(named: legacyDatabaseName, create: false) else { return }
+        try state.environment.write { txn in
+            if try !txn.entries(in: database).isEmpty { try txn.clear(database) }
+        }
     }
 
     private static func subjectBytes(_ subject: DataSubject) -> [UInt8] { Array(subject.description.utf8) }
 
-    private static func unwrap(_ wrapped: [UInt8], subject: [UInt8], with master: SymmetricKey) -> SymmetricKey? {
+    static func unwrap(_ wrapped: [UInt8], subject: [UInt8], with master: SymmetricKey) -> SymmetricKey? {
         guard let box = try? AES.GCM.SealedBox(combined: wrapped),
               let key = try? AES.GCM.open(box, using: master, authenticating: subject) else { return nil }
         return SymmetricKey(data: key)
     }
 
-    private static func wrap(_ key: SymmetricKey, subject: [UInt8], with master: SymmetricKey) throws -> [UInt8] {
+    static func wrap(_ key: SymmetricKey, subject: [UInt8], with master: SymmetricKey) throws -> [UInt8] {
         Array(try AES.GCM.seal(key.bytes, using: master, authenticating: subject).combined!)
+    }
+
+    private var master: SymmetricKey { SymmetricKey(data: state.withLock { $0.master }) }
+
+    /// Opens a stored entry: the key for a live or erasing one, `nil` for an erased one.
+    private func open(_ entry: SubjectKeyEntry, subject: DataSubject) throws -> SymmetricKey? {
+        switch entry {
+        case .live(let wrapped), .erasing(let wrapped):
+            guard let key = Self.unwrap(wrapped, subject: Self.subjectBytes(subject), with: master) else {
+                // An erasure overwriting this slot right now; anything else is damage.
+                if case .erased? = try keys.entry(for: subject.description) { return nil }
+                if case .erasing = entry { return nil }
+                throw KeyVaultError.cannotOpen(subject: subject.description, reason: "its wrapped key in \(keys.path) is damaged")
+            }
+            return key
+        case .erased:
+            return nil
+        }
     }
 
     /// The subject's key, or `nil` when it has none (never had, or forgotten).
     func key(for subject: DataSubject) throws -> SymmetricKey? {
         if let key = state.withLock({ $0.keys[subject] }) { return SymmetricKey(data: key) }
-        let name = Self.subjectBytes(subject)
-        let database = database
-        masterLock.lock()
-        defer { masterLock.unlock() }
-        guard let wrapped = try stateStore.environment.read({ txn in try txn.value(in: database, key: name) }) else { return nil }
-        let master = SymmetricKey(data: state.withLock { $0.master })
-        guard let key = Self.unwrap(wrapped, subject: name, with: master) else { throw KeyVaultError.wrongMasterKey }
-        let bytes = key.bytes
-        state.withLock { $0.keys[subject] = bytes }
+        guard let entry = try keys.entry(for: subject.description) ?? legacy[subject.description],
+              let key = try open(entry, subject: subject) else { return nil }
+        if case .live = entry { state.withLock { $0.keys[subject] = key.bytes } }
         return key
     }
 
     /// The subject's key, created and stored durably on first use.
     private func keyCreating(for subject: DataSubject) throws -> SymmetricKey {
         if let key = try key(for: subject) { return key }
-        // Another thread may create it meanwhile: the write keeps whichever was stored first.
         try storeNewKeys(for: [subject])
-        guard let key = try key(for: subject) else { throw KeyVaultError.wrongMasterKey }
+        guard let key = try key(for: subject) else { throw KeyVaultError.subjectForgotten(subject.description) }
         return key
     }
 
     /// Creates the keys of `subjects` that have none, together with those of every concurrent
     /// caller, in one durable write on the vault's own writer thread: concurrent commands wait
     /// for one sync instead of one each, and no task blocks in ``seal(_:for:)``.
+    ///
+    /// - Throws: ``KeyVaultError/subjectForgotten(_:)`` when one of them was forgotten.
     public func prepareKeys(for subjects: Set<DataSubject>) async throws {
         var missing: Set<DataSubject> = []
         for subject in subjects where try key(for: subject) == nil { missing.insert(subject) }
         guard !missing.isEmpty else { return }
         try await creation.create(missing) { [self] batch in try self.storeNewKeys(for: batch) }
+        for subject in missing where try key(for: subject) == nil { throw KeyVaultError.subjectForgotten(subject.description) }
     }
 
-    /// Stores a new key for each subject without one, in one write transaction, and caches them.
+    /// Stores a new key for each subject without an entry, in one append to the key file.
     private func storeNewKeys(for subjects: Set<DataSubject>) throws {
-        let database = database
-        let fresh = subjects.map { ($0, Self.subjectBytes($0), SymmetricKey(size: .bits256)) }
-        masterLock.lock()
-        defer { masterLock.unlock() }
-        let stored = try stateStore.environment.write { txn -> [(DataSubject, [UInt8])] in
-            let master = SymmetricKey(data: state.withLock { $0.master })
-            return try fresh.map { subject, name, key in
-                if let existing = try txn.value(in: database, key: name) {
-                    guard let old = Self.unwrap(existing, subject: name, with: master) else { throw KeyVaultError.wrongMasterKey }
-                    return (subject, old.bytes)
-                }
-                try txn.put(in: database, key: name, value: try Self.wrap(key, subject: name, with: master))
-                return (subject, key.bytes)
-            }
+        let master = master
+        let fresh = try subjects.map { subject -> (subject: String, entry: SubjectKeyEntry) in
+            (subject.description, .live(wrapped: try Self.wrap(SymmetricKey(size: .bits256), subject: Self.subjectBytes(subject), with: master)))
         }
-        state.withLock { state in for (subject, bytes) in stored { state.keys[subject] = bytes } }
+        _ = try keys.insertIfAbsent(fresh)
     }
 
+    /// Seals `text` with the subject's key, creating the key on first use.
+    ///
+    /// - Throws: ``KeyVaultError/subjectForgotten(_:)`` for a forgotten subject.
     public func seal(_ text: String, for subject: DataSubject) throws -> [UInt8] {
         let key = try keyCreating(for: subject)
         let box = try AES.GCM.seal(Array(text.utf8), using: key, authenticating: Self.subjectBytes(subject))
         return [Self.formatVersion] + Array(box.combined!)
     }
 
+    /// Opens sealed bytes; `nil` when the subject was forgotten (or never had a key).
     public func open(_ sealed: [UInt8], for subject: DataSubject) throws -> String? {
         guard sealed.first == Self.formatVersion else {
             throw KeyVaultError.cannotOpen(subject: subject.description, reason: "unknown sealed format")
@@ -216,6 +443,11 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         } catch let error as KeyVaultError {
             throw error
         } catch {
+            // Erased meanwhile by another process: the cached key is stale.
+            if try keys.entry(for: subject.description).map({ if case .erased = $0 { true } else { false } }) == true {
+                state.withLock { _ = $0.keys.removeValue(forKey: subject) }
+                return nil
+            }
             throw KeyVaultError.cannotOpen(subject: subject.description, reason: "\(error)")
         }
     }
@@ -223,41 +455,124 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     /// Whether `subject` has a key (personal data that can still be opened).
     public func hasKey(for subject: DataSubject) throws -> Bool { try key(for: subject) != nil }
 
-    /// Destroys the subject's key: deletes it, re-wraps every other key under a new master key
-    /// in the same transaction, and destroys the old master key. Afterwards the subject's sealed
-    /// data opens as `PersonalText.erased`.
+    /// First step of forgetting: marks the subject's key as being erased (durably). Its data
+    /// still opens until ``finishErasure(of:)``. ``DataProtection/forget(_:vault:handler:context:)``
+    /// calls it before appending the erasure event.
     ///
-    /// - Returns: whether the subject had a key.
+    /// - Throws: ``KeyVaultError/unknownSubject(_:)`` when the subject never had a key and
+    ///   ``KeyVaultError/alreadyForgotten(_:)`` when its key is destroyed; nothing changes then.
+    public func beginErasure(of subject: DataSubject) throws {
+        switch try keys.entry(for: subject.description) {
+        case nil: throw KeyVaultError.unknownSubject(subject.description)
+        case .erased?: throw KeyVaultError.alreadyForgotten(subject.description)
+        case .erasing?: return
+        case .live?:
+            crashPoint("forget.beforeMark")
+            try keys.markErasing(subject.description)
+            crashPoint("forget.afterMark")
+        }
+    }
+
+    /// Last step of forgetting, once the erasure event is durable in the log: overwrites the
+    /// subject's wrapped key with zeros in place and syncs the file.
+    public func finishErasure(of subject: DataSubject) throws {
+        crashPoint("forget.beforeErase")
+        try keys.erase(subject.description)
+        state.withLock { _ = $0.keys.removeValue(forKey: subject) }
+        crashPoint("forget.afterErase")
+    }
+
+    /// Destroys the key of every subject marked as being erased whose erasure event is in `log`
+    /// (a `forget` killed after appending it). A marked subject without the event keeps its key:
+    /// its `forget` did not happen; running it again completes it.
+    ///
+    /// - Returns: the subjects whose keys were destroyed.
     @discardableResult
-    public func forget(_ subject: DataSubject) throws -> Bool {
-        let name = Self.subjectBytes(subject)
-        let newMaster = SymmetricKey(size: .bits256)
-        masterLock.lock()
-        defer { masterLock.unlock() }
-        try masterKeys.stage(newMaster)
-        let database = database
-        let oldMaster = SymmetricKey(data: state.withLock { $0.master })
-        let existed = try stateStore.environment.write { txn -> Bool in
-            let entries = try txn.entries(in: database)
-            try txn.clear(database)
-            var existed = false
-            for (key, wrapped) in entries {
-                if key == name {
-                    existed = true
-                    continue
+    public func completeErasures(recordedIn log: any EventLogStore) throws -> [String] {
+        var done: [String] = []
+        for (subject, entry) in try keys.entries() {
+            guard case .erasing = entry, try Self.erasureRecorded(of: subject, in: log) else { continue }
+            try keys.erase(subject)
+            done.append(subject)
+        }
+        if !done.isEmpty { state.withLock { $0.keys = $0.keys.filter { !done.contains($0.key.description) } } }
+        return done
+    }
+
+    /// Whether the stream of `subject` holds a `PersonalDataErased` event.
+    static func erasureRecorded(of subject: String, in log: any EventLogStore) throws -> Bool {
+        var found = false
+        try log.scan(.stream(subject), from: nil, direction: .backward, limit: nil, through: nil) { view in
+            if !found, view.decoded().type == PersonalDataErased.eventType { found = true }
+        }
+        return found
+    }
+
+    /// The subject keys of this vault in their stored (wrapped) form, and the state of each.
+    public func entries() throws -> [(subject: String, entry: SubjectKeyEntry)] { try keys.entries() }
+
+    /// Writes a copy of the subject-key file (keys wrapped with this store's master key, never
+    /// in the clear) to the new file `path`, mode 0600, synced: what an export or a backup
+    /// carries so that the copy's sealed values open.
+    public func exportKeys(to path: String) throws {
+        let check = try keys.masterCheck() ?? Self.check(for: master)
+        let entries = try keys.entries()
+        let temporary = path + ".\(getpid()).tmp"
+        try SubjectKeyFile.writeNew(path: temporary, check: check, keys: entries, recorder: keys.recorder)
+        guard rename(temporary, path) == 0 else {
+            let reason = FileOps.reason("cannot rename \(temporary)")
+            unlink(temporary)
+            throw KeyVaultError.keyFile(path: path, reason: reason)
+        }
+        try FileOps.syncDirectory(of: path, recorder: keys.recorder)
+    }
+
+    /// Adds the keys of an exported subject-key file (see ``exportKeys(to:)``) that this vault
+    /// lacks, re-wrapped with this vault's master key; erased subjects stay erased. The source
+    /// file's keys are opened with `sourceMasterKeys` (default: this vault's own master key).
+    ///
+    /// - Returns: the number of subjects added.
+    /// - Throws: ``KeyVaultError/wrongMasterKey`` when the source master key does not open the
+    ///   file (nothing is added then).
+    @discardableResult
+    public func importKeys(from path: String, sourceMasterKeys: (any MasterKeyStore)? = nil) throws -> Int {
+        let source = SubjectKeyFile(path: path, readOnly: true)
+        guard let check = try source.masterCheck() else { throw KeyVaultError.keyFile(path: path, reason: "missing or empty") }
+        let sourceMaster: SymmetricKey
+        if let sourceMasterKeys {
+            let (current, pending) = try sourceMasterKeys.load()
+            guard let (chosen, _) = Self.choose(check: check, current: current, pending: pending) else { throw KeyVaultError.wrongMasterKey }
+            sourceMaster = chosen
+        } else {
+            guard Self.opens(check: check, with: master) else { throw KeyVaultError.wrongMasterKey }
+            sourceMaster = master
+        }
+        let master = master
+        var adding: [(subject: String, entry: SubjectKeyEntry)] = []
+        for (subject, entry) in try source.entries() {
+            let name = Array(subject.utf8)
+            switch entry {
+            case .live(let wrapped), .erasing(let wrapped):
+                guard let key = Self.unwrap(wrapped, subject: name, with: sourceMaster) else {
+                    throw KeyVaultError.keyFile(path: path, reason: "the key of \(subject) is damaged")
                 }
-                guard let subjectKey = Self.unwrap(wrapped, subject: key, with: oldMaster) else { throw KeyVaultError.wrongMasterKey }
-                try txn.put(in: database, key: key, value: try Self.wrap(subjectKey, subject: key, with: newMaster))
+                adding.append((subject, .live(wrapped: try Self.wrap(key, subject: name, with: master))))
+            case .erased:
+                adding.append((subject, .erased))
             }
-            return existed
         }
-        try masterKeys.promote()
-        let newBytes = newMaster.bytes
-        state.withLock { state in
-            state.master = newBytes
-            state.keys[subject] = nil
-        }
-        return existed
+        let before = Set(try keys.entries().map(\.subject))
+        _ = try keys.insertIfAbsent(adding)
+        return Set(adding.map(\.subject)).subtracting(before).count
+    }
+
+    /// Destroys the keys of `subjects` (erasures recorded in a newer copy of the store, re-applied
+    /// to a restored backup). Subjects without a key get an erased entry, so none is ever made.
+    public func applyErasures(_ subjects: [DataSubject]) throws {
+        let names = subjects.map(\.description)
+        _ = try keys.insertIfAbsent(names.map { ($0, .erased) })
+        for name in names { try keys.erase(name) }
+        state.withLock { $0.keys = $0.keys.filter { !names.contains($0.key.description) } }
     }
 
     /// The subject key's raw bytes (tests search the store's files for them).

@@ -90,6 +90,19 @@ package struct PreparedImport: Sendable {
         package let position: UInt64
         package let streamVersion: UInt64
         package let recordedAtMicros: Int64
+
+        /// The order rule every backend checks while importing: the event continues its stream
+        /// (`currentVersion` + 1) and is not recorded before the event stored before it.
+        package func orderViolation(currentVersion: UInt64, lastRecordedAt: Int64) -> EventLogError? {
+            guard streamVersion == currentVersion + 1 else {
+                return .importStreamVersionMismatch(stream: stream, expected: currentVersion + 1, found: streamVersion)
+            }
+            guard recordedAtMicros >= lastRecordedAt else {
+                return .importRecordedAtDecreasing(
+                    position: position, recordedAt: Micros.date(recordedAtMicros), previous: Micros.date(lastRecordedAt))
+            }
+            return nil
+        }
     }
 
     package let events: [Event]

@@ -58,3 +58,30 @@ package struct ReadBounds: Sendable {
         if case .category(let name) = filter, name.contains("-") { exhausted = true }
     }
 }
+
+/// A backend's read cursor that keeps its place in a ``ReadBounds``; the bound's fields read as
+/// the cursor's own, so each backend's scan loop only holds its storage access.
+package protocol BoundedRead {
+    /// Where the read stands.
+    var bounds: ReadBounds { get set }
+}
+
+extension BoundedRead {
+    package var direction: ReadDirection { bounds.direction }
+    package var next: UInt64 {
+        get { bounds.next }
+        set { bounds.next = newValue }
+    }
+    package var limitPosition: UInt64 {
+        get { bounds.limitPosition }
+        set { bounds.limitPosition = newValue }
+    }
+    package var remaining: Int {
+        get { bounds.remaining }
+        set { bounds.remaining = newValue }
+    }
+    package var exhausted: Bool {
+        get { bounds.exhausted }
+        set { bounds.exhausted = newValue }
+    }
+}

@@ -95,12 +95,8 @@ struct BatchState {
         for event in request.events {
             let streamBytes = event.encodable.stream
             let current = try streamHeads[streamBytes] ?? databases.streamVersion(of: streamBytes, in: txn)
-            guard event.streamVersion == current + 1 else {
-                return .failure(.importStreamVersionMismatch(stream: event.stream, expected: current + 1, found: event.streamVersion))
-            }
-            guard event.recordedAtMicros >= lastRecordedAt else {
-                return .failure(.importRecordedAtDecreasing(
-                    position: event.position, recordedAt: Micros.date(event.recordedAtMicros), previous: Micros.date(lastRecordedAt)))
+            if let violation = event.orderViolation(currentVersion: current, lastRecordedAt: lastRecordedAt) {
+                return .failure(violation)
             }
             let id = event.encodable.event.id
             // Positions are contiguous from head + 1 (checked before the writer and above).

@@ -3,7 +3,7 @@ import CRMLMDB
 import Foundation
 
 /// The state of a lazy read between chunks: where to continue, and how far to go.
-struct ReadCursor: Sendable {
+struct ReadCursor: Sendable, BoundedRead {
     enum Matcher: Sendable {
         case all
         case stream(prefix: [UInt8])
@@ -14,26 +14,8 @@ struct ReadCursor: Sendable {
     let matcher: Matcher
     /// Whether every record of the log matches (no per-record test, no copy of the matcher).
     let matchesEveryRecord: Bool
-    /// The bookkeeping every backend's read keeps (`ReadBounds`); the properties below forward
-    /// to it, so the scan loops read as before.
+    /// The bookkeeping every backend's read keeps (`BoundedRead` forwards its fields).
     var bounds: ReadBounds
-    var direction: ReadDirection { bounds.direction }
-    var next: UInt64 {
-        get { bounds.next }
-        set { bounds.next = newValue }
-    }
-    var limitPosition: UInt64 {
-        get { bounds.limitPosition }
-        set { bounds.limitPosition = newValue }
-    }
-    var remaining: Int {
-        get { bounds.remaining }
-        set { bounds.remaining = newValue }
-    }
-    var exhausted: Bool {
-        get { bounds.exhausted }
-        set { bounds.exhausted = newValue }
-    }
 
     /// Records looked at per read transaction, so no transaction stays open long.
     static let scanBudget = 4096

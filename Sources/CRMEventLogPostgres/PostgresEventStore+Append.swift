@@ -231,12 +231,8 @@ extension PostgresEventStore {
         var lastRecordedAt = head.recordedAt
         for event in request.events {
             let current = versions[event.stream] ?? 0
-            guard event.streamVersion == current + 1 else {
-                return .failure(.importStreamVersionMismatch(stream: event.stream, expected: current + 1, found: event.streamVersion))
-            }
-            guard event.recordedAtMicros >= lastRecordedAt else {
-                return .failure(.importRecordedAtDecreasing(
-                    position: event.position, recordedAt: Micros.date(event.recordedAtMicros), previous: Micros.date(lastRecordedAt)))
+            if let violation = event.orderViolation(currentVersion: current, lastRecordedAt: lastRecordedAt) {
+                return .failure(violation)
             }
             let id = event.encodable.event.id
             if let storedAt = storedIDs[id] { return .failure(.importEventIDAlreadyStored(id: id, storedAt: storedAt)) }

@@ -154,7 +154,7 @@ public struct PostgresSubscription: AsyncSequence, Sendable {
 
 /// Where a chunked read of a PostgreSQL log stands: the statement for the next chunk, and the
 /// bookkeeping after it (the same semantics as the LMDB store's reads).
-struct ChunkCursor: Sendable {
+struct ChunkCursor: Sendable, BoundedRead {
     /// Rows fetched per statement (with fewer, a large result's fixed cost per round trip on
     /// loopback — tens of milliseconds here — dominates replay).
     static let chunkSize = 20_000
@@ -167,26 +167,8 @@ struct ChunkCursor: Sendable {
     }
 
     let matcher: Matcher
-    /// The bookkeeping every backend's read keeps (`ReadBounds`); the properties below forward
-    /// to it, so the scan loops read as before.
+    /// The bookkeeping every backend's read keeps (`BoundedRead` forwards its fields).
     var bounds: ReadBounds
-    var direction: ReadDirection { bounds.direction }
-    var next: UInt64 {
-        get { bounds.next }
-        set { bounds.next = newValue }
-    }
-    var limitPosition: UInt64 {
-        get { bounds.limitPosition }
-        set { bounds.limitPosition = newValue }
-    }
-    var remaining: Int {
-        get { bounds.remaining }
-        set { bounds.remaining = newValue }
-    }
-    var exhausted: Bool {
-        get { bounds.exhausted }
-        set { bounds.exhausted = newValue }
-    }
 
     init(filter: EventFilter, direction: ReadDirection, from: UInt64?, through: UInt64, limit: Int?) {
         switch filter {

@@ -114,11 +114,16 @@ public struct CRMReadModels: ReadModel {
 
     // MARK: Scorecard
 
-    /// The balanced scorecard for `period`: four perspectives, each KPI with value, target and
-    /// status. See ``ScorecardReport`` for every definition.
-    public func scorecard(_ period: Period) -> ScorecardReport {
-        ScorecardReport(period: period, models: self)
+    /// The balanced scorecard for `period` as known on `asOf` (default: ``latestDay``): four
+    /// perspectives, each KPI with value, target and status. See ``ScorecardReport`` for every
+    /// definition; `asOf` decides which open tickets are past their deadline.
+    public func scorecard(_ period: Period, asOf: CalendarDay? = nil) -> ScorecardReport {
+        ScorecardReport(period: period, models: self, asOf: asOf)
     }
+
+    /// The report day: the latest business day among the events folded (whatever their type),
+    /// `nil` before the first.
+    public var latestDay: CalendarDay? { lifecycle.latestDay }
 }
 
 /// A ticket's service-level state.
@@ -127,7 +132,7 @@ public struct TicketSLA: Sendable, Hashable {
     public enum State: String, Sendable, Hashable {
         /// Done within the target.
         case met
-        /// Done late, or still open past the target.
+        /// Done late, or not done by the end of the view's day and past the target then.
         case breached
         /// Still open, within the target.
         case running
@@ -148,7 +153,7 @@ public struct TicketSLA: Sendable, Hashable {
         }
         self.ticket = ticket.ticketID
         firstResponse = state(ticket.firstResponseAtMicros, ticket.firstResponseTargetMinutes)
-        resolution = state(ticket.status == .open ? nil : ticket.resolvedAtMicros, ticket.resolutionTargetMinutes)
+        resolution = state(ticket.resolvedAtMicros, ticket.resolutionTargetMinutes)
     }
 }
 

@@ -92,8 +92,9 @@ public struct ScorecardReport: Sendable, Hashable {
     /// The KPIs of one perspective.
     public func kpis(of perspective: Perspective) -> [KPIValue] { kpis.filter { $0.perspective == perspective } }
 
-    init(period: Period, models: CRMReadModels) {
+    init(period: Period, models: CRMReadModels, asOf: CalendarDay?) {
         self.period = period
+        let reportDay = asOf ?? models.lifecycle.latestDay ?? period.end
         let rules = models.rules
         let targets = rules.scorecard
         let months = period.months.compactMap { models.scorecard.months[$0] }
@@ -103,9 +104,8 @@ public struct ScorecardReport: Sendable, Hashable {
         let start = period.start.adding(days: -1), end = period.end
         func customers(on day: CalendarDay) -> Set<CustomerID> {
             var result = Set<CustomerID>()
-            for (id, stage) in models.lifecycle.stages(asOf: day) where stage != .lostCustomer {
-                if models.customer360.customer(id)?.mergedInto == nil { result.insert(id) }
-            }
+            // Registered by `day` and not merged by `day` (the lifecycle model dates merges).
+            for (id, stage) in models.lifecycle.stages(asOf: day) where stage != .lostCustomer { result.insert(id) }
             return result
         }
         let atStart = customers(on: start), atEnd = customers(on: end)
@@ -148,15 +148,25 @@ public struct ScorecardReport: Sendable, Hashable {
             return Double(responses[max(0, rank - 1)])
         }
         let opened = Double(sum { $0.ticketsOpened })
+        // Tickets of the period still waiting for their first response or first resolution at
+        // the end of the report day, past that deadline then: breached (the month counts hold
+        // the tickets whose response or resolution came late).
+        let now = (Int64(reportDay.daysSince1970) + 1) * 86_400_000_000
+        let firstMicros = Int64(period.start.daysSince1970) * 86_400_000_000
+        let endMicros = (Int64(end.daysSince1970) + 1) * 86_400_000_000
+        var openBreaches = 0
+        for ticket in models.scorecard.pendingTickets.records.values
+        where !ticket.breached && ticket.openedAtMicros >= firstMicros && ticket.openedAtMicros < endMicros {
+            let response = ticket.openedAtMicros + Int64(ticket.firstResponseTarget) * 60_000_000
+            let resolution = ticket.openedAtMicros + Int64(ticket.resolutionTarget) * 60_000_000
+            if (!ticket.responded && now > response) || now > resolution { openBreaches += 1 }
+        }
         let deliveries = months.flatMap(\.deliveryDays)
 
         // Learning
         let employees = models.scorecard.employees.records.values.filter { $0.joinedOn <= end && ($0.leftOn.map { $0 > end } ?? true) }
         let trained = employees.filter { $0.crmTrainedOn.map { $0 <= end } ?? false }.count
-        let complete = atEnd.compactMap { models.customer360.customer($0) }.filter { record in
-            record.email != nil && record.phone != nil && record.address != nil && record.country != nil
-                && (record.kind == .person || record.industry != nil)
-        }.count
+        let complete = atEnd.compactMap { models.customer360.customer($0) }.filter { $0.isComplete(on: end) }.count
 
         kpis = [
             KPIValue("revenue", .financial, Double(revenue), targets: targets),
@@ -175,7 +185,7 @@ public struct ScorecardReport: Sendable, Hashable {
             KPIValue("answeredWithinTarget", .process, ratio(Double(sum { $0.answeredInTime }), opened), targets: targets),
             KPIValue("firstContactResolutionRate", .process,
                      ratio(Double(sum { $0.resolvedAtFirstContact }), Double(sum { $0.resolved })), targets: targets),
-            KPIValue("slaBreachRate", .process, ratio(Double(sum { $0.slaBreaches }), opened), targets: targets),
+            KPIValue("slaBreachRate", .process, ratio(Double(sum { $0.slaBreaches } + openBreaches), opened), targets: targets),
             KPIValue("orderToDeliveryDays", .process,
                      deliveries.isEmpty ? nil : Double(deliveries.reduce(0, +)) / Double(deliveries.count), targets: targets),
             KPIValue("crmTrainingRate", .learning, ratio(Double(trained), Double(employees.count)), targets: targets),

@@ -54,10 +54,13 @@ public struct Customer360Report: Codable, Sendable, Hashable {
         public let placedOn: String
         /// Its total.
         public let total: MoneyAmount
-        /// `placed`, `shipped`, `delivered`, `cancelled`, `returned` …
+        /// `placed`, `shipped`, `delivered` or `cancelled`; a return does not change it (see
+        /// ``returned``).
         public let status: String
         /// Delivered on, when it was.
         public let deliveredOn: String?
+        /// The amount returned so far, absent when nothing was.
+        public let returned: MoneyAmount?
     }
 
     /// An invoice.
@@ -201,7 +204,7 @@ public struct Customer360Report: Codable, Sendable, Hashable {
         nps = record.nps
         orders = record.orders.map {
             Order(id: $0.orderID.description, placedOn: $0.placedOn.description, total: MoneyAmount($0.total), status: "\($0.status)",
-                  deliveredOn: $0.deliveredOn?.description)
+                  deliveredOn: $0.deliveredOn?.description, returned: $0.returned.map(MoneyAmount.init))
         }
         invoices = record.invoices.map {
             Invoice(id: $0.invoiceID.description, issuedOn: $0.issuedOn.description, dueOn: $0.dueOn.description,

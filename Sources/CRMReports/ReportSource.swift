@@ -47,12 +47,31 @@ public struct ReportSource: Sendable {
                                 day: models.lifecycle.latestDay ?? CalendarDay(containing: Date()), generation: nil, protector: protector)
         case .businessDay(let day)?:
             let models = try ProjectionEngine.rebuild(CRMReadModels.self, store: store, rules: chosen, asOf: .businessDay(day))
-            return ReportSource(models: models, position: head, day: day, generation: nil, protector: protector)
+            return ReportSource(models: models, position: try lastPosition(in: store, through: head, onOrBefore: day), day: day,
+                                generation: nil, protector: protector)
         case nil:
             let models = try ProjectionEngine.rebuild(CRMReadModels.self, store: store, rules: chosen, asOf: .position(head))
             return ReportSource(models: models, position: head,
                                 day: models.lifecycle.latestDay ?? CalendarDay(containing: Date()), generation: nil, protector: protector)
         }
+    }
+
+    /// The position of the last event among `1...head` whose business time falls on or before
+    /// `day` (the last event a rebuild as of that day folds), 0 when there is none: the log is
+    /// scanned backwards from the head, over the events recorded after it.
+    static func lastPosition(in store: any EventLogStore, through head: UInt64, onOrBefore day: CalendarDay) throws -> UInt64 {
+        let cutoff = Int64(day.daysSince1970 + 1) * 86_400_000_000
+        var found: UInt64 = 0
+        struct Found: Error {}
+        do {
+            try store.scan(.all, from: nil, direction: .backward, limit: nil, through: head) { view in
+                if view.occurredAtMicros < cutoff {
+                    found = view.position
+                    throw Found()
+                }
+            }
+        } catch is Found {}
+        return found
     }
 
     /// The rules reports use on a store whose projections were never built: the standard rules

@@ -46,6 +46,8 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
     public let end: String
     /// The currency of money KPIs (minor units).
     public let currency: String
+    /// The report day: every KPI is as known on it.
+    public let asOf: String
     /// The last log position folded in.
     public let position: UInt64
     /// The periods of every KPI's ``KPI/trend``, oldest first.
@@ -59,12 +61,13 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
     public init(_ source: ReportSource, period: Period, trend: Int = 6) {
         var periods = [period]
         while periods.count < max(1, trend) { periods.insert(periods[0].previous, at: 0) }
-        let reports = periods.map { source.models.scorecard($0) }
+        let reports = periods.map { source.models.scorecard($0, asOf: source.day) }
         let report = reports[reports.count - 1]
         self.period = period.description
         start = period.start.description
         end = period.end.description
         currency = source.models.rules.currency.code
+        asOf = source.day.description
         position = source.position
         trendPeriods = periods.map(\.description)
         perspectives = Perspective.allCases.map { perspective in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CRMAudit
 import CRMDomain
+import CRMKit
 import CRMProjections
 import CRMReports
 import CRMEventLog
@@ -53,8 +54,12 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "The master key file sealing personal data (default: <store>.master-key, beside the store).")
     var masterKey: String?
 
-    /// The master key file.
-    var masterKeyPath: String { masterKey ?? (store.hasSuffix("/") ? String(store.dropLast()) : store) + ".master-key" }
+    /// The master key file: `--master-key`, else `<store>.master-key` beside an LMDB store, or
+    /// `<state directory>.master-key` beside a PostgreSQL instance's `--state`.
+    var masterKeyPath: String {
+        masterKey ?? (try? CRMLocation(store, stateDirectory: state))?.defaultMasterKeyPath
+            ?? (store.hasSuffix("/") ? String(store.dropLast()) : store) + ".master-key"
+    }
 
     @Option(name: .long, help: "For a postgres:// store: the local directory where the read models keep their state.")
     var state: String?
@@ -94,10 +99,13 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The vault opening sealed personal data, when the master key file exists.
-    func vault(for store: any EventLogStore) throws -> KeyVault? {
-        // Subject keys live in an LMDB store's environment; a PostgreSQL log shows sealed values.
-        guard let store = store as? EventStore, FileManager.default.fileExists(atPath: masterKeyPath) else { return nil }
-        return try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: masterKeyPath))
+    ///
+    /// Subject keys live in an LMDB store's environment, or for a PostgreSQL log in its local
+    /// state directory (`state`); without either a PostgreSQL log shows sealed values.
+    func vault(for store: any EventLogStore, state: StateStore? = nil) throws -> KeyVault? {
+        guard FileManager.default.fileExists(atPath: masterKeyPath),
+              let keys = (store as? EventStore).map({ StateStore(environment: $0.environment) }) ?? state else { return nil }
+        return try KeyVault(state: keys, masterKeys: FileMasterKeyStore(path: masterKeyPath))
     }
 }
 
@@ -116,7 +124,7 @@ struct ReportOptions: ParsableArguments {
     func source(_ options: StoreOptions, store: any EventLogStore, state: StateStore?) throws -> ReportSource {
         let asOf = try asOf.map(ReportInput.asOf)
         let rules = try rules.map(ReportInput.rules(file:))
-        return try ReportSource.load(store: store, state: state, rules: rules, asOf: asOf, protector: try options.vault(for: store))
+        return try ReportSource.load(store: store, state: state, rules: rules, asOf: asOf, protector: try options.vault(for: store, state: state))
     }
 
     /// Prints `value` as JSON, or `text()`.

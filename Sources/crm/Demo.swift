@@ -90,7 +90,19 @@ struct Demo: AsyncParsableCommand {
         let started = Date()
         let perCustomer = max(1, events / customers)
         let (employees, staffing) = SimulatedStaff.make(seed: seed)
-        for (command, context) in staffing { try await handler.execute(command, context: context) }
+        // The staff's quarterly surveys run for three years; a short history ends earlier, and
+        // a survey after its last event would move the report day (the latest business day of
+        // any event) past every customer's last order. The generators are pure: a dry run
+        // finds the last customer event, and later surveys are left out.
+        var lastCustomerEvent = HistoryGenerator.start
+        for customer in 0..<customers {
+            var generator = HistoryGenerator(customer: customer, seed: seed, events: perCustomer, employees: employees)
+            while let (_, context) = generator.next() { lastCustomerEvent = max(lastCustomerEvent, context.occurredAt) }
+        }
+        for (command, context) in staffing {
+            if case .answerEmployeeSurvey = command, context.occurredAt > lastCustomerEvent { continue }
+            try await handler.execute(command, context: context)
+        }
         // The closed-loop policies react to everything appended from here on.
         try await PolicyRunner(store: store, handler: handler).activate(at: HistoryGenerator.start)
         let customers = customers, writers = writers, seed = seed

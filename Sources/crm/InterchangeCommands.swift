@@ -1,5 +1,7 @@
 import ArgumentParser
+import CRMAudit
 import CRMDomain
+import CRMProjections
 import CRMEventLog
 import CRMEventLogLMDB
 import Foundation
@@ -21,7 +23,13 @@ struct Export: AsyncParsableCommand {
             let count = try writingOutput(file, options: options, what: "the export") { output in
                 try JSONLines.export(from: store, from: from, through: through) { try output.write($0) }
             }
-            print("exported \(count) events to \(file)")
+            // The subject keys travel beside the export, wrapped with this store's master key.
+            if let vault = try options.vault(for: store) {
+                try vault.exportKeys(to: file + ".subject-keys")
+                print("exported \(count) events to \(file), subject keys (wrapped) to \(file).subject-keys")
+            } else {
+                print("exported \(count) events to \(file)")
+            }
         }
     }
 }
@@ -34,6 +42,8 @@ struct Import: AsyncParsableCommand {
     @Option(help: "Append in transactions of this many lines (resumable) instead of one transaction for the file.") var chunk: Int?
     @Option(help: "Resume a chunked import at this line.") var startAt = 1
     @Flag(help: "Check the format only, not the domain rules (for trusted dumps).") var noValidate = false
+    @Option(help: "The master key of the store the file was exported from, opening <file>.subject-keys (default: --master-key).")
+    var sourceMasterKey: String?
 
     func validate() throws {
         if let chunk, chunk < 1 { throw ValidationError("--chunk must be positive") }
@@ -44,10 +54,24 @@ struct Import: AsyncParsableCommand {
         try await reportingErrors {
             let store = try EventStore(path: options.store)
             defer { store.close() }
+            // Keys first: an event is never appended before the key its sealed values need.
+            let keyFile = file + ".subject-keys"
+            let files = FileManager.default
+            // The target seals when it has a master key (or gets one with the file's keys):
+            // personal data the file holds in the clear is sealed on the way in.
+            var vault: KeyVault?
+            if files.fileExists(atPath: keyFile) || files.fileExists(atPath: options.masterKeyPath) {
+                vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
+            }
+            if let vault, files.fileExists(atPath: keyFile) {
+                let added = try vault.importKeys(from: keyFile, sourceMasterKeys: try sourceMasterKey.map { try FileMasterKeyStore(path: $0) })
+                print("imported \(added) subject keys from \(keyFile), wrapped with \(options.masterKeyPath)")
+            }
             let mode: JSONLinesImportMode = chunk.map { .chunks(lines: $0) } ?? .singleTransaction
             let count: Int
             do {
-                count = try await JSONLines.importFile(file, into: store, mode: mode, startingAtLine: startAt, checkingDomainRules: !noValidate)
+                count = try await JSONLines.importFile(file, into: store, mode: mode, startingAtLine: startAt, checkingDomainRules: !noValidate,
+                                                       protector: vault)
             } catch JSONLinesError.interrupted(let imported, let resume, let reason) {
                 // LMDB reports a write cut short by a full disk as EIO (or ENOSPC when the commit itself fails).
                 let full = reason.contains("(ENOSPC)") || (reason.contains("(EIO)") && (freeBytes(at: options.store) ?? .max) < 1 << 20)

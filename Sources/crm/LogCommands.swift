@@ -1,4 +1,5 @@
 import ArgumentParser
+import CRMAudit
 import CRMDomain
 import CRMReports
 import CRMEventLog
@@ -72,7 +73,7 @@ struct Backup: AsyncParsableCommand {
             defer { store.close() }
             let report: BackupReport
             do {
-                report = try await store.backup(to: directory)
+                report = try await DataProtection.backup(store, vault: try options.vault(for: store), to: directory)
             } catch EventLogError.storage(let failure) {
                 throw CLIError(describeStorageFailure(failure, store: options.store, target: directory))
             }

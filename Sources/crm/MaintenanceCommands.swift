@@ -4,6 +4,7 @@ import CRMDomain
 import CRMProjections
 import CRMReports
 import CRMEventLog
+import CRMEventLogPostgres
 import Foundation
 
 struct Rebuild: AsyncParsableCommand {
@@ -70,7 +71,7 @@ struct Forget: AsyncParsableCommand {
             guard let parsed = ReportInput.subject(subject) else {
                 throw CLIError("bad subject '\(subject)': expected customer-<uuid>, contact-<uuid>, lead-<uuid> or employee-<uuid>")
             }
-            let store = try options.openWritable()
+            let (store, state) = try await openLogAndKeys()
             defer { store.close() }
             guard try store.streamVersion(of: parsed.description) > 0 || isContact(parsed) else {
                 throw CLIError("unknown subject \(parsed): the store has no stream \(parsed)")
@@ -78,13 +79,30 @@ struct Forget: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: options.masterKeyPath) else {
                 throw CLIError("no master key at \(options.masterKeyPath): this store's personal data is not sealed, so it cannot be forgotten by destroying a key")
             }
-            let vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
-            let hadKey = try vault.hasKey(for: parsed)
+            let vault = try KeyVault(state: state, masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
+            // Unknown or already forgotten subjects are typed errors naming the subject; nothing is appended then.
             let position = try await DataProtection.forget(parsed, vault: vault, handler: CommandHandler(store: store, protector: vault),
                                                            context: CommandContext(actor: actor))
-            print(hadKey ? "forgot \(parsed): key destroyed, erasure recorded at position \(position)"
-                         : "forgot \(parsed): it had no key (nothing sealed or already forgotten), erasure recorded at position \(position)")
+            print("forgot \(parsed): key destroyed, erasure recorded at position \(position)")
         }
+    }
+
+    /// The log, writable, and the state store holding its subject keys: an LMDB store's own
+    /// environment, or for a `postgres://` log the instance's `--state` directory.
+    private func openLogAndKeys() async throws -> (any EventLogStore, StateStore) {
+        guard PostgresLocation.isPostgresURL(options.store) else {
+            let store = try options.openWritable()
+            return (store, StateStore(environment: store.environment))
+        }
+        guard options.state != nil else {
+            throw CLIError("a postgres:// store keeps its subject keys in the instance's state directory: give --state DIR")
+        }
+        let (log, state) = try await options.openLog(readOnly: false)
+        guard let state else {
+            log.close()
+            throw CLIError("no state directory for \(describeStore(options.store))")
+        }
+        return (log, state)
     }
 
     /// Contacts live in their account's stream, not a stream of their own.

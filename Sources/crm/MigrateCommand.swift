@@ -1,5 +1,9 @@
 import ArgumentParser
+import CRMAudit
 import CRMEventLog
+import CRMEventLogLMDB
+import CRMEventLogPostgres
+import CRMProjections
 import Foundation
 
 struct Migrate: AsyncParsableCommand {
@@ -22,6 +26,12 @@ struct Migrate: AsyncParsableCommand {
     @Option(help: "Events per import transaction.")
     var batch = 10_000
 
+    @Option(help: "For a postgres:// target: the instance's state directory, where the source's subject-key file is copied.")
+    var state: String?
+
+    @Option(help: "The source's master key file (default: <from>.master-key); its subject keys travel wrapped with it.")
+    var masterKey: String?
+
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be positive") }
         guard from != to else { throw ValidationError("--from and --to name the same store") }
@@ -43,7 +53,30 @@ struct Migrate: AsyncParsableCommand {
             print("copied \(report.copied) events from \(describeStore(from)) to \(describeStore(to)) in \(String(format: "%.1f", elapsed)) s")
             let verified = try await target.verify(anchor: report.source)
             if let problem = verified.problem { throw CLIError("the target does not verify: \(problem)") }
+            if let line = try carryKeys(from: source, to: target) { print(line) }
             print("both chains end at position \(report.target.position) with head hash \(report.target.hash.hex); the target verifies")
         }
+    }
+
+    /// Adds the subject keys of an LMDB source that seals to the target's key file (its
+    /// directory, or `--state` for a PostgreSQL log), wrapped with the same master key, never in
+    /// the clear; keys the target already has stay (a resumed migration adds the missing ones).
+    /// Returns the line to print, `nil` when the source seals nothing.
+    private func carryKeys(from source: any EventLogStore, to target: any EventLogStore) throws -> String? {
+        let files = FileManager.default
+        let masterKeyPath = masterKey ?? (from.hasSuffix("/") ? String(from.dropLast()) : from) + ".master-key"
+        let sourceKeys = (from as NSString).appendingPathComponent("subject-keys")
+        guard source is EventStore, files.fileExists(atPath: sourceKeys), files.fileExists(atPath: masterKeyPath) else { return nil }
+        let keys: StateStore
+        if let lmdb = target as? EventStore {
+            keys = StateStore(environment: lmdb.environment)
+        } else if let state {
+            keys = try StateStore(path: state)
+        } else {
+            return "subject keys not copied: give --state DIR, the PostgreSQL instance's state directory"
+        }
+        let vault = try KeyVault(state: keys, masterKeys: FileMasterKeyStore(path: masterKeyPath))
+        let added = try vault.importKeys(from: sourceKeys)
+        return "added \(added) subject keys (wrapped with \(masterKeyPath)) to \(vault.keyFilePath)"
     }
 }

@@ -65,14 +65,21 @@ final class DemoStore: Sendable {
         head = (try? stats.json()["events"] as? Int) ?? -1
     }
 
-    /// A private copy of the store (data file and master key) for a test that writes.
+    /// A private copy of the store (data file, subject-key file and master key) for a test that writes.
     func copy(_ name: String) throws -> (TemporaryDirectory, String) {
         let target = TemporaryDirectory(name)
         let path = target.sub("store")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: store + "/data.mdb", toPath: path + "/data.mdb")
+        try FileManager.default.copyItem(atPath: store + "/subject-keys", toPath: path + "/subject-keys")
         try FileManager.default.copyItem(atPath: store + ".master-key", toPath: path + ".master-key")
         return (target, path)
+    }
+
+    /// The number of subject keys in the store's subject-key file (256-byte header, 256-byte slots).
+    var subjectKeys: Int {
+        let size = (try? FileManager.default.attributesOfItem(atPath: store + "/subject-keys")[.size] as? Int) ?? nil
+        return ((size ?? 256) - 256) / 256
     }
 
     /// The id of the customer with the highest CLV (from the report's JSON).

@@ -167,6 +167,7 @@ struct Customer360Tests {
             record.years = [year]
             record.lastOrderOn = lastOrder.map(day)
             record.recentOrderDays = recent.map(day)
+            record.orderDays = recent.map(day)
             record.orderCount = recent.count
             return record
         }

@@ -124,8 +124,10 @@ struct ScorecardTests {
         #expect(value("answeredWithinTarget") == 0.5)
         // Resolved T1 (first contact), T2 (not).
         #expect(value("firstContactResolutionRate") == 0.5)
-        // T2 answered after 120 > 60 minutes; T3 after 300 > 120: 2 of 4.
-        #expect(value("slaBreachRate") == 0.5)
+        // T2 answered after 120 > 60 minutes; T3 after 300 > 120; T4 still unanswered at the end
+        // of the report day (2026-03-30, the latest business day), past its 120-minute target:
+        // 3 of 4.
+        #expect(value("slaBreachRate") == 0.75)
         // Delivered: C2's 2026-02-01 order in 4 days, C1's 2026-02-10 order in 3 days.
         #expect(value("orderToDeliveryDays") == 3.5)
         // Employees at the end: E1 (trained), E2, E3 (trained); E4 left.

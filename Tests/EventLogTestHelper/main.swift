@@ -1,5 +1,6 @@
 // A child process for the EventLog tests: crash trials, a reader in a second process, tamper
 // trials and stale reader slots. Each command prints machine-readable lines on stdout.
+@_spi(CRMKitTesting) import CRMAudit
 import CRMDomain
 import CRMPolicies
 import CRMProjections
@@ -8,6 +9,7 @@ import Crypto
 import CRMEventLog
 import CRMEventLogLMDB
 import Foundation
+import Synchronization
 import CRMLMDB
 import TestSupport
 
@@ -214,6 +216,101 @@ case "run-policies":
     let report = try await PolicyRunner(store: store).run(at: now)
     say("executed \(report.executed.count) suppressed \(report.suppressed.count) already \(report.alreadyDone)")
     store.close()
+
+case "keys-init", "keys-create", "keys-forget", "keys-check", "keys-legacy":
+    // Key-store trials (CRMAuditTests.KeyStoreTrials). DIR holds `store` and `master.key`;
+    // subjects are customers numbered n (UUID ...-%012d). CRMKIT_CRASH_AT=<point> kills this
+    // process with SIGKILL at that crash point of the key store.
+    // `point@k` kills at the k-th time the point is reached (default: the first).
+    if let spec = ProcessInfo.processInfo.environment["CRMKIT_CRASH_AT"] {
+        let parts = spec.split(separator: "@")
+        let point = String(parts[0])
+        let hits = Mutex(parts.count > 1 ? Int(parts[1])! : 1)
+        KeyStoreFaults.hook.withLock {
+            $0 = { name in
+                guard name == point else { return }
+                if hits.withLock({ $0 -= 1; return $0 == 0 }) { kill(getpid(), SIGKILL) }
+            }
+        }
+    }
+    func customer(_ n: Int) -> CustomerID { CustomerID(UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", n))!) }
+    let store = try EventStore(path: directory + "/store")
+    defer { store.close() }
+    let numbers = arguments.dropFirst(3).map { Int($0)! }
+    if command == "keys-legacy" {
+        // A store as an older version made it: keys in the LMDB database `subject-keys`, each
+        // wrapped with the master key, values sealed with them (format 1).
+        let master = SymmetricKey(size: .bits256)
+        FileManager.default.createFile(atPath: directory + "/master.key", contents: master.withUnsafeBytes { Data($0) })
+        final class Legacy: PersonalDataProtector, @unchecked Sendable {
+            let environment: Environment, master: SymmetricKey
+            var keys: [DataSubject: SymmetricKey] = [:]
+            init(_ environment: Environment, _ master: SymmetricKey) { self.environment = environment; self.master = master }
+            func seal(_ text: String, for subject: DataSubject) throws -> [UInt8] {
+                let name = Array(subject.description.utf8)
+                let key = keys[subject] ?? SymmetricKey(size: .bits256)
+                if keys[subject] == nil {
+                    keys[subject] = key
+                    let db = try environment.openDatabase(named: "subject-keys", create: true)
+                    let wrapped = Array(try AES.GCM.seal(key.withUnsafeBytes { Array($0) }, using: master, authenticating: name).combined!)
+                    try environment.write { txn in try txn.put(in: db, key: name, value: wrapped) }
+                }
+                return [1] + Array(try AES.GCM.seal(Array(text.utf8), using: key, authenticating: name).combined!)
+            }
+            func open(_ sealed: [UInt8], for subject: DataSubject) throws -> String? { nil }
+        }
+        let handler = CommandHandler(store: store, protector: Legacy(store.environment, master))
+        for n in numbers {
+            _ = try await handler.execute(.registerCustomer(customer(n), kind: .person, name: PersonalText("name-\(n)")), context: CommandContext(actor: "trial"))
+        }
+        say("ok")
+        exit(0)
+    }
+    let vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: directory + "/master.key"))
+    let handler = CommandHandler(store: store, protector: vault)
+    switch command {
+    case "keys-init", "keys-create":
+        // Registers customers with a sealed name; `ack n` once each is durable.
+        for n in numbers {
+            _ = try await handler.execute(.registerCustomer(customer(n), kind: .person, name: PersonalText("name-\(n)")), context: CommandContext(actor: "trial"))
+            say("ack \(n)")
+        }
+    case "keys-forget":
+        // Forgets customers; `forgot n`, `unknown n` or `already n` for each.
+        for n in numbers {
+            do {
+                try await DataProtection.forget(.customer(customer(n)), vault: vault, handler: handler)
+                say("forgot \(n)")
+            } catch KeyVaultError.unknownSubject {
+                say("unknown \(n)")
+            } catch KeyVaultError.alreadyForgotten {
+                say("already \(n)")
+            }
+        }
+    default:
+        // keys-check: completes erasures a killed forget recorded, then for every registered
+        // customer prints `subject n erased:<0|1> opens:<0|1>` (erased: the log holds its
+        // erasure event; opens: its sealed name opens to `name-n`).
+        try vault.completeErasures(recordedIn: store)
+        let reopened = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: directory + "/master.key"))
+        let registry = EventRegistry()
+        for event in try store.events(.category("customer")) where event.type == "CustomerRegistered" {
+            guard case .customerRegistered(let registered) = try registry.decode(event) else { continue }
+            let n = Int(registered.customerID.uuid.uuidString.suffix(12))!
+            let erased = try store.events(.stream(event.stream)).contains { $0.type == "PersonalDataErased" }
+            var opens = "0"
+            for protector in [vault, reopened] {
+                do {
+                    guard case .customerRegistered(let opened) = try registry.decode(event).openingPersonalData(with: protector) else { continue }
+                    if opened.name == PersonalText("name-\(n)") { opens = "1" } else if opened.name != .erased { opens = "wrong" }
+                } catch {
+                    opens = "error:\(error)".replacingOccurrences(of: " ", with: "_")
+                }
+            }
+            say("subject \(n) erased:\(erased ? 1 : 0) opens:\(opens)")
+        }
+        say("done")
+    }
 
 case "hold-open":
     // Keeps the environment open, without a transaction, until killed.

@@ -273,13 +273,17 @@ public enum JSONLines {
     ///   - checkingDomainRules: also check each event against the domain rules (default);
     ///     `false` keeps the format-only check, for trusted dumps.
     ///   - registry: validates each event's fields against its type; the catalog by default.
+    ///   - protector: the target store's key management when it seals personal data: personal
+    ///     fields the file holds in the clear are sealed before they are stored (see
+    ///     ``sealingPersonalData(of:with:registry:)``); `nil` stores them as the file gives them.
     /// - Returns: the number of events imported.
     /// - Throws: ``JSONLinesError`` naming the line (``JSONLinesError/interrupted(importedLines:resumeAtLine:reason:)``
     ///   with the line to resume at when a chunk failed after earlier chunks were stored).
     @discardableResult
     public static func importFile(_ path: String, into store: any EventLogStore, mode: JSONLinesImportMode = .singleTransaction,
                                   startingAtLine: Int = 1, checkingDomainRules: Bool = true,
-                                  registry: EventRegistry = EventRegistry()) async throws -> Int {
+                                  registry: EventRegistry = EventRegistry(),
+                                  protector: (any PersonalDataProtector)? = nil) async throws -> Int {
         let count = try validate(path, into: store, startingAtLine: startingAtLine, checkingDomainRules: checkingDomainRules,
                                  registry: registry)
         guard count > 0 else { throw JSONLinesError.emptyFile }
@@ -294,7 +298,9 @@ public enum JSONLines {
         func flush() async throws {
             guard !pending.isEmpty else { return }
             do {
-                try await store.importEvents(pending.map(\.event))
+                var chunkEvents = pending.map(\.event)
+                if let protector { chunkEvents = try await sealingPersonalData(of: chunkEvents, with: protector, registry: registry) }
+                try await store.importEvents(chunkEvents)
             } catch {
                 if imported == 0 && chunk >= count { throw error }
                 throw JSONLinesError.interrupted(importedLines: imported, resumeAtLine: pending[0].line, reason: "\(error)")

@@ -71,9 +71,10 @@ public enum CustomerAnalytics {
 
     /// The yearly margin (net revenue − cost to serve) the CLV projects: the margin of the
     /// customer's active time up to `asOf` (from registration, at least one day), per 365 days.
+    /// The margin is that of the months up to and including `asOf`'s month (exact for a
+    /// month's last day, and for any day on or after the latest event folded).
     public static func yearlyMargin(_ record: CustomerRecord, asOf: CalendarDay) -> Double {
-        let asOfYear = asOf.parts.year
-        let margin = record.years.filter { $0.year <= asOfYear }.reduce(Int64(0)) { $0 &+ ($1.revenue &- $1.cost) }
+        let margin = record.margin(throughMonthOf: asOf)
         let active = max(1, days(record.registeredOn, asOf) + 1)
         return Double(margin) * 365 / Double(active)
     }
@@ -90,18 +91,23 @@ public enum CustomerAnalytics {
         return Int64(total.rounded(.toNearestOrAwayFromZero))
     }
 
-    /// Orders (not cancelled) in the 365 days up to `asOf`.
+    /// Orders (not cancelled) in the 365 days up to `asOf` (`asOf` − 364 … `asOf`).
     public static func recentOrders(_ record: CustomerRecord, asOf: CalendarDay) -> Int {
-        record.recentOrderDays.filter { (0...364).contains(days($0, asOf)) }.count
+        let days = record.orderDays
+        return days.partitioningIndex { $0 > asOf } - days.partitioningIndex { $0 >= asOf.adding(days: -364) }
     }
 
-    /// Churn risk from the order gap against the customer's own cadence, late payments,
+    /// Churn risk from the order gap against the customer's own cadence (days between the first
+    /// and the last order not cancelled on or before `asOf` / (those orders − 1)), late payments,
     /// falling interaction frequency and complaints; see ``ChurnRules``.
     public static func churnRisk(_ record: CustomerRecord, rules: ChurnRules, asOf: CalendarDay) -> ChurnRisk {
         var score = 0
         var reasons: [String] = []
-        if record.orderCount >= 2, let last = record.lastOrderOn {
-            let cadence = Double(record.orderGapDays) / Double(record.orderCount - 1)
+        // The orders (not cancelled) placed on or before `asOf`.
+        let count = record.orderDays.partitioningIndex { $0 > asOf }
+        if count >= 2, let first = record.orderDays.first {
+            let last = record.orderDays[count - 1]
+            let cadence = Double(days(first, last)) / Double(count - 1)
             let gap = days(last, asOf)
             if cadence > 0, Double(gap) > rules.gapFactor * cadence {
                 score += rules.gapPoints

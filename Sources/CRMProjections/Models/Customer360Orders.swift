@@ -17,14 +17,11 @@ extension Customer360Model {
             entry.total = e.total
             record.orders.appendGrowing(entry)
             record.orders.trimClosed(keeping: Self.closedEntries) { $0.status == .delivered || $0.status == .cancelled }
-            record.orderCount += 1
-            if let last = record.lastOrderOn {
-                record.orderGapDays += abs(Int(day.daysSince1970) - Int(last.daysSince1970))
-                if day > last { record.lastOrderOn = day }
-            } else {
-                record.lastOrderOn = day
+            record.addOrderDay(day)
+            if let amount {
+                record.addToYear(day) { $0.revenue &+= amount; $0.orders += 1 }
+                record.addToMonth(day, revenue: amount)
             }
-            if let amount { record.addToYear(day) { $0.revenue &+= amount; $0.orders += 1 } }
             record.recentOrderDays.appendGrowing(day)
             let latest = record.lastOrderOn ?? day
             record.recentOrderDays.removeAll { Int(latest.daysSince1970) - Int($0.daysSince1970) > 365 }
@@ -52,10 +49,11 @@ extension Customer360Model {
         withOwner(of: e.orderID.uuid) { record in
             guard let order = record.orders.first(where: { $0.orderID == e.orderID }) else { return }
             record.orders.modify(where: { $0.orderID == e.orderID }) { $0.status = .cancelled }
-            record.orderCount -= 1
+            record.removeOrderDay(order.placedOn)
             if let index = record.recentOrderDays.lastIndex(of: order.placedOn) { record.recentOrderDays.remove(at: index) }
             if order.total.currency == currency {
                 record.addToYear(order.placedOn) { $0.revenue &-= order.total.minorUnits; $0.orders -= 1 }
+                record.addToMonth(order.placedOn, revenue: -order.total.minorUnits)
             }
             record.orders.trimClosed(keeping: Self.closedEntries) { $0.status == .delivered || $0.status == .cancelled }
         }
@@ -69,7 +67,10 @@ extension Customer360Model {
             record.orders.modify(where: { $0.orderID == e.orderID }) { order in
                 order.returned = Money(minorUnits: (order.returned?.minorUnits ?? 0) &+ e.amount.minorUnits, currency: e.amount.currency)
             }
-            if let amount { record.addToYear(day) { $0.revenue &-= amount } }
+            if let amount {
+                record.addToYear(day) { $0.revenue &-= amount }
+                record.addToMonth(day, revenue: -amount)
+            }
         }
     }
 

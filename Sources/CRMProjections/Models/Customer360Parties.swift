@@ -19,12 +19,17 @@ extension Customer360Model {
             record.country = e.country
             record.registeredOn = day
             record.convertedFromLead = e.convertedFromLead
+            record.noteMasterData(on: day, email: e.email != nil, phone: e.phone != nil, address: e.address != nil,
+                                  country: e.country != nil, industry: e.industry != nil)
         }
     }
 
     @inline(__always)
     mutating func fold(_ e: CustomerDetailsChanged, _ info: EventInfo) {
+        let day = info.day
         customers.modify(e.customerID) { record in
+            record.noteMasterData(on: day, email: e.email != nil, phone: e.phone != nil, address: e.address != nil,
+                                  country: e.country != nil, industry: e.industry != nil)
             if let name = e.name { record.name = name }
             if let email = e.email { record.email = email }
             if let phone = e.phone { record.phone = phone }
@@ -75,7 +80,10 @@ extension Customer360Model {
     mutating func fold(_ e: CostToServeBooked, _ info: EventInfo) {
         let day = info.day
         guard let amount = inCurrency(e.amount) else { return }
-        customers.modify(e.customerID) { $0.addToYear(day) { $0.cost &+= amount } }
+        customers.modify(e.customerID) { record in
+            record.addToYear(day) { $0.cost &+= amount }
+            record.addToMonth(day, cost: amount)
+        }
     }
 
     @inline(__always)
@@ -167,9 +175,13 @@ extension Customer360Model {
     @inline(__always)
     mutating func fold(_ e: NPSAnswered, _ info: EventInfo) {
         let day = info.day
+        let micros = info.occurredAtMicros
         customers.modify(e.customerID) { record in
+            // The answer latest in business time wins; of two at the same instant, the later recorded.
+            guard record.npsAtMicros.map({ $0 <= micros }) ?? true else { return }
             record.nps = e.score
             record.npsOn = day
+            record.npsAtMicros = micros
         }
     }
 }

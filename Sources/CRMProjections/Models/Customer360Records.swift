@@ -224,7 +224,8 @@ public struct TicketEntry: RecordMessage, Hashable {
     public var escalationLevel = 0
     /// First response, microseconds since 1970.
     public var firstResponseAtMicros: Int64?
-    /// Last resolution, microseconds since 1970.
+    /// First resolution, microseconds since 1970 (a reopened ticket keeps it: the resolution
+    /// SLA is measured at the first resolution, as in the scorecard).
     public var resolvedAtMicros: Int64?
     /// The assignee.
     public var assignee: EmployeeID?
@@ -430,6 +431,26 @@ public struct CustomerRecord: RecordMessage, Hashable {
     public var recentOrderDays: [CalendarDay] = []
     /// Whether the customer's personal data was erased (its key destroyed).
     public var personalDataErased = false
+    /// Business time of the latest NPS answer (the answer with the latest business time is
+    /// ``nps``, whatever order the answers were recorded in).
+    public var npsAtMicros: Int64?
+    /// Business days of every order not cancelled, sorted: the cadence, the last order and the
+    /// orders in a window are computed from them for any day.
+    public var orderDays: [CalendarDay] = []
+    /// Net revenue and cost to serve per month (year × 12 + month − 1), sorted by month: the
+    /// margin up to the end of any month.
+    public var months: [MonthMargin] = []
+    /// The business day since which each master-data field has been set (the earliest event
+    /// that set it): e-mail, phone, address, country, industry. Fields are never unset.
+    public var emailSince: CalendarDay?
+    /// See ``emailSince``.
+    public var phoneSince: CalendarDay?
+    /// See ``emailSince``.
+    public var addressSince: CalendarDay?
+    /// See ``emailSince``.
+    public var countrySince: CalendarDay?
+    /// See ``emailSince``.
+    public var industrySince: CalendarDay?
 
     /// An empty record.
     public init() {}
@@ -472,6 +493,103 @@ public struct CustomerRecord: RecordMessage, Hashable {
         try v.field(34, "lastInteractionOn", &lastInteractionOn)
         try v.repeated(35, "recentOrderDays", &recentOrderDays)
         try v.field(36, "personalDataErased", &personalDataErased)
+        try v.field(37, "npsAtMicros", &npsAtMicros)
+        try v.repeated(38, "orderDays", &orderDays)
+        try v.repeated(39, "months", &months)
+        try v.field(40, "emailSince", &emailSince)
+        try v.field(41, "phoneSince", &phoneSince)
+        try v.field(42, "addressSince", &addressSince)
+        try v.field(43, "countrySince", &countrySince)
+        try v.field(44, "industrySince", &industrySince)
+    }
+}
+
+extension CustomerRecord {
+    /// Whether the master data was complete on `day`: e-mail, phone, address and country set
+    /// by events on or before `day` (accounts also industry) — `dataCompleteness` of a period
+    /// reads it at the period's end.
+    public func isComplete(on day: CalendarDay) -> Bool {
+        func set(_ since: CalendarDay?) -> Bool { since.map { $0 <= day } ?? false }
+        return set(emailSince) && set(phoneSince) && set(addressSince) && set(countrySince)
+            && (kind == .person || set(industrySince))
+    }
+
+    /// Notes that master-data fields were set on `day`.
+    mutating func noteMasterData(on day: CalendarDay, email: Bool, phone: Bool, address: Bool, country: Bool, industry: Bool) {
+        func note(_ since: inout CalendarDay?, _ isSet: Bool) {
+            if isSet, since.map({ $0 > day }) ?? true { since = day }
+        }
+        note(&emailSince, email)
+        note(&phoneSince, phone)
+        note(&addressSince, address)
+        note(&countrySince, country)
+        note(&industrySince, industry)
+    }
+
+    /// Adds to the net revenue and cost to serve of `day`'s month.
+    mutating func addToMonth(_ day: CalendarDay, revenue: Int64 = 0, cost: Int64 = 0) {
+        let (year, month, _) = day.parts
+        let key = year * 12 + month - 1
+        if let index = months.lastIndex(where: { $0.month == key }) {
+            months[index].revenue &+= revenue
+            months[index].cost &+= cost
+            return
+        }
+        var entry = MonthMargin()
+        entry.month = key
+        entry.revenue = revenue
+        entry.cost = cost
+        let index = months.partitioningIndex { $0.month > key }
+        months.insert(entry, at: index)
+    }
+
+    /// Net revenue − cost to serve of the months up to and including `day`'s month.
+    public func margin(throughMonthOf day: CalendarDay) -> Int64 {
+        let (year, month, _) = day.parts
+        let key = year * 12 + month - 1
+        var total: Int64 = 0
+        for entry in months where entry.month <= key { total = total &+ entry.revenue &- entry.cost }
+        return total
+    }
+
+    /// Inserts an order day, keeping ``orderDays`` sorted, and updates the order summary.
+    mutating func addOrderDay(_ day: CalendarDay) {
+        orderDays.insert(day, at: orderDays.partitioningIndex { $0 > day })
+        summariseOrderDays()
+    }
+
+    /// Removes one order day (a cancelled order) and updates the order summary.
+    mutating func removeOrderDay(_ day: CalendarDay) {
+        if let index = orderDays.lastIndex(of: day) { orderDays.remove(at: index) }
+        summariseOrderDays()
+    }
+
+    /// ``orderCount``, ``lastOrderOn`` and ``orderGapDays`` (last − first order day) from
+    /// ``orderDays``: cancelled orders count nowhere.
+    private mutating func summariseOrderDays() {
+        orderCount = orderDays.count
+        lastOrderOn = orderDays.last
+        orderGapDays = orderDays.count < 2 ? 0 : Int(orderDays[orderDays.count - 1].daysSince1970) - Int(orderDays[0].daysSince1970)
+    }
+}
+
+/// Net revenue and cost to serve of one month of a customer.
+public struct MonthMargin: RecordMessage, Hashable {
+    /// Year × 12 + month − 1.
+    public var month = 0
+    /// Net revenue (orders − cancellations − returns) in minor units of the rules' currency.
+    public var revenue: Int64 = 0
+    /// Cost to serve in minor units of the rules' currency.
+    public var cost: Int64 = 0
+
+    /// An empty entry.
+    public init() {}
+
+    /// Visits the fields.
+    public mutating func visit<V: RecordVisitor>(_ v: inout V) throws {
+        try v.field(1, "month", &month)
+        try v.field(2, "revenue", &revenue)
+        try v.field(3, "cost", &cost)
     }
 }
 

@@ -45,7 +45,7 @@ extension Customer360Model {
         withOwner(of: e.ticketID.uuid) { record in
             record.tickets.modify(where: { $0.ticketID == e.ticketID }) { ticket in
                 ticket.status = .resolved
-                ticket.resolvedAtMicros = info.occurredAtMicros
+                if ticket.resolvedAtMicros == nil { ticket.resolvedAtMicros = info.occurredAtMicros }
                 ticket.firstContactResolution = e.firstContactResolution
             }
         }

@@ -111,6 +111,31 @@ public struct LifecycleRecord: RecordMessage, Sendable, Hashable {
         }
     }
 
+    /// One folded change of the customer, kept so that a late-recorded change (business time
+    /// before one already folded) re-folds the customer's changes in business-time order.
+    public struct JournalEntry: RecordMessage, Sendable, Hashable {
+        /// Business time in microseconds since 1970.
+        public internal(set) var micros: Int64 = 0
+        /// 0 registered, 1 merged (``id`` the survivor), 2 order placed (``amount`` its net
+        /// total), 3 order cancelled, 4 order returned (``amount``), 5 contract signed,
+        /// 6 contract renewed, 7 contract terminated.
+        public internal(set) var kind = 0
+        /// The order, contract or survivor.
+        public internal(set) var id = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        /// Minor units (order placed, returned).
+        public internal(set) var amount = 0
+
+        /// An empty entry for the decoder.
+        public init() {}
+
+        public mutating func visit<V: RecordVisitor>(_ v: inout V) throws {
+            try v.field(1, "micros", &micros)
+            try v.field(2, "kind", &kind)
+            try v.field(3, "id", &id)
+            try v.field(4, "amount", &amount)
+        }
+    }
+
     /// The day the customer was registered (or first seen).
     public internal(set) var registeredOn = CalendarDay(daysSince1970: 0)!
     /// The stage after the last folded event (pending inactivity not applied).
@@ -127,6 +152,8 @@ public struct LifecycleRecord: RecordMessage, Sendable, Hashable {
     public internal(set) var mergedInto: CustomerID?
     /// The day of that merge.
     public internal(set) var mergedOn: CalendarDay?
+    /// Every change folded, in business-time order (ties in log order).
+    public internal(set) var journal: [JournalEntry] = []
 
     /// An empty record for the decoder.
     public init() {}
@@ -148,6 +175,7 @@ public struct LifecycleRecord: RecordMessage, Sendable, Hashable {
         try v.repeated(6, "activeContracts", &activeContracts)
         try v.field(7, "mergedInto", &mergedInto)
         try v.field(8, "mergedOn", &mergedOn)
+        try v.repeated(9, "journal", &journal)
     }
 
     /// The day of the last order that counts.
@@ -225,10 +253,16 @@ public struct LifecycleClock: RecordMessage, Sendable, Hashable {
 /// next event.
 ///
 /// ## Order of events
-/// Transitions are a function of the events in log order, so the live fold and a rebuild agree.
-/// An event whose business day lies before the customer's last evaluation (back-dated) is
-/// evaluated on that later day, keeping every history in day order; its order still counts on
-/// its own day.
+/// Transitions are a function of the customer's events in business-time order (ties in log
+/// order), so the live fold, a rebuild and a rebuild as of any day agree whatever order the
+/// events were recorded in. Each record keeps a journal of its changes; an event earlier in
+/// business time than one already folded (recorded late) re-folds the customer's journal in
+/// order. Events in order cost one append to the journal.
+///
+/// ## Cancellations
+/// A cancelled order stops counting on the cancellation's day: when that makes the inactivity
+/// rule due at an earlier day, the loss is dated on the cancellation's day, since the order
+/// counted until then (history and as-of agree).
 ///
 /// ## Merged duplicates
 /// After `CustomersMerged` the duplicate is marked merged and no longer listed: ``stage(of:on:)``
@@ -255,6 +289,9 @@ public struct LifecycleModel: ReadModel, Hashable {
     var contractOwners = RecordTable<ContractID, LifecycleOwner>(tag: 3)
     /// The latest business day folded (tag 4, key 0, the only record).
     var clock = RecordTable<Int, LifecycleClock>(tag: 4)
+    /// ``latestDay`` in days since 1970 (`Int32.min` before the first event), so that the clock
+    /// costs one comparison per event.
+    var clockDay = Int32.min
 
     /// Turns change tracking of every table on or off.
     public mutating func setTracksChanges(_ on: Bool) {
@@ -322,6 +359,7 @@ public struct LifecycleModel: ReadModel, Hashable {
         try orderOwners.restore(from: entries)
         try contractOwners.restore(from: entries)
         try clock.restore(from: entries)
+        clockDay = clock.records.first?.value.latestDay.daysSince1970 ?? .min
     }
 
     public mutating func takeChanges() -> [ReadModelEntry] {
@@ -356,9 +394,12 @@ public struct LifecycleModel: ReadModel, Hashable {
         case contractTerminated(ContractID)
     }
 
-    /// Folds one event; events of other types (when the model is folded as part of a larger
-    /// one) are ignored and do not move ``latestDay``.
+    /// Folds one event. Every event handed to the model moves ``latestDay`` (the report day);
+    /// folded as part of ``CRMReadModels`` that is every event of the log, folded alone only the
+    /// types of ``eventTypes``. Events of other types change nothing else.
     public mutating func apply(_ event: DomainEvent, _ info: EventInfo) {
+        let eventDay = info.day
+        if eventDay.daysSince1970 > clockDay { advanceClock(to: eventDay) }
         let customer: CustomerID
         let change: Change
         var known: Int? = nil
@@ -393,25 +434,27 @@ public struct LifecycleModel: ReadModel, Hashable {
         default:
             return
         }
-        let day = info.day
-        if (clock.records.first?.value.latestDay).map({ $0 < day }) ?? true {
-            clock.update(0, orInsert: LifecycleClock()) { $0.latestDay = day }
-        }
-        fold(customer, change, on: day, at: known)
+        fold(customer, change, on: eventDay, micros: info.occurredAtMicros, at: known)
+    }
+
+    /// Moves the clock to `day`, which is later than ``clockDay``.
+    private mutating func advanceClock(to day: CalendarDay) {
+        clockDay = day.daysSince1970
+        clock.update(0, orInsert: LifecycleClock()) { $0.latestDay = day }
     }
 
     /// Folds a change into the customer's record and evaluates the rules. A customer seen
     /// before their registration (possible in a rebuild cut by business day) starts as a
     /// prospect on that day.
     /// `position` is the customer's position in `customers` when the caller found it already.
-    private mutating func fold(_ customer: CustomerID, _ change: Change, on day: CalendarDay, at position: Int?) {
+    private mutating func fold(_ customer: CustomerID, _ change: Change, on day: CalendarDay, micros: Int64, at position: Int?) {
         let rules = rules.lifecycle
         if let position {
-            customers.modify(at: position) { record in record.fold(change, on: day, rules: rules) }
+            customers.modify(at: position) { record in record.fold(change, on: day, micros: micros, rules: rules) }
             return
         }
         customers.update(customer, orInsert: LifecycleRecord(registeredOn: day)) { record in
-            record.fold(change, on: day, rules: rules)
+            record.fold(change, on: day, micros: micros, rules: rules)
         }
     }
 
@@ -520,13 +563,18 @@ extension LifecycleRecord {
     }
 
     /// Materialises the inactivity transition when it is due by `today`, dated exactly, or on
-    /// the last transition's day if that is later (a cancellation removed the latest order).
-    mutating func applyInactivity(through today: CalendarDay, rules: LifecycleRules, lastOrder: CalendarDay?? = nil) {
+    /// `today` when an order was cancelled today (`orderRemoved`) or the last transition is
+    /// later than that date: a cancelled order counted until its cancellation's day, so the
+    /// loss it uncovers cannot be dated before it.
+    mutating func applyInactivity(through today: CalendarDay, rules: LifecycleRules, lastOrder: CalendarDay?? = nil,
+                                  orderRemoved: Bool = false) {
         // The last day is at least the latest order's; when even that one is recent enough, the
         // rule is not due and the orders need no scan.
         if lastOrder == nil, let latest = orders.last?.day, latest.adding(days: rules.lostAfterDaysWithoutOrder + 1) > today { return }
         guard let lost = pendingLoss(rules, lastOrder: lastOrder), lost <= today else { return }
-        let day = max(lost, transitions.last?.day ?? lost)
+        // Due on `lost`, unless a later transition shows the customer was still ordering then (a
+        // cancellation removed the order that kept them): then lost on the day of this change.
+        let day = !orderRemoved && lost >= (transitions.last?.day ?? lost) ? lost : today
         move(to: .lostCustomer, on: day, rule: LifecycleModel.Rule.noOrder(days: rules.lostAfterDaysWithoutOrder))
     }
 
@@ -568,6 +616,34 @@ extension LifecycleRecord {
         }
     }
 
+    /// Folds one change at business time `micros` (on day `day`): journals it and evaluates the
+    /// rules; a change earlier in business time than one already folded (recorded late)
+    /// re-folds every journaled change in business-time order instead, so the history is the
+    /// same whatever order the events were recorded in.
+    mutating func fold(_ change: LifecycleModel.Change, on day: CalendarDay, micros: Int64, rules: LifecycleRules) {
+        let entry = JournalEntry(change, micros: micros)
+        if let last = journal.last, last.micros > micros {
+            let index = journal.partitioningIndex { $0.micros > micros }
+            journal.insert(entry, at: index)
+            refold(rules: rules)
+            return
+        }
+        journal.append(entry)
+        fold(change, on: day, rules: rules)
+    }
+
+    /// Rebuilds the record from its journal, in order.
+    mutating func refold(rules: LifecycleRules) {
+        let entries = journal
+        guard let first = entries.first else { return }
+        var fresh = LifecycleRecord(registeredOn: CalendarDay.containing(micros: first.micros))
+        for entry in entries {
+            fresh.fold(entry.change, on: CalendarDay.containing(micros: entry.micros), rules: rules)
+        }
+        fresh.journal = entries
+        self = fresh
+    }
+
     /// Folds one change on business day `day` and evaluates the rules.
     mutating func fold(_ change: LifecycleModel.Change, on day: CalendarDay, rules: LifecycleRules) {
         let today = max(day, evaluatedOn)
@@ -576,6 +652,7 @@ extension LifecycleRecord {
 
         var placed = false
         var terminated = false
+        var removed = false
         switch change {
         case .registered:
             break
@@ -594,7 +671,9 @@ extension LifecycleRecord {
                 placed = true
             }
         case .orderCancelled(let id):
+            let count = orders.count
             orders.removeAll { $0.orderID == id }
+            removed = orders.count < count
         case .orderReturned(let id, let minor):
             if let index = orders.firstIndex(where: { $0.orderID == id }) { orders[index].netMinor -= minor }
         case .contractSigned(let id):
@@ -619,7 +698,37 @@ extension LifecycleRecord {
         }
         let (target, lastOrder) = thresholdStageAndLastOrder(on: today, rules: rules)
         move(to: target, on: today, rule: Self.ruleName(from: stage, to: target))
-        applyInactivity(through: today, rules: rules, lastOrder: lastOrder)
+        applyInactivity(through: today, rules: rules, lastOrder: lastOrder, orderRemoved: removed)
+    }
+}
+
+extension LifecycleRecord.JournalEntry {
+    init(_ change: LifecycleModel.Change, micros: Int64) {
+        self.micros = micros
+        switch change {
+        case .registered: kind = 0
+        case .merged(let survivor): (kind, id) = (1, survivor.uuid)
+        case .orderPlaced(let order, let net): (kind, id, amount) = (2, order.uuid, net)
+        case .orderCancelled(let order): (kind, id) = (3, order.uuid)
+        case .orderReturned(let order, let minor): (kind, id, amount) = (4, order.uuid, minor)
+        case .contractSigned(let contract): (kind, id) = (5, contract.uuid)
+        case .contractRenewed: kind = 6
+        case .contractTerminated(let contract): (kind, id) = (7, contract.uuid)
+        }
+    }
+
+    /// The change it journals.
+    var change: LifecycleModel.Change {
+        switch kind {
+        case 1: return .merged(into: CustomerID(id))
+        case 2: return .orderPlaced(OrderID(id), netMinor: amount)
+        case 3: return .orderCancelled(OrderID(id))
+        case 4: return .orderReturned(OrderID(id), minor: amount)
+        case 5: return .contractSigned(ContractID(id))
+        case 6: return .contractRenewed
+        case 7: return .contractTerminated(ContractID(id))
+        default: return .registered
+        }
     }
 }
 

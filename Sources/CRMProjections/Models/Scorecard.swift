@@ -3,7 +3,7 @@ import Foundation
 
 /// The balanced scorecard's own counts per month (seed 004): revenue, acquisition cost, NPS,
 /// complaints, service times and SLA, delivery times, employee satisfaction, channel use; plus
-/// the employees and buyers its rates need. The report (``CRMReadModels/scorecard(_:)``)
+/// the employees and buyers its rates need. The report (``CRMReadModels/scorecard(_:asOf:)``)
 /// combines them with the lifecycle and customer-360 models.
 public struct ScorecardModel: ReadModel {
     /// `scorecard`.
@@ -162,12 +162,14 @@ public struct ScorecardModel: ReadModel {
             guard let position = pendingTickets.position(of: e.ticketID) else { return }
             let ticket = pendingTickets.records[position].value
             guard !ticket.responded else { return }
-            let minutes = Int((info.occurredAtMicros - ticket.openedAtMicros) / 60_000_000)
-            let target = rules.scorecard.responseTargetMinutes
-            let breach = !ticket.breached && minutes > ticket.firstResponseTarget
+            let elapsed = info.occurredAtMicros - ticket.openedAtMicros
+            let minutes = Int(elapsed / 60_000_000)
+            // Deadlines compare to the microsecond: exactly on the deadline is in time.
+            let inTime = elapsed <= Int64(rules.scorecard.responseTargetMinutes) * 60_000_000
+            let breach = !ticket.breached && elapsed > Int64(ticket.firstResponseTarget) * 60_000_000
             month(CalendarDay.containing(micros: ticket.openedAtMicros)) { totals in
                 totals.firstResponseMinutes.append(minutes)
-                if minutes <= target { totals.answeredInTime += 1 }
+                if inTime { totals.answeredInTime += 1 }
                 if breach { totals.slaBreaches += 1 }
             }
             pendingTickets.modify(at: position) { ticket in
@@ -176,8 +178,7 @@ public struct ScorecardModel: ReadModel {
             }
         case .ticketResolved(let e):
             guard let ticket = pendingTickets[e.ticketID] else { return }
-            let minutes = Int((info.occurredAtMicros - ticket.openedAtMicros) / 60_000_000)
-            let breach = !ticket.breached && minutes > ticket.resolutionTarget
+            let breach = !ticket.breached && info.occurredAtMicros - ticket.openedAtMicros > Int64(ticket.resolutionTarget) * 60_000_000
             month(CalendarDay.containing(micros: ticket.openedAtMicros)) { totals in
                 totals.resolved += 1
                 if e.firstContactResolution { totals.resolvedAtFirstContact += 1 }

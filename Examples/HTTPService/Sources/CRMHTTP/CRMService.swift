@@ -1,7 +1,4 @@
-import CRMDomain
-import CRMProjections
-import CRMEventLog
-import CRMEventLogLMDB
+import CRMKit
 import Foundation
 import Hummingbird
 import NIOCore
@@ -17,28 +14,23 @@ import ServiceLifecycle
 /// | `GET /scorecard?period=2026-Q3` | the balanced scorecard as ``ScorecardJSON`` (default: the current quarter) |
 /// | `GET /events` | the log as server-sent events, live; resumes after `Last-Event-ID` or `?after=` |
 ///
-/// Commands go through `CommandHandler`, so every domain rule holds and a rejected command
-/// appends nothing. The read endpoints fold what was appended since the last request into the
-/// persisted projection first (exactly once, state and checkpoint in one transaction), so a
-/// client reads its own writes. That catch-up is a short synchronous LMDB transaction, and a
-/// no-op when nothing new was appended; a service with heavy write traffic would rather run
-/// `Projector.follow()` in the background and wait for the checkpoint to pass the position of
-/// its own append.
+/// Commands go through `CRMStore.execute(_:context:)`, so every domain rule holds, a
+/// rejected command appends nothing, and personal data is sealed before it is stored. The read
+/// endpoints fold what was appended since the last request into the served read models first
+/// (exactly once, state and checkpoint in one transaction), so a client reads its own writes; the
+/// catch-up is async and cancellable, and a no-op when nothing new was appended. A service with
+/// heavy write traffic would rather run `ServedReadModels.follow()` in the background and wait for
+/// its `position` to pass the position of its own append.
 public struct CRMService: Sendable {
-    /// The store; open it once per process.
-    public let store: EventStore
-    /// Executes commands against the store.
-    public let commands: CommandHandler
-    /// The persisted read models.
-    public let projector: Projector<CRMReadModels>
+    /// The CRM; open it once per process.
+    public let crm: CRMStore
+    /// The read models served from the CRM's state store.
+    public let models: ServedReadModels
 
-    /// Opens the read models of `store` and brings them up to its head.
-    public init(store: EventStore, rules: CRMRules = .standard) throws {
-        self.store = store
-        commands = CommandHandler(store: store)
-        projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment), rules: rules)
-        try projector.catchUp()
-        try projector.activate()
+    /// Serves `crm`, its read models brought up to the log's head.
+    public init(crm: CRMStore) async throws {
+        self.crm = crm
+        models = try await crm.readModels()
     }
 
     /// The routes.
@@ -142,12 +134,22 @@ public struct CRMService: Sendable {
             // Cancelled when the client goes away; the subscription also ends on graceful shutdown.
             try await request.body.consumeWithCancellationOnInboundClose { _ in
                 try await writer.write(ByteBuffer(string: ": following the log after position \(after)\n\n"))
-                for try await event in log.subscribe(after: after).cancelOnGracefulShutdown() {
+                try await Self.send(log.subscribe(after: after)) { event in
                     let data = try JSONLines.line(for: event, registry: registry)
                     try await writer.write(ByteBuffer(string: "id: \(event.position)\nevent: \(event.type)\ndata: \(data)\n\n"))
                 }
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// Hands each event of `events` to `body` until the sequence ends or the server shuts down
+    /// gracefully (generic, so the log's subscription type is opened from its existential).
+    static func send<Events: AsyncSequence & Sendable>(
+        _ events: Events, _ body: (RecordedEvent) async throws -> Void
+    ) async throws where Events.Element == RecordedEvent {
+        for try await event in events.cancelOnGracefulShutdown() {
+            try await body(event)
+        }
     }
 }
