@@ -254,7 +254,7 @@ enum DemoTarget {
         let files = FileManager.default
         if isStore(store) {
             guard reset else { return }
-            for entry in (try? files.contentsOfDirectory(atPath: store)) ?? [] where !["data.mdb", "lock.mdb"].contains(entry) {
+            for entry in (try? files.contentsOfDirectory(atPath: store)) ?? [] where !["data.mdb", "lock.mdb", "subject-keys", "subject-keys.lock"].contains(entry) {
                 throw CLIError("--reset refused: \(store) holds \(entry), which is not part of a CRMKit store; nothing was deleted")
             }
             if !isAbsentOrEmptyDirectory(backup) && !isStore(backup) {
