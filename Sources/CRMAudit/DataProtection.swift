@@ -37,9 +37,10 @@ public enum DataProtection {
     ///
     /// - Returns: the backup's verification report.
     public static func backup(_ store: EventStore, vault: KeyVault?, to directory: String) async throws -> BackupReport {
-        let report = try await store.backup(to: directory)
-        if let vault { try vault.exportKeys(to: (directory as NSString).appendingPathComponent("subject-keys")) }
-        return report
+        // The key file is written into the copy before it is renamed into place: a backup killed
+        // at any step is whole (data and keys) or absent.
+        guard let vault else { return try await store.backup(to: directory) }
+        return try await store.backup(to: directory) { copy in try vault.exportKeys(to: copy + "/subject-keys") }
     }
 
     /// The subjects whose `PersonalDataErased` events are in `log`: what a restore of an older

@@ -21,11 +21,15 @@ extension EventStore {
     /// opens as a store with every event up to ``BackupReport/head``, and is reported only after
     /// its hash chain and indexes verify.
     ///
+    /// `extraFiles`, when given, writes files that belong to the backup (the subject-key file)
+    /// into the directory it is passed before the copy is synced and renamed into place, so
+    /// they appear together with the data file or not at all.
+    ///
     /// - Throws: `EventLogError/backupTargetNotEmpty(_:)` when `directory` exists and is not
     ///   empty; `EventLogError/backupVerificationFailed(directory:problem:)` when the copy does
     ///   not verify.
-    public func backup(to directory: String) async throws -> BackupReport {
-        try await Self.offPool { [self] in try backupNow(to: directory) }
+    public func backup(to directory: String, including extraFiles: (@Sendable (String) throws -> Void)? = nil) async throws -> BackupReport {
+        try await Self.offPool { [self] in try backupNow(to: directory, including: extraFiles) }
     }
 
     /// The blocking form of ``backup(to:)``.
@@ -35,7 +39,7 @@ extension EventStore {
     /// and only then renamed to `directory` (and the parent directory synced): a backup killed
     /// or failing at any step leaves no `directory` that looks like a backup, only the
     /// temporary one, which is removed when the failure is an error.
-    public func backupNow(to directory: String) throws -> BackupReport {
+    public func backupNow(to directory: String, including extraFiles: ((String) throws -> Void)? = nil) throws -> BackupReport {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
         if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
@@ -70,6 +74,7 @@ extension EventStore {
             throw EventLogError.backupVerificationFailed(directory: directory, problem: problem.description)
         }
         CrashPoints.reach("backup.verified")
+        try extraFiles?(temporary)
         try Self.syncPath(dataFile, directory: directory)
         try Self.syncPath(temporary, directory: directory)
         // rename(2) replaces an empty directory atomically.

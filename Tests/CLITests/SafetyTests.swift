@@ -227,6 +227,8 @@ func fileBytes(_ path: String) -> Data { FileManager.default.contents(atPath: pa
         let (run, signal) = try crmProcess(["backup", dir.sub("renamed"), "--store", demo.store], environment: ["CRMKIT_CRASH_AT": "backup.renamed"])
         #expect(signal == SIGKILL, "\(run.stderr)")
         #expect(try crm(["verify", "--store", dir.sub("renamed")]).status == 0)
+        // The subject-key file was written into the copy before the rename: data and keys together.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.sub("renamed")).sorted() == ["data.mdb", "lock.mdb", "subject-keys"])
     }
 
     // MARK: 13 — files 0600, directories 0700
