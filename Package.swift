@@ -85,7 +85,7 @@ let package = Package(
         ),
         .target(
             name: "CRMSimulation",
-            dependencies: ["CRMDomain"]
+            dependencies: ["CRMDomain", "CRMEventLog", "CRMProjections", "CRMPolicies"]
         ),
         .target(
             name: "CRMPolicies",
@@ -139,6 +139,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/EventLogTestHelper"
+        ),
+        .testTarget(
+            name: "CRMSimulationTests",
+            dependencies: ["CRMSimulation", "CRMPolicies", "CRMProjections", "CRMReports", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "TestSupport"]
         ),
         .testTarget(
             name: "CLITests",

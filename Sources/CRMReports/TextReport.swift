@@ -8,11 +8,11 @@ public enum TextReport {
     public static func pipeline(_ report: PipelineReport) -> String {
         var lines = ["pipeline on \(report.asOf) (through position \(report.position)):"]
         for stage in report.stages {
-            lines.append("  \(Format.pad(stage.stage, 14)) \(Format.padLeft(String(stage.figures.count), 6)) open  "
+            lines.append("  \(Format.pad(stage.label, 15)) \(Format.padLeft(String(stage.figures.count), 6)) open  "
                 + "\(Format.padLeft(Format.money(stage.figures.amount, report.currency), 18))  weighted "
                 + Format.padLeft(Format.money(stage.figures.weighted, report.currency), 16))
         }
-        lines.append("  \(Format.pad("all open", 14)) \(Format.padLeft(String(report.open.count), 6)) open  "
+        lines.append("  \(Format.pad("All open", 15)) \(Format.padLeft(String(report.open.count), 6)) open  "
             + "\(Format.padLeft(Format.money(report.open.amount, report.currency), 18))  weighted "
             + Format.padLeft(Format.money(report.open.weighted, report.currency), 16))
         lines.append("  won \(report.won), lost \(report.lost), win rate \(Format.percent(report.winRate)), "
@@ -25,8 +25,13 @@ public enum TextReport {
         if !report.competitors.isEmpty {
             lines.append("  competitors: " + report.competitors.prefix(5).map { "\($0.name) \($0.count)" }.joined(separator: ", "))
         }
-        if !report.forecast.isEmpty {
-            lines.append("  forecast (expected close month: open, weighted):")
+        if !report.forecast.isEmpty || report.overdue.count > 0 {
+            lines.append("  forecast from \(report.asOf.prefix(7)) (expected close month: open, weighted):")
+            if report.overdue.count > 0 {
+                lines.append("    overdue  \(Format.padLeft(String(report.overdue.count), 5))  "
+                    + "\(Format.padLeft(Format.money(report.overdue.amount, report.currency), 16))  "
+                    + Format.padLeft(Format.money(report.overdue.weighted, report.currency), 16) + "  (close date passed, still open)")
+            }
             for month in report.forecast.prefix(12) {
                 lines.append("    \(month.month)  \(Format.padLeft(String(month.figures.count), 5))  "
                     + "\(Format.padLeft(Format.money(month.figures.amount, report.currency), 16))  "
@@ -44,7 +49,7 @@ public enum TextReport {
         for stage in report.stages {
             let bar = String(repeating: "█", count: stage.count * 30 / widest)
             let share = report.total == 0 ? 0 : Double(stage.count) / Double(report.total)
-            lines.append("  \(Format.pad(stage.name, 17)) \(Format.padLeft(String(stage.count), 7))  "
+            lines.append("  \(Format.pad("\(stage.label) (\(stage.name))", 36)) \(Format.padLeft(String(stage.count), 7))  "
                 + "\(Format.padLeft(String(format: "%.1f %%", share * 100), 7))  \(bar)")
         }
         return lines.joined(separator: "\n")
@@ -53,18 +58,22 @@ public enum TextReport {
     /// The scorecard: per perspective, each KPI with value, target, status and a trend.
     public static func scorecard(_ report: ScorecardSummary) -> String {
         var lines = ["balanced scorecard \(report.period) (\(report.start) – \(report.end)); trend over \(report.trendPeriods.first ?? report.period) … \(report.period):"]
+        if report.partial {
+            lines.append("  partial period: it ends after the report day \(report.reportDay); values cover the events up to then and are not graded")
+        }
         for perspective in report.perspectives {
-            lines.append("  \(perspective.perspective):")
+            lines.append("  \(perspective.perspective.capitalized):")
             for kpi in perspective.kpis {
                 let mark: String
                 switch kpi.status {
                 case "onTarget": mark = "●  on target"
                 case "atRisk": mark = "◐  at risk"
                 case "offTarget": mark = "○  off target"
+                case "partial": mark = "◌  not graded"
                 default: mark = "·  no data"
                 }
                 let target = kpi.target.map { "target \(kpi.higherIsBetter == false ? "≤" : "≥") \(Format.kpi(kpi.name, $0, currency: report.currency))" } ?? ""
-                lines.append("    \(Format.pad(kpi.name, 28)) \(Format.padLeft(Format.kpi(kpi.name, kpi.value, currency: report.currency), 16))  "
+                lines.append("    \(Format.pad(kpi.label, 38)) \(Format.padLeft(Format.kpi(kpi.name, kpi.value, currency: report.currency), 16))  "
                     + "\(Format.pad(mark, 14)) \(sparkline(kpi.trend))  \(target)")
             }
         }

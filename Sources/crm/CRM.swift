@@ -13,10 +13,14 @@ struct CRM: AsyncParsableCommand {
         commandName: "crm",
         abstract: "CRMKit's command line: an event-sourced CRM core on an embedded LMDB log.",
         discussion: "Exit codes: 0 success, 1 error (one line on stderr), 2 verification failed, 64 usage error. See docs/cli.md.",
+        version: CRM.version,
         subcommands: [
             Demo.self, Report.self, CustomerCommand.self, Pipeline.self, Lifecycle.self, Scorecard.self, Rebuild.self, Rules.self,
             Verify.self, Head.self, Backup.self, Forget.self, Tail.self, Stats.self, Export.self, Import.self, Predict.self, Worklist.self, Policies.self, Migrate.self,
         ])
+
+    /// The version `crm --version` prints: the CRMKit release and the log format it writes.
+    static let version = "crm 0.5.0 (CRMKit 0.5.0)"
 
     /// Parses and runs a command; every error ends as one line on stderr and a non-zero exit
     /// (help and `--version` print as usual).
@@ -104,6 +108,10 @@ struct ReportOptions: ParsableArguments {
     func source(_ options: StoreOptions, store: any EventLogStore, state: StateStore?) throws -> ReportSource {
         let asOf = try asOf.map(ReportInput.asOf)
         let rules = try rules.map(ReportInput.rules(file:))
+        // An as-of before the first event: an empty report that says so (on stderr, so JSON stays clean).
+        if case .businessDay(let day)? = asOf, let first = try store.event(at: 1).map({ CalendarDay(containing: $0.occurredAt) }), day < first {
+            FileHandle.standardError.write(Data("crm: no events on or before \(day): the log starts on \(first); the report is empty\n".utf8))
+        }
         return try ReportSource.load(store: store, state: state, rules: rules, asOf: asOf, protector: try options.vault(for: store))
     }
 
