@@ -137,9 +137,9 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         for (index, stage) in open.enumerated() {
             let y = Double(index) * row + 4, w = barWidth * Double(stage.figures.count) / most
             svg += "<text x=\"110\" y=\"\(f(y + 18))\" text-anchor=\"end\" class=\"label\">\(escape(stage.label))</text>"
-            svg += "<rect x=\"118\" y=\"\(f(y + 4))\" width=\"\(f(max(1, w)))\" height=\"20\" fill=\"\(Self.stageColors[index % Self.stageColors.count])\"><title>\(escape(stage.label)): \(stage.figures.count) open, \(escape(Format.money(stage.figures.amount, pipeline.currency)))</title></rect>"
+            svg += "<rect x=\"118\" y=\"\(f(y + 4))\" width=\"\(f(max(1, w)))\" height=\"20\" fill=\"\(Self.stageColors[index % Self.stageColors.count])\"><title>\(escape(stage.label)): \(stage.figures.count) open, \(escape(stage.figures.amount.description))</title></rect>"
             svg += "<text x=\"\(f(124 + w))\" y=\"\(f(y + 12))\" class=\"small\">\(Format.grouped(Int64(stage.figures.count)))</text>"
-            svg += "<text x=\"\(f(124 + w))\" y=\"\(f(y + 26))\" class=\"small\">\(escape(Format.money(stage.figures.amount, pipeline.currency)))</text>"
+            svg += "<text x=\"\(f(124 + w))\" y=\"\(f(y + 26))\" class=\"small\">\(escape(stage.figures.amount.description))</text>"
         }
         return svg + "</svg></figure></div>"
     }
@@ -147,11 +147,11 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     private func pipelineTiles() -> String {
         let tiles: [(String, String)] = [
             ("open", "\(Format.grouped(Int64(pipeline.open.count)))"),
-            ("open amount", Format.money(pipeline.open.amount, pipeline.currency)),
-            ("weighted", Format.money(pipeline.open.weighted, pipeline.currency)),
+            ("open amount", pipeline.open.amount.description),
+            ("weighted", pipeline.open.weighted.description),
             ("win rate", Format.percent(pipeline.winRate)),
             ("average cycle", pipeline.averageSalesCycleDays.map { String(format: "%.0f days", $0) } ?? "—"),
-            ("velocity", pipeline.velocityPerDay.map { Format.money($0, pipeline.currency) + " / day" } ?? "—"),
+            ("velocity", pipeline.velocityPerDay.map { $0.description + " / day" } ?? "—"),
         ]
         var html = "<div class=\"tiles\">"
         for (label, value) in tiles { html += "<div class=\"tile\"><div class=\"v\">\(escape(value))</div><div class=\"l\">\(escape(label))</div></div>" }
@@ -172,24 +172,24 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         guard !months.isEmpty else { return "<p class=\"note\">No open opportunities.</p>" }
         let height = 220.0, left = 70.0, slot = 44.0
         let width = left + slot * Double(months.count) + 20
-        let top = Double(max(1, months.map(\.figures.amount).max() ?? 1))
+        let top = Double(max(1, months.map(\.figures.amount.minorUnits).max() ?? 1))
         var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"Forecast by month\" viewBox=\"0 0 \(Int(width)) \(Int(height) + 50)\" width=\"\(Int(width))\" height=\"\(Int(height) + 50)\">"
         for step in 0...4 {
             let value = top * Double(step) / 4, y = height - height * Double(step) / 4 + 10
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - 10))\" y2=\"\(f(y))\" class=\"grid\"/>"
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"small\">\(Format.compact(value / 100))</text>"
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"small\">\(Format.compact(value / Format.scale(pipeline.currency)))</text>"
         }
         for (index, month) in months.enumerated() {
             let x = left + Double(index) * slot + 6
-            let h1 = height * Double(month.figures.amount) / top, h2 = height * Double(month.figures.weighted) / top
+            let h1 = height * Double(month.figures.amount.minorUnits) / top, h2 = height * Double(month.figures.weighted.minorUnits) / top
             let late = month.month == "overdue"
-            svg += "<rect x=\"\(f(x))\" y=\"\(f(height - h1 + 10))\" width=\"15\" height=\"\(f(h1))\" fill=\"\(late ? "#f4a582" : "#9ecae1")\"><title>\(month.month): \(month.figures.count) open, \(Format.money(month.figures.amount, pipeline.currency))</title></rect>"
-            svg += "<rect x=\"\(f(x + 16))\" y=\"\(f(height - h2 + 10))\" width=\"15\" height=\"\(f(h2))\" fill=\"\(late ? "#b2182b" : "#08519c")\"><title>\(month.month): weighted \(Format.money(month.figures.weighted, pipeline.currency))</title></rect>"
+            svg += "<rect x=\"\(f(x))\" y=\"\(f(height - h1 + 10))\" width=\"15\" height=\"\(f(h1))\" fill=\"\(late ? "#f4a582" : "#9ecae1")\"><title>\(month.month): \(month.figures.count) open, \(month.figures.amount.description)</title></rect>"
+            svg += "<rect x=\"\(f(x + 16))\" y=\"\(f(height - h2 + 10))\" width=\"15\" height=\"\(f(h2))\" fill=\"\(late ? "#b2182b" : "#08519c")\"><title>\(month.month): weighted \(month.figures.weighted.description)</title></rect>"
             svg += "<text x=\"\(f(x + 15))\" y=\"\(f(height + 26))\" text-anchor=\"middle\" class=\"small\" transform=\"rotate(-35 \(f(x + 15)) \(f(height + 26)))\">\(escape(month.month))</text>"
         }
         svg += "</svg>"
         let note = pipeline.overdue.count > 0
-            ? "<p class=\"note\">Overdue: \(pipeline.overdue.count) open deals whose expected close date is before \(escape(String(pipeline.asOf.prefix(7)))), \(escape(Format.money(pipeline.overdue.amount, pipeline.currency))).</p>" : ""
+            ? "<p class=\"note\">Overdue: \(pipeline.overdue.count) open deals whose expected close date is before \(escape(String(pipeline.asOf.prefix(7)))), \(escape(pipeline.overdue.amount.description)).</p>" : ""
         return svg + "<p class=\"legend\"><span style=\"background:#9ecae1\"></span>open amount <span style=\"background:#08519c\"></span>weighted amount (\(escape(pipeline.currency)))"
             + (overdue.isEmpty ? "" : " <span style=\"background:#b2182b\"></span>overdue (close date passed)") + "</p>" + note
     }
@@ -276,16 +276,16 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     private func segmentChart() -> String {
         let width = 420.0, row = 34.0
         let most = Double(max(1, value.segments.map(\.customers).max() ?? 1))
-        let richest = Double(max(1, value.segments.map(\.totalCLV).max() ?? 1))
+        let richest = Double(max(1, value.segments.map(\.totalCLV.minorUnits).max() ?? 1))
         var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"CLV segments\" viewBox=\"0 0 \(Int(width) * 2 + 120) \(Int(row) * value.segments.count + 30)\" width=\"\(Int(width) * 2 + 120)\" height=\"\(Int(row) * value.segments.count + 30)\">"
         svg += "<text x=\"110\" y=\"14\" class=\"label\">customers</text><text x=\"\(f(width + 120))\" y=\"14\" class=\"label\">total CLV (\(escape(value.currency)))</text>"
         for (index, segment) in value.segments.enumerated() {
             let y = Double(index) * row + 24
             let color = Self.segmentColors[segment.segment] ?? "#999999"
-            let w1 = (width - 70) * Double(segment.customers) / most, w2 = (width - 70) * Double(max(0, segment.totalCLV)) / richest
+            let w1 = (width - 70) * Double(segment.customers) / most, w2 = (width - 70) * Double(max(0, segment.totalCLV.minorUnits)) / richest
             svg += "<text x=\"100\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(segment.segment))</text>"
             svg += "<rect x=\"110\" y=\"\(f(y))\" width=\"\(f(w1))\" height=\"22\" fill=\"\(color)\"/><text x=\"\(f(116 + w1))\" y=\"\(f(y + 16))\" class=\"small\">\(Format.grouped(Int64(segment.customers)))</text>"
-            svg += "<rect x=\"\(f(width + 120))\" y=\"\(f(y))\" width=\"\(f(w2))\" height=\"22\" fill=\"\(color)\"/><text x=\"\(f(width + 126 + w2))\" y=\"\(f(y + 16))\" class=\"small\">\(Format.compact(Double(segment.totalCLV) / 100))</text>"
+            svg += "<rect x=\"\(f(width + 120))\" y=\"\(f(y))\" width=\"\(f(w2))\" height=\"22\" fill=\"\(color)\"/><text x=\"\(f(width + 126 + w2))\" y=\"\(f(y + 16))\" class=\"small\">\(Format.compact(Double(segment.totalCLV.minorUnits) / Format.scale(value.currency)))</text>"
         }
         svg += "</svg>"
         let abc = ["A", "B", "C"].map { "\($0) \(value.abc[$0] ?? 0)" }.joined(separator: " · ")
@@ -299,7 +299,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         for customer in value.atRisk {
             html += "<tr><td><span class=\"pill \(customer.level)\">\(escape(customer.level))</span></td>"
             html += "<td>\(escape(customer.name))<div class=\"id\">\(escape(customer.id))</div></td><td>\(escape(customer.stage ?? "—"))</td>"
-            html += "<td class=\"num\">\(customer.score)</td><td class=\"num\">\(escape(Format.money(customer.clv, value.currency)))</td>"
+            html += "<td class=\"num\">\(customer.score)</td><td class=\"num\">\(escape(customer.clv.description))</td>"
             html += "<td>\(escape(customer.reasons.joined(separator: "; ")))</td></tr>"
         }
         return html + "</tbody></table>"

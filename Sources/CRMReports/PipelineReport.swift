@@ -2,32 +2,32 @@ import CRMDomain
 import CRMProjections
 import Foundation
 
-/// Count, amount and weighted amount of a group of open opportunities (money in minor units
-/// of the report's currency).
+/// Count, amount and weighted amount of a group of open opportunities.
 public struct PipelineFigures: Codable, Sendable, Hashable {
     /// Open opportunities.
     public let count: Int
-    /// Σ expected revenue, minor units.
-    public let amount: Int64
-    /// Σ expected revenue × probability, minor units.
-    public let weighted: Int64
+    /// Σ expected revenue.
+    public let amount: MoneyAmount
+    /// Σ expected revenue × probability.
+    public let weighted: MoneyAmount
 
     init(_ figures: PipelineSummary.Figures) {
         count = figures.count
-        amount = figures.amount.minorUnits
-        weighted = figures.weightedAmount.minorUnits
+        amount = MoneyAmount(figures.amount)
+        weighted = MoneyAmount(figures.weightedAmount)
     }
 
-    init(count: Int, amount: Int64, weighted: Int64) {
+    init(count: Int, amount: MoneyAmount, weighted: MoneyAmount) {
         self.count = count
         self.amount = amount
         self.weighted = weighted
     }
 
-    /// The sum of `figures`.
-    static func sum(_ figures: [PipelineFigures]) -> PipelineFigures {
-        PipelineFigures(count: figures.reduce(0) { $0 + $1.count }, amount: figures.reduce(Int64(0)) { $0 &+ $1.amount },
-                        weighted: figures.reduce(Int64(0)) { $0 &+ $1.weighted })
+    /// The sum of `figures` in `currency`.
+    static func sum(_ figures: [PipelineFigures], currency: String) -> PipelineFigures {
+        PipelineFigures(count: figures.reduce(0) { $0 + $1.count },
+                        amount: MoneyAmount(minorUnits: figures.reduce(Int64(0)) { $0 &+ $1.amount.minorUnits }, currency: currency),
+                        weighted: MoneyAmount(minorUnits: figures.reduce(Int64(0)) { $0 &+ $1.weighted.minorUnits }, currency: currency))
     }
 }
 
@@ -93,14 +93,14 @@ public struct PipelineReport: Codable, Sendable, Hashable {
     public let won: Int
     /// Lost opportunities.
     public let lost: Int
-    /// Won amount, minor units.
-    public let wonAmount: Int64
+    /// Won amount.
+    public let wonAmount: MoneyAmount
     /// won / (won + lost); absent before any deal closed.
     public let winRate: Double?
     /// Mean days from opening to winning; absent before any win.
     public let averageSalesCycleDays: Double?
     /// open count × average won deal × win rate / average cycle days, minor units per day.
-    public let velocityPerDay: Int64?
+    public let velocityPerDay: MoneyAmount?
     /// Stage-to-stage conversion.
     public let conversion: [Conversion]
     /// Lost reasons, most frequent first.
@@ -124,13 +124,13 @@ public struct PipelineReport: Codable, Sendable, Hashable {
         let reportMonth = Period.month(year: source.day.parts.year, month: source.day.parts.month).description
         let months = summary.forecast.map { Month(month: $0.month, figures: PipelineFigures($0.figures)) }
         forecast = months.filter { $0.month >= reportMonth }
-        overdue = PipelineFigures.sum(months.filter { $0.month < reportMonth }.map(\.figures))
+        overdue = PipelineFigures.sum(months.filter { $0.month < reportMonth }.map(\.figures), currency: summary.currency.code)
         won = summary.won
         lost = summary.lost
-        wonAmount = summary.wonAmount.minorUnits
+        wonAmount = MoneyAmount(summary.wonAmount)
         winRate = summary.winRate
         averageSalesCycleDays = summary.averageSalesCycleDays?.value
-        velocityPerDay = summary.velocityPerDay?.minorUnits
+        velocityPerDay = summary.velocityPerDay.map(MoneyAmount.init)
         conversion = summary.conversion.map { Conversion(stage: "\($0.stage)", label: Labels.stage($0.stage), entered: $0.entered, advanced: $0.advanced, rate: $0.rate) }
         lostReasons = summary.lostReasons.map { NamedCount(name: $0.name, count: $0.count) }
         competitors = summary.competitors.map { NamedCount(name: $0.name, count: $0.count) }

@@ -37,8 +37,8 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
     public struct SegmentProfit: Codable, Sendable, Hashable {
         /// `champions`, `loyal`, `potential` or `atRisk`.
         public let segment: String
-        /// Net revenue − cost to serve of the period's calendar years, minor units.
-        public let profit: Int64
+        /// Net revenue − cost to serve of the period's calendar years.
+        public let profit: MoneyAmount
     }
 
     /// The period, e.g. `2026-Q3`.
@@ -72,7 +72,8 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
         self.period = period.description
         start = period.start.description
         end = period.end.description
-        currency = source.models.rules.currency.code
+        let currency = source.models.rules.currency.code
+        self.currency = currency
         position = source.position
         trendPeriods = periods.map(\.description)
         let partial = period.end > source.day
@@ -84,6 +85,6 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
                     status: partial ? "partial" : kpi.status.rawValue, trend: reports.map { $0[kpi.name]?.value })
             })
         }
-        segmentProfit = ValueSegment.allCases.map { SegmentProfit(segment: $0.rawValue, profit: report.segmentProfit[$0] ?? 0) }
+        segmentProfit = ValueSegment.allCases.map { SegmentProfit(segment: $0.rawValue, profit: MoneyAmount(minorUnits: report.segmentProfit[$0] ?? 0, currency: currency)) }
     }
 }

@@ -9,15 +9,15 @@ public enum TextReport {
         var lines = ["pipeline on \(report.asOf) (through position \(report.position)):"]
         for stage in report.stages {
             lines.append("  \(Format.pad(stage.label, 15)) \(Format.padLeft(String(stage.figures.count), 6)) open  "
-                + "\(Format.padLeft(Format.money(stage.figures.amount, report.currency), 18))  weighted "
-                + Format.padLeft(Format.money(stage.figures.weighted, report.currency), 16))
+                + "\(Format.padLeft(stage.figures.amount.description, 18))  weighted "
+                + Format.padLeft(stage.figures.weighted.description, 16))
         }
         lines.append("  \(Format.pad("All open", 15)) \(Format.padLeft(String(report.open.count), 6)) open  "
-            + "\(Format.padLeft(Format.money(report.open.amount, report.currency), 18))  weighted "
-            + Format.padLeft(Format.money(report.open.weighted, report.currency), 16))
+            + "\(Format.padLeft(report.open.amount.description, 18))  weighted "
+            + Format.padLeft(report.open.weighted.description, 16))
         lines.append("  won \(report.won), lost \(report.lost), win rate \(Format.percent(report.winRate)), "
             + "average cycle \(report.averageSalesCycleDays.map { String(format: "%.1f days", $0) } ?? "—"), "
-            + "velocity \(report.velocityPerDay.map { Format.money($0, report.currency) + "/day" } ?? "—"), "
+            + "velocity \(report.velocityPerDay.map { $0.description + "/day" } ?? "—"), "
             + "quote acceptance \(Format.percent(report.quoteAcceptanceRate))")
         if !report.lostReasons.isEmpty {
             lines.append("  lost reasons: " + report.lostReasons.prefix(5).map { "\($0.name) \($0.count)" }.joined(separator: ", "))
@@ -29,13 +29,13 @@ public enum TextReport {
             lines.append("  forecast from \(report.asOf.prefix(7)) (expected close month: open, weighted):")
             if report.overdue.count > 0 {
                 lines.append("    overdue  \(Format.padLeft(String(report.overdue.count), 5))  "
-                    + "\(Format.padLeft(Format.money(report.overdue.amount, report.currency), 16))  "
-                    + Format.padLeft(Format.money(report.overdue.weighted, report.currency), 16) + "  (close date passed, still open)")
+                    + "\(Format.padLeft(report.overdue.amount.description, 16))  "
+                    + Format.padLeft(report.overdue.weighted.description, 16) + "  (close date passed, still open)")
             }
             for month in report.forecast.prefix(12) {
                 lines.append("    \(month.month)  \(Format.padLeft(String(month.figures.count), 5))  "
-                    + "\(Format.padLeft(Format.money(month.figures.amount, report.currency), 16))  "
-                    + Format.padLeft(Format.money(month.figures.weighted, report.currency), 16))
+                    + "\(Format.padLeft(month.figures.amount.description, 16))  "
+                    + Format.padLeft(month.figures.weighted.description, 16))
             }
             if report.forecast.count > 12 { lines.append("    … \(report.forecast.count - 12) later months") }
         }
@@ -98,7 +98,7 @@ public enum TextReport {
         lines.append("  registered \(report.registeredOn)\(report.email.map { ", e-mail \($0)" } ?? "")")
         lines.append("  stage \(report.stage.map { "\($0) (\(report.stageName ?? $0))" } ?? "—"), segment \(report.segment), "
             + "churn risk \(report.churnRisk.level) (\(report.churnRisk.score))\(report.churnRisk.reasons.isEmpty ? "" : ": " + report.churnRisk.reasons.joined(separator: ", ")), "
-            + "CLV \(Format.money(report.clv, report.currency))\(report.leadScore.map { ", lead score \($0)" } ?? "")")
+            + "CLV \(report.clv)\(report.leadScore.map { ", lead score \($0)" } ?? "")")
         lines.append("  \(report.orderCount) orders, last \(report.lastOrderOn ?? "—"); open balance \(report.openBalance), "
             + "overdue \(report.overdueBalance); NPS \(report.nps.map(String.init) ?? "—")")
         if !report.stageHistory.isEmpty {
