@@ -49,6 +49,7 @@ let package = Package(
             name: "CRMEventLogLMDB",
             dependencies: [
                 "CRMEventLog", "CRMLMDB",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +58,7 @@ let package = Package(
             name: "CRMEventLogPostgres",
             dependencies: [
                 "CRMEventLog",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -74,6 +76,7 @@ let package = Package(
             dependencies: [
                 "CRMDomain", "CRMEventLog", "CRMLMDB",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -118,11 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CRMKitTests",
-            dependencies: [
-                "CRMKit", "TestSupport",
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
-            ]
+            dependencies: ["CRMKit", "TestSupport", "EventLogTestHelper"]
         ),
         .executableTarget(
             name: "crm",
@@ -137,6 +136,8 @@ let package = Package(
             dependencies: [
                 "CRMEventLog", "CRMEventLogLMDB", "CRMLMDB", "CRMDomain", "CRMProjections", "CRMPolicies", "CRMSimulation", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             path: "Tests/EventLogTestHelper"
         ),

@@ -34,10 +34,7 @@ let package = Package(
             name: "CRMHTTP",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "CRMEventLog", package: crmkit),
-                .product(name: "CRMEventLogLMDB", package: crmkit),
-                .product(name: "CRMDomain", package: crmkit),
-                .product(name: "CRMProjections", package: crmkit),
+                .product(name: "CRMKit", package: crmkit),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -47,8 +44,7 @@ let package = Package(
             dependencies: [
                 "CRMHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "CRMEventLog", package: crmkit),
-                .product(name: "CRMEventLogLMDB", package: crmkit),
+                .product(name: "CRMKit", package: crmkit),
             ]
         ),
         .testTarget(
@@ -56,9 +52,7 @@ let package = Package(
             dependencies: [
                 "CRMHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "CRMEventLog", package: crmkit),
-                .product(name: "CRMEventLogLMDB", package: crmkit),
-                .product(name: "CRMDomain", package: crmkit),
+                .product(name: "CRMKit", package: crmkit),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

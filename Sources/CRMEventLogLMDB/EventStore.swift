@@ -87,6 +87,8 @@ public final class EventStore: Sendable {
 
     let databases: Databases
     let headWatch: HeadWatch
+    /// Append rate, commit size and commit time (swift-metrics, `backend` = `lmdb`).
+    private let metrics = CommitMetrics(backend: "lmdb")
     private let writer: GroupCommitWriter?
     private let counters = Counters()
     private let authorizer = Mutex<AppendAuthorizer?>(nil)
@@ -274,6 +276,7 @@ public final class EventStore: Sendable {
     /// Runs on the writer thread: one write transaction for one import, aborted when it is
     /// rejected.
     private func commit(_ pending: PendingImport) {
+        let started = DispatchTime.now().uptimeNanoseconds
         var rejection: EventLogError?
         let newHead: UInt64
         let growthsBefore = environment.mapGrowths
@@ -304,12 +307,14 @@ public final class EventStore: Sendable {
         }
         counters.transactions.add(1, ordering: .relaxed)
         counters.events.add(pending.request.events.count, ordering: .relaxed)
+        metrics.committed(events: pending.request.events.count, nanoseconds: DispatchTime.now().uptimeNanoseconds &- started)
         headWatch.publish(head: newHead)
         pending.continuation.resume(returning: newHead)
     }
 
     /// Runs on the writer thread: one write transaction for the whole batch.
     private func commit(_ batch: [PendingAppend]) {
+        let started = DispatchTime.now().uptimeNanoseconds
         var outcomes: [Result<AppendResult, EventLogError>] = []
         var newHead: UInt64 = 0
         let growthsBefore = environment.mapGrowths
@@ -337,6 +342,7 @@ public final class EventStore: Sendable {
             return sum + result.events.count
         }
         counters.events.add(appended, ordering: .relaxed)
+        metrics.committed(events: appended, nanoseconds: DispatchTime.now().uptimeNanoseconds &- started)
         // Subscribers may wake before the appenders do; both see a committed, durable head.
         headWatch.publish(head: newHead)
         for (pending, outcome) in zip(batch, outcomes) {

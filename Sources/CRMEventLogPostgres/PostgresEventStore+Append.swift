@@ -39,6 +39,7 @@ extension PostgresEventStore {
     /// Commits a batch of appends in one transaction; each append succeeds or is rejected on its
     /// own, and a failure of the transaction fails all of them (none is stored).
     private func commit(_ batch: [PendingAppend]) async {
+        let started = DispatchTime.now().uptimeNanoseconds
         let outcomes: [Result<AppendResult, EventLogError>]
         do {
             let requests = batch.map(\.request)
@@ -55,6 +56,11 @@ extension PostgresEventStore {
             guard case .success(let result) = outcome, !result.wasAlreadyStored else { return head }
             return max(head, result.lastPosition)
         }
+        let appended = outcomes.reduce(0) { sum, outcome in
+            guard case .success(let result) = outcome, !result.wasAlreadyStored else { return sum }
+            return sum + result.events.count
+        }
+        metrics.committed(events: appended, nanoseconds: DispatchTime.now().uptimeNanoseconds &- started)
         if head > 0 { headWatch.publish(head: head) }
         for (pending, outcome) in zip(batch, outcomes) {
             pending.continuation.resume(with: outcome.mapError { $0 as any Error })

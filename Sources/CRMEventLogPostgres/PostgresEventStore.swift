@@ -73,6 +73,8 @@ public final class PostgresEventStore: EventLogStore {
     let writers: ConnectionPool
     let readers: ConnectionPool
     let headWatch: HeadWatch
+    /// Append rate, commit size and commit time (swift-metrics, `backend` = `postgres`).
+    let metrics = CommitMetrics(backend: "postgres")
     let appendQueue: AppendQueue
     let isClosed = Atomic<Bool>(false)
     /// The advisory-lock key every writer of this schema takes.

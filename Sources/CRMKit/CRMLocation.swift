@@ -41,6 +41,22 @@ public enum CRMLocation: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The log's location as ``CRMStore/openLog(_:readOnly:logger:)`` takes it.
+    var logLocation: String {
+        switch self {
+        case .lmdb(let path): return path
+        case .postgres(let url, _): return url
+        }
+    }
+
+    /// The local state directory of a PostgreSQL instance; `nil` for an LMDB store.
+    var stateDirectory: String? {
+        switch self {
+        case .lmdb: return nil
+        case .postgres(_, let state): return state
+        }
+    }
+
     private static func trimmed(_ path: String) -> String {
         path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }

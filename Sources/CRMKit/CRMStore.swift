@@ -66,7 +66,7 @@ public final class CRMStore: Sendable {
     public let location: CRMLocation
     /// The configuration it was opened with.
     public let configuration: Configuration
-    /// The log (``EventStore`` on LMDB, ``PostgresEventStore`` on PostgreSQL).
+    /// The log (`EventStore` on LMDB, `PostgresEventStore` on PostgreSQL).
     public let log: any EventLogStore
     /// Where the read models and subject keys are kept: the LMDB store's own environment, or a
     /// PostgreSQL instance's local state directory.
@@ -87,24 +87,19 @@ public final class CRMStore: Sendable {
 
     /// Opens (or creates) the CRM at `location`.
     ///
-    /// - Throws: the log's errors (``EventLogError``, ``PostgresLogError``), the state store's,
-    ///   and ``KeyVaultError`` when the master key does not open the store's subject keys.
+    /// - Throws: the log's errors (`EventLogError`, `PostgresLogError`), the state store's,
+    ///   and `KeyVaultError` when the master key does not open the store's subject keys.
     public static func open(_ location: CRMLocation, configuration: Configuration = Configuration()) async throws -> CRMStore {
-        let log: any EventLogStore
+        let log = try await openLog(location.logLocation, readOnly: configuration.readOnly, logger: configuration.logger)
         let state: StateStore
-        switch location {
-        case .lmdb(let path):
-            let store = configuration.readOnly ? try EventStore.openReadOnly(path: path) : try EventStore(path: path)
-            log = store
-            state = StateStore(environment: store.environment)
-        case .postgres(let url, let stateDirectory):
-            log = try await PostgresEventStore.connect(url: url, configuration: .init(logger: configuration.logger))
-            do {
-                state = try StateStore(path: stateDirectory)
-            } catch {
-                log.close()
-                throw error
+        do {
+            guard let opened = try stateStore(for: log, directory: location.stateDirectory, readOnly: configuration.readOnly) else {
+                throw CRMStoreError.stateDirectoryRequired(location.description)
             }
+            state = opened
+        } catch {
+            log.close()
+            throw error
         }
         do {
             let vault: KeyVault?
@@ -122,6 +117,38 @@ public final class CRMStore: Sendable {
         }
     }
 
+    /// Opens the log at `location` — a `postgres://` or `postgresql://` URL, else an LMDB store
+    /// directory: the one place CRMKit chooses a backend (``open(_:configuration:)`` and the
+    /// command line both open their logs here).
+    ///
+    /// - Parameters:
+    ///   - location: a PostgreSQL URL or the path of an LMDB store directory.
+    ///   - readOnly: open an LMDB store read-only; it must exist. A PostgreSQL log is always
+    ///     writable.
+    ///   - logger: where the backend logs its opening, commits and failures.
+    /// - Throws: ``CRMStoreError/noStore(_:)`` for a read-only open of a directory without a
+    ///   store, and the backends' errors.
+    public static func openLog(_ location: String, readOnly: Bool = false,
+                               logger: Logger = Logger(label: "crmkit", factory: { _ in SwiftLogNoOpLogHandler() })) async throws
+        -> any EventLogStore {
+        if PostgresLocation.isPostgresURL(location) {
+            return try await PostgresEventStore.connect(url: location, configuration: .init(logger: logger))
+        }
+        let configuration = EventStore.Configuration(logger: logger)
+        if readOnly {
+            guard FileManager.default.fileExists(atPath: location + "/data.mdb") else { throw CRMStoreError.noStore(location) }
+            return try EventStore.openReadOnly(path: location, configuration: configuration)
+        }
+        return try EventStore(path: location, configuration: configuration)
+    }
+
+    /// Where the read models and subject keys of `log` are kept: an LMDB store's own
+    /// environment, else the local state directory `directory`, else none.
+    public static func stateStore(for log: any EventLogStore, directory: String?, readOnly: Bool = false) throws -> StateStore? {
+        if let store = log as? EventStore { return StateStore(environment: store.environment) }
+        return try directory.map { try StateStore(path: $0, readOnly: readOnly) }
+    }
+
     /// Opens (or creates) the CRM in an LMDB store directory.
     public static func open(path: String, configuration: Configuration = Configuration()) async throws -> CRMStore {
         try await open(.lmdb(path: path), configuration: configuration)
@@ -130,7 +157,7 @@ public final class CRMStore: Sendable {
     // MARK: Commands
 
     /// Validates `command` against the domain rules and appends its events (personal data
-    /// sealed); a rejected command appends nothing and throws ``DomainRuleError``.
+    /// sealed); a rejected command appends nothing and throws `DomainRuleError`.
     @discardableResult
     public func execute(_ command: CRMCommand, context: CommandContext = CommandContext()) async throws -> AppendResult {
         try await commands.execute(command, context: context)
@@ -149,7 +176,7 @@ public final class CRMStore: Sendable {
 
     /// The domain event a log event holds.
     ///
-    /// - Throws: ``CodecError`` for an event of an unknown type or undecodable payload.
+    /// - Throws: `CodecError` for an event of an unknown type or undecodable payload.
     public func decode(_ event: RecordedEvent) throws -> DomainEvent {
         try commands.registry.decode(event)
     }

@@ -7,6 +7,8 @@ public enum CRMStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case sealingDisabled
     /// The store was opened read-only.
     case readOnly(String)
+    /// No store exists at the location (a read-only open never creates one).
+    case noStore(String)
 
     /// One line naming what was wrong.
     public var description: String {
@@ -17,6 +19,8 @@ public enum CRMStoreError: Error, Sendable, Hashable, CustomStringConvertible {
             return "this store was opened without sealing personal data, so a subject cannot be forgotten (open it with sealing on)"
         case .readOnly(let location):
             return "\(location) is open read-only"
+        case .noStore(let location):
+            return "no store at \(location) (run `crm demo` to create one)"
         }
     }
 }

@@ -6,7 +6,7 @@ import Logging
 /// The served read models of a ``CRMStore``: customer 360, pipeline, lifecycle stage and
 /// balanced scorecard, persisted with their checkpoint so every event is folded exactly once.
 ///
-/// Reads see the models as of ``position``; ``catchUp()`` folds what was appended since, and
+/// Reads see the models as of ``position``; ``catchUp(batchSize:)`` folds what was appended since, and
 /// ``follow(batchSize:)`` keeps folding live until its task is cancelled.
 public final class ServedReadModels: Sendable {
     /// The projector behind the served generation.

@@ -6,6 +6,7 @@ import CRMReports
 import CRMEventLog
 import CRMEventLogLMDB
 import Foundation
+import Logging
 
 @main
 struct CRM: AsyncParsableCommand {
@@ -61,12 +62,22 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "For a postgres:// store: the local directory where the read models keep their state.")
     var state: String?
 
+    @Option(name: .customLong("log-level"),
+            help: "Log to standard error from this level on: trace, debug, info, notice, warning, error, critical (default: no logging).")
+    var logLevel: Logger.Level?
+
+    @Flag(help: "Log to standard error from level debug on (the same as --log-level debug).")
+    var verbose = false
+
+    /// The logger the command gives the library: silent unless `--log-level` or `--verbose`.
+    var logger: Logger { CLILogging.logger(level: logLevel ?? (verbose ? .debug : nil)) }
+
     var exists: Bool { FileManager.default.fileExists(atPath: store + "/data.mdb") }
 
     /// Opens the store on either backend: an LMDB directory or a `postgres://` URL (docs/postgres.md),
     /// with the state store its read models are kept in (`nil` for a PostgreSQL log without `--state`).
     func openLog(readOnly: Bool) async throws -> (any EventLogStore, StateStore?) {
-        let log = try await openLogStore(store, readOnly: readOnly)
+        let log = try await openLogStore(store, readOnly: readOnly, logger: logger)
         do {
             return (log, try openStateStore(for: log, stateDirectory: state))
         } catch {
@@ -77,12 +88,12 @@ struct StoreOptions: ParsableArguments {
 
     func openReadOnly() throws -> EventStore {
         guard exists else { throw CLIError("no store at \(store) (run `crm demo` to create one)") }
-        return try EventStore.openReadOnly(path: store)
+        return try EventStore.openReadOnly(path: store, configuration: .init(logger: logger))
     }
 
     func openWritable() throws -> EventStore {
         guard exists else { throw CLIError("no store at \(store) (run `crm demo` to create one)") }
-        return try EventStore(path: store)
+        return try EventStore(path: store, configuration: .init(logger: logger))
     }
 
     /// The vault opening sealed personal data, when the master key file exists.

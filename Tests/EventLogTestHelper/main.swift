@@ -135,6 +135,9 @@ case "digest":
     say("digest \(try digest(of: store))")
     store.close()
 
+case "metrics":
+    try await metricsProbe(directory: directory)
+
 case "hold-reader":
     // Opens a read transaction and keeps it open until killed.
     let environment = try Environment(path: directory)

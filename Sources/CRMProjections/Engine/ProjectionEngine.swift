@@ -56,6 +56,8 @@ public enum ProjectionEngine {
             model.setTracksChanges(true)
             return model
         }
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { ProjectionMetrics.rebuilt(model: Model.name, events: through, nanoseconds: DispatchTime.now().uptimeNanoseconds &- started) }
         if let local = store as? any ConcurrentlyScannable, ProcessInfo.processInfo.activeProcessorCount > 1,
            through >= ParallelRebuildPlan.minimumEvents {
             try rebuildInParallel(&model, store: local, through: through, cutoffMicros: cutoff, registry: registry,

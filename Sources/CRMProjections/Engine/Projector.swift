@@ -25,6 +25,8 @@ public final class Projector<Model: ReadModel>: Sendable {
     private let fold: Fold<Model>
     private let current: Mutex<(model: Model, checkpoint: UInt64)>
     private let logger: Logger
+    /// Events folded and lag behind the head (swift-metrics).
+    private let metrics = ProjectionMetrics(model: Model.name)
 
     /// Opens (or creates) the projection of `Model` of the log `store` in the state store
     /// `state`, restoring its stored state and checkpoint.
@@ -149,6 +151,7 @@ public final class Projector<Model: ReadModel>: Sendable {
                     return through
                 }
                 processed += Int(through - from + 1)
+                metrics.stored(events: Int(through - from + 1), checkpoint: through, head: head)
                 return false
             }
             if done { return processed }
@@ -167,6 +170,7 @@ public final class Projector<Model: ReadModel>: Sendable {
             let head = try store.head()
             if pending.count >= batchSize || head <= event.position {
                 try apply(pending)
+                metrics.stored(events: pending.count, checkpoint: event.position, head: head)
                 pending.removeAll(keepingCapacity: true)
             }
         }

@@ -1,4 +1,4 @@
-import CRMDomain
+import CRMKit
 import Foundation
 import Hummingbird
 

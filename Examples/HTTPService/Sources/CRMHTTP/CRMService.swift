@@ -45,9 +45,9 @@ public struct CRMService: Sendable {
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         router.post("commands") { request, context in try await self.execute(request, context: context) }
-        router.get("customers/:id") { _, context in try self.customer(context.parameters.require("id")) }
-        router.get("pipeline") { _, _ in try self.pipeline() }
-        router.get("scorecard") { request, _ in try self.scorecard(request.uri.queryParameters.get("period")) }
+        router.get("customers/:id") { _, context in try await self.customer(context.parameters.require("id")) }
+        router.get("pipeline") { _, _ in try await self.pipeline() }
+        router.get("scorecard") { request, _ in try await self.scorecard(request.uri.queryParameters.get("period")) }
         router.get("events") { request, _ in try self.events(request) }
         return router
     }
@@ -75,35 +75,36 @@ public struct CRMService: Sendable {
         let actor = request.headers[.init("X-Actor")!] ?? "http"
         let result: AppendResult
         do {
-            result = try await commands.execute(command.command, context: CommandContext(actor: actor, occurredAt: command.occurredAt ?? Date()))
+            result = try await crm.execute(command.command, context: CommandContext(actor: actor, occurredAt: command.occurredAt ?? Date()))
         } catch let error as DomainRuleError {
             throw APIError(error)
         }
-        try projector.catchUp()
+        try await models.catchUp()
         let appended = result.events.map { CommandResponse.Appended(position: $0.position, stream: $0.stream) }
         return try JSONResponse.make(CommandResponse(id: command.id, events: appended), status: .created)
     }
 
     // MARK: Reads
 
-    func customer(_ text: String) throws -> Response {
+    func customer(_ text: String) async throws -> Response {
         guard let id = CustomerID(text) else {
             throw APIError(status: .badRequest, rule: "request.invalid", message: "'\(text)' is not a customer id (a UUID)")
         }
-        try projector.catchUp()
-        let found = projector.read { models in models.customer360(id).map { Customer360JSON($0, currency: models.rules.currency) } }
-        guard let found else {
+        try await models.catchUp()
+        guard let view = models.customer360(id) else {
             throw APIError(status: .notFound, rule: "customer.unknown", message: "no customer \(id)")
         }
-        return try JSONResponse.make(found)
+        // The log and the read models hold personal data sealed; the vault opens it for display.
+        let record = try crm.vault.map { try view.record.openingPersonalData(of: id, with: $0) } ?? view.record
+        return try JSONResponse.make(Customer360JSON(view, record: record, currency: models.read { $0.rules.currency }))
     }
 
-    func pipeline() throws -> Response {
-        try projector.catchUp()
-        return try JSONResponse.make(PipelineJSON(projector.read { $0.pipeline.summary() }))
+    func pipeline() async throws -> Response {
+        try await models.catchUp()
+        return try JSONResponse.make(PipelineJSON(models.pipeline()))
     }
 
-    func scorecard(_ text: String?) throws -> Response {
+    func scorecard(_ text: String?) async throws -> Response {
         let period: Period
         if let text {
             guard let parsed = Period(text: text) else {
@@ -115,8 +116,8 @@ public struct CRMService: Sendable {
             let (year, month, _) = CalendarDay(containing: Date()).parts
             period = .quarter(year: year, quarter: (month - 1) / 3 + 1)
         }
-        try projector.catchUp()
-        return try JSONResponse.make(ScorecardJSON(projector.read { $0.scorecard(period) }))
+        try await models.catchUp()
+        return try JSONResponse.make(ScorecardJSON(models.read { $0.scorecard(period) }))
     }
 
     // MARK: Live
@@ -133,15 +134,15 @@ public struct CRMService: Sendable {
             }
             after = position
         } else {
-            after = try store.head()
+            after = try crm.log.head()
         }
-        let store = store, registry = commands.registry
+        let log = crm.log, registry = crm.commands.registry
         let headers: HTTPFields = [.contentType: "text/event-stream", .cacheControl: "no-cache"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             // Cancelled when the client goes away; the subscription also ends on graceful shutdown.
             try await request.body.consumeWithCancellationOnInboundClose { _ in
                 try await writer.write(ByteBuffer(string: ": following the log after position \(after)\n\n"))
-                for try await event in store.subscribe(after: after).cancelOnGracefulShutdown() {
+                for try await event in log.subscribe(after: after).cancelOnGracefulShutdown() {
                     let data = try JSONLines.line(for: event, registry: registry)
                     try await writer.write(ByteBuffer(string: "id: \(event.position)\nevent: \(event.type)\ndata: \(data)\n\n"))
                 }

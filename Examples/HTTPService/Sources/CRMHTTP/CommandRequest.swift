@@ -1,4 +1,4 @@
-import CRMDomain
+import CRMKit
 import Foundation
 
 /// The JSON body of `POST /commands`: a `type` naming the command and its fields.

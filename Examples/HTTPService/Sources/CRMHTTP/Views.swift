@@ -1,5 +1,4 @@
-import CRMDomain
-import CRMProjections
+import CRMKit
 import Foundation
 
 // The JSON shapes of the read endpoints. The read models are not `Codable` themselves (they are
@@ -78,9 +77,10 @@ public struct Customer360JSON: Codable, Sendable, Equatable {
     /// The customer's opportunities.
     public let opportunities: [Opportunity]
 
-    /// The published form of a view.
-    public init(_ view: Customer360View, currency: CurrencyCode) {
-        let record = view.record
+    /// The published form of a view, with `record` as it is shown (its personal data opened,
+    /// or as stored; by default the view's own record).
+    public init(_ view: Customer360View, record: CustomerRecord? = nil, currency: CurrencyCode) {
+        let record = record ?? view.record
         id = view.id.description
         kind = record.kind.name
         name = record.name

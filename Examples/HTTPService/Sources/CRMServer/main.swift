@@ -1,6 +1,5 @@
 import CRMHTTP
-import CRMEventLog
-import CRMEventLogLMDB
+import CRMKit
 import Foundation
 import Hummingbird
 
@@ -20,10 +19,11 @@ guard let port = Int(options["--port"]!), (0...65_535).contains(port) else {
 }
 
 let path = options["--store"]!
-let store = try EventStore(path: path)
-let service = try CRMService(store: store)
+// Personal data sealed with the master key beside the store (<store>.master-key).
+let crm = try await CRMStore.open(path: path)
+let service = try await CRMService(crm: crm)
 let app = service.application(host: options["--host"]!, port: port) { channel in
     print("crm-server: listening on \(channel.localAddress.map { "\($0)" } ?? "?"), store \(path)")
 }
 try await app.runService()
-store.close()
+crm.close()

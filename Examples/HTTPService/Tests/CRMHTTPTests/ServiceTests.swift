@@ -1,7 +1,5 @@
-import CRMDomain
 import CRMHTTP
-import CRMEventLog
-import CRMEventLogLMDB
+import CRMKit
 import Foundation
 import Hummingbird
 import ServiceLifecycle
@@ -11,17 +9,21 @@ import Testing
 /// TCP with ``LoopbackClient``, and stops it.
 @Suite struct ServiceTests {
     /// Runs `body` against a server on 127.0.0.1; returns once the server has stopped.
-    func withServer(_ body: (LoopbackClient, EventStore) async throws -> Void) async throws {
+    func withServer(_ body: (LoopbackClient, any EventLogStore) async throws -> Void) async throws {
         try await withServer { client, store, _ in try await body(client, store) }
     }
 
     /// The same, also handing `body` the server's service group (to shut it down early).
-    func withServer(_ body: (LoopbackClient, EventStore, ServiceGroup) async throws -> Void) async throws {
+    func withServer(_ body: (LoopbackClient, any EventLogStore, ServiceGroup) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-http-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try EventStore(path: directory)
-        defer { store.close() }
-        let service = try CRMService(store: store)
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: directory + ".master-key")
+        }
+        let crm = try await CRMStore.open(path: directory)
+        defer { crm.close() }
+        let store = crm.log
+        let service = try await CRMService(crm: crm)
         // The server reports its port once it listens: the readiness signal, no polling.
         let (ports, portSink) = AsyncStream<Int>.makeStream()
         let app = service.application(port: 0) { channel in
