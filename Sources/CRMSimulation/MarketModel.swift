@@ -93,7 +93,7 @@ enum IDKind: UInt64 {
 func generator(seed: UInt64, kind: IDKind, index: Int) -> SeededGenerator {
     var mixer = SeededGenerator(seed: seed ^ (kind.rawValue &* 0xA076_1D64_78BD_642F))
     let base = mixer.next()
-    var rng = SeededGenerator(seed: base &+ UInt64(index) &* 0xE703_7ED1_A0B4_28DB)
+    var rng = SeededGenerator(seed: base &+ UInt64(bitPattern: Int64(index)) &* 0xE703_7ED1_A0B4_28DB)
     _ = rng.next()
     return rng
 }
