@@ -257,11 +257,18 @@ struct LeadAgent: Sendable {
         }
         if !handedOver, !done, let decision = decisionDay, decision < to {
             decisionDay = nil
-            if converts || rng.chance(0.15) {
+            if converts {
                 let seller = market.salesperson(index)
                 agenda.add(.qualifyLead(id), at: decision)
                 agenda.add(.handOverLead(id, to: seller), at: decision + 0.1)
                 handedOver(on: decision + 0.1, byPolicy: false)
+            } else if rng.chance(0.15) {
+                // Qualified by a person, then dropped before sales took it (the domain lets
+                // only open or qualified leads be disqualified).
+                agenda.add(.qualifyLead(id), at: decision)
+                agenda.add(.disqualifyLead(id, reason: rng.element(["kein Budget", "Wettbewerber", "Projekt verschoben"])),
+                           at: decision + rng.uniform(3...14))
+                done = true
             } else if rng.chance(0.8) {
                 agenda.add(.disqualifyLead(id, reason: rng.element(["kein Budget", "keine Rückmeldung", "kein Bedarf", "Wettbewerber"])), at: decision)
                 done = true
@@ -279,8 +286,8 @@ struct LeadAgent: Sendable {
             agenda.add(.convertLead(id, customer: customer, kind: kind), at: decision)
             newCustomer = customer
             convertedDay = decision
-        } else {
-            agenda.add(.disqualifyLead(id, reason: rng.element(["kein Budget", "Wettbewerber", "Projekt verschoben"])), at: decision)
         }
+        // A lead the policy handed over that does not convert stays with sales (handed over):
+        // the domain does not disqualify a lead after its hand-over.
     }
 }
