@@ -59,12 +59,7 @@ extension TextReport {
         let interval = Self.liftInterval(report).map { String(format: " (95 %% CI %+.1f … %+.1f pp)", $0.lowerBound * 100, $0.upperBound * 100) } ?? ""
         lines.append("  repeat-purchase lift \(report.repeatPurchaseLift.map { String(format: "%+.1f pp", $0 * 100) } ?? "—")\(interval), "
             + "churn reduction \(report.churnReduction.map { String(format: "%+.1f pp", $0 * 100) } ?? "—")")
-        if report.treated.customers == 0 || report.comparison.customers == 0 {
-            lines.append("  no lift: " + (report.treated.customers == 0 && report.comparison.customers == 0
-                ? "no retention reaction's \(report.windowDays)-day window has ended by \(report.asOf)"
-                : report.treated.customers == 0 ? "no customer received a retention reaction whose window has ended"
-                : "every customer at risk had consent, so there is no comparison group"))
-        }
+        if let reason = EffectSummary.noLiftReason(report) { lines.append("  no lift: " + reason) }
         for campaign in report.campaigns.prefix(10) {
             lines.append("  campaign \(Format.pad(campaign.name, 24)) cost \(Format.padLeft(Format.money(campaign.cost, currency), 14))  "
                 + "attributed \(Format.padLeft(Format.money(campaign.attributedRevenue, currency), 14))  "

@@ -6,8 +6,8 @@ import Foundation
 /// The closed loop's part of the HTML report: what the policies did, the day's work lists and
 /// whether the loop works.
 public struct ClosedLoopPart: Codable, Sendable, Hashable {
-    /// The effect report (reactions by kind, treated against comparison, campaigns, leads).
-    public let effect: EffectReport
+    /// The effect (reactions by kind, treated against comparison, campaigns, leads).
+    public let effect: EffectSummary
     /// Leads on the day's prioritised list.
     public let leads: Int
     /// Customers at risk.
@@ -17,9 +17,10 @@ public struct ClosedLoopPart: Codable, Sendable, Hashable {
     /// Follow-ups due.
     public let followUps: Int
 
-    /// The part from an effect report and the day's work lists.
-    public init(effect: EffectReport, lists: WorkLists) {
-        self.effect = effect
+    /// The part from an effect report and the day's work lists, money in `currency` (the
+    /// served rules' currency).
+    public init(effect: EffectReport, lists: WorkLists, currency: String) {
+        self.effect = EffectSummary(effect, currency: currency)
         leads = lists.leads.count
         customersAtRisk = lists.customersAtRisk.count
         tickets = lists.tickets.count
@@ -338,13 +339,27 @@ public struct HTMLReport: Codable, Sendable, Hashable {
                 + "<td class=\"num\">\(escape(Format.percent(group.repeatPurchaseRate)))</td><td class=\"num\">\(escape(Format.percent(group.churnRate)))</td></tr>"
         }
         html += "</tbody></table>"
-        let interval = TextReport.liftInterval(effect).map { String(format: " (95 %% CI %+.1f … %+.1f pp)", $0.lowerBound * 100, $0.upperBound * 100) } ?? ""
+        let interval = effect.repeatPurchaseLiftInterval.map { String(format: " (95 %% CI %+.1f … %+.1f pp)", $0.lower * 100, $0.upper * 100) } ?? ""
         html += "<p class=\"note\">Repeat-purchase lift \(escape(effect.repeatPurchaseLift.map { String(format: "%+.1f pp", $0 * 100) } ?? "—"))\(escape(interval)); "
             + "churn reduction \(escape(effect.churnReduction.map { String(format: "%+.1f pp", $0 * 100) } ?? "—")).</p>"
+        if let reason = effect.noLiftReason { html += "<p class=\"note\">No lift: \(escape(reason)).</p>" }
         let policy = effect.leadsHandedOverByPolicy, people = effect.leadsHandedOverByPeople
         html += "<p class=\"note\">Leads handed over by the loop: \(policy.handedOver), converted \(escape(Format.percent(policy.rate))); "
             + "by people: \(people.handedOver), converted \(escape(Format.percent(people.rate))).</p>"
-        return html
+        return html + campaignTable(effect.campaigns)
+    }
+
+    private func campaignTable(_ campaigns: [EffectSummary.Campaign]) -> String {
+        guard !campaigns.isEmpty else { return "<p class=\"note\">No campaigns with costs or leads.</p>" }
+        var html = "<h3>Campaigns</h3><table class=\"list\"><thead><tr><th>campaign</th><th class=\"num\">cost</th>"
+            + "<th class=\"num\">attributed revenue</th><th class=\"num\">ROI</th><th class=\"num\">leads</th><th class=\"num\">converted</th></tr></thead><tbody>"
+        for campaign in campaigns {
+            html += "<tr><td>\(escape(campaign.name))</td><td class=\"num\">\(escape(campaign.cost.description))</td>"
+                + "<td class=\"num\">\(escape(campaign.attributedRevenue.description))</td>"
+                + "<td class=\"num\">\(campaign.roi.map { String(format: "%.2f", $0) } ?? "—")</td>"
+                + "<td class=\"num\">\(campaign.leads)</td><td class=\"num\">\(campaign.converted)</td></tr>"
+        }
+        return html + "</tbody></table>"
     }
 
     // MARK: Helpers

@@ -45,6 +45,11 @@ public enum Labels {
         }
     }
 
+    /// The label of a pipeline stage identifier (`needsAnalysis` → `Needs analysis`), or the identifier.
+    public static func pipelineStage(_ identifier: String) -> String {
+        PipelineStage.allCases.first { "\($0)" == identifier }.map { stage($0) } ?? identifier
+    }
+
     /// The label of a lifecycle stage identifier (`growingCustomer`), or the identifier.
     public static func lifecycleStage(_ identifier: String) -> String {
         LifecycleStage.allCases.first { "\($0)" == identifier }.map { stage($0) } ?? identifier

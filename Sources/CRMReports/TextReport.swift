@@ -96,7 +96,8 @@ public enum TextReport {
     public static func customer360(_ report: Customer360Report) -> String {
         var lines = ["customer 360 of \(report.name) (\(report.kind), \(report.stream)) on \(report.asOf):"]
         lines.append("  registered \(report.registeredOn)\(report.email.map { ", e-mail \($0)" } ?? "")")
-        lines.append("  stage \(report.stage.map { "\($0) (\(report.stageName ?? $0))" } ?? "—"), segment \(report.segment), "
+        lines.append("  stage \(report.stage.map { "\(Labels.lifecycleStage($0)) (\(report.stageName ?? $0))" } ?? "—"), "
+            + "value segment \(Labels.segment(report.segment)), "
             + "churn risk \(report.churnRisk.level) (\(report.churnRisk.score))\(report.churnRisk.reasons.isEmpty ? "" : ": " + report.churnRisk.reasons.joined(separator: ", ")), "
             + "CLV \(report.clv)\(report.leadScore.map { ", lead score \($0)" } ?? "")")
         lines.append("  \(report.orderCount) orders, last \(report.lastOrderOn ?? "—"); open balance \(report.openBalance), "
@@ -117,7 +118,7 @@ public enum TextReport {
             }.joined(separator: "; "))
         }
         if !report.opportunities.isEmpty {
-            lines.append("  opportunities: " + report.opportunities.suffix(5).map { "\($0.title) \($0.amount) \($0.stage ?? $0.status)" }.joined(separator: "; "))
+            lines.append("  opportunities: " + report.opportunities.suffix(5).map { "\($0.title) \($0.amount) \($0.status == "open" ? ($0.stage.flatMap(Labels.pipelineStage) ?? "open") : $0.status)" }.joined(separator: "; "))
         }
         if !report.timeline.isEmpty {
             lines.append("  latest interactions: " + report.timeline.prefix(5).map {

@@ -263,11 +263,9 @@ struct LeadAgent: Sendable {
                 agenda.add(.handOverLead(id, to: seller), at: decision + 0.1)
                 handedOver(on: decision + 0.1, byPolicy: false)
             } else if rng.chance(0.15) {
-                // Qualified by a person, then dropped before sales took it (the domain lets
-                // only open or qualified leads be disqualified).
-                agenda.add(.qualifyLead(id), at: decision)
-                agenda.add(.disqualifyLead(id, reason: rng.element(["kein Budget", "Wettbewerber", "Projekt verschoben"])),
-                           at: decision + rng.uniform(3...14))
+                // Looked promising, then dropped (the domain disqualifies only open or qualified
+                // leads, and the loop may hand a qualified one over any week, so at once).
+                agenda.add(.disqualifyLead(id, reason: rng.element(["kein Budget", "Wettbewerber", "Projekt verschoben"])), at: decision)
                 done = true
             } else if rng.chance(0.8) {
                 agenda.add(.disqualifyLead(id, reason: rng.element(["kein Budget", "keine Rückmeldung", "kein Bedarf", "Wettbewerber"])), at: decision)

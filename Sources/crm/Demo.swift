@@ -73,7 +73,7 @@ struct Demo: AsyncParsableCommand {
             print("read models \(built.generation) (rules v\(built.rulesVersion)) up to date: folded \(built.folded) events in \(seconds(since: started)) s")
 
             let source = try ReportSource.load(store: store, state: StateStore(environment: store.environment), protector: try options.vault(for: store))
-            let html = HTMLReport(source, title: "CRMKit demo report", closedLoop: ClosedLoopPart(effect: effect, lists: lists))
+            let html = HTMLReport(source, title: "CRMKit demo report", closedLoop: ClosedLoopPart(effect: effect, lists: lists, currency: source.models.rules.currency.code))
             print("\n" + TextReport.pipeline(html.pipeline))
             print("\n" + TextReport.scorecard(html.scorecard))
             print("\n" + TextReport.lifecycle(html.lifecycle))

@@ -128,7 +128,7 @@ struct Policies: AsyncParsableCommand {
                 defer { state?.close(); store.close() }
                 let modelRules = try ReportSource.servedRules(in: state)
                 let report = try await policy.runner(store, state: state, modelRules: modelRules).effectReport(asOf: day)
-                policy.emit(report) { TextReport.effect(report, currency: modelRules.currency.code) }
+                policy.emit(EffectSummary(report, currency: modelRules.currency.code)) { TextReport.effect(report, currency: modelRules.currency.code) }
             }
         }
     }

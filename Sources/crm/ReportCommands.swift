@@ -104,7 +104,8 @@ struct Report: AsyncParsableCommand {
             var loop: ClosedLoopPart?
             let runner = try PolicyRunner(store: store, readModelRules: source.models.rules)
             if try await runner.activation() != nil {
-                loop = ClosedLoopPart(effect: try await runner.effectReport(asOf: source.day), lists: try await runner.workLists(on: source.day))
+                loop = ClosedLoopPart(effect: try await runner.effectReport(asOf: source.day), lists: try await runner.workLists(on: source.day),
+                                      currency: source.models.rules.currency.code)
             }
             let value = HTMLReport(source, period: chosen, closedLoop: loop)
             if report.json {

@@ -17,13 +17,13 @@ import TestSupport
         var customers = 0, events = 0
         var yearlyChurn = 0.0, atRiskShare = 0.0, stageShares: [String: Double] = [:]
         var winRate = 0.0, slaBreach = 0.0, nps = 0.0, openStages = 0
-        var treated = 0, comparison = 0, lift = 0.0, refused = 0
+        var treated = 0, comparison = 0, lift = 0.0, refused = 0, refusals: [String] = []
         var description: String {
             let stages = stageShares.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%.1f", $0.value * 100)) %" }.joined(separator: ", ")
             return "customers \(customers), events \(events), yearly churn \(String(format: "%.1f", yearlyChurn * 100)) %, at risk "
                 + "\(String(format: "%.1f", atRiskShare * 100)) %, stages [\(stages)], win rate \(String(format: "%.1f", winRate * 100)) %, "
                 + "SLA breach \(String(format: "%.1f", slaBreach * 100)) %, NPS \(String(format: "%.1f", nps)), open stages \(openStages), "
-                + "treated \(treated), comparison \(comparison), lift \(String(format: "%+.3f", lift)), refused \(refused)"
+                + "treated \(treated), comparison \(comparison), lift \(String(format: "%+.3f", lift)), refused \(refused) \(refusals)"
         }
     }
 
@@ -37,6 +37,7 @@ import TestSupport
                                                    readModelRules: ReportSource.defaultRules)
         var figures = try await Self.figures(of: store)
         figures.refused = summary.refused
+        figures.refusals = summary.refusals
         return figures
     }
 
