@@ -21,6 +21,13 @@ public struct MoneyAmount: Codable, Sendable, Hashable, CustomStringConvertible 
         self.currency = currency
     }
 
+    /// An amount given in major units (e.g. a model's expected value in EUR), rounded to the
+    /// currency's minor units (ISO 4217: cents for EUR, none for JPY).
+    public init(major: Double, currency: String) {
+        minorUnits = Int64((major * Format.scale(currency)).rounded())
+        self.currency = currency
+    }
+
     /// `1,234.50 EUR`, `1,235 JPY`: grouped, with the currency's minor digits.
     public var description: String { Format.money(minorUnits, currency) }
 }

@@ -278,7 +278,9 @@ struct LeadAgent: Sendable {
         guard !handedOver, !done else { return }
         handedOver = true
         done = true
-        let decision = day + rng.uniform(10...45)
+        // Not before the lead's attributes and webinar are recorded (the domain closes a
+        // converted lead).
+        let decision = max(day + rng.uniform(10...45), captureDay + 21)
         if converts {
             let customer = CustomerID(rng.uuid())
             agenda.add(.convertLead(id, customer: customer, kind: kind), at: decision)

@@ -123,6 +123,7 @@ struct ReportOptions: ParsableArguments {
         if case .businessDay(let day)? = asOf, let first = try store.event(at: 1).map({ CalendarDay(containing: $0.occurredAt) }), day < first {
             FileHandle.standardError.write(Data("crm: no events on or before \(day): the log starts on \(first); the report is empty\n".utf8))
         }
+        if case .businessDay(let day)? = asOf { try refuseAfterLastEvent(day, store: store) }
         return try ReportSource.load(store: store, state: state, rules: rules, asOf: asOf, protector: try options.vault(for: store))
     }
 
@@ -130,6 +131,14 @@ struct ReportOptions: ParsableArguments {
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
         if json { printJSON(value) } else { print(text()) }
     }
+}
+
+/// Refuses a business day after the log's last event: there is no data for it yet, and a
+/// report would extrapolate (customers turning lost, effect windows ending without events).
+func refuseAfterLastEvent(_ day: CalendarDay, store: any EventLogStore) throws {
+    let head = try store.head()
+    guard head > 0, let last = try store.event(at: head).map({ CalendarDay(containing: $0.occurredAt) }), day > last else { return }
+    throw CLIError("--as-of \(day) is after the log's last event on \(last); there is no data for it yet")
 }
 
 /// Prints `value` as pretty JSON with sorted keys.

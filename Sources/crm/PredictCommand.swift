@@ -2,6 +2,7 @@ import ArgumentParser
 import CRMDomain
 import CRMPredictive
 import CRMProjections
+import CRMReports
 import Foundation
 
 struct Predict: AsyncParsableCommand {
@@ -39,7 +40,54 @@ struct Predict: AsyncParsableCommand {
             defer { store.close() }
             let report = try PredictiveReport(store: store, calibrationEnd: end, rules: rules,
                                               crmRules: CRMRules(version: 1, currency: code), customer: id)
-            print(json ? String(decoding: try report.json(), as: UTF8.self) : report.text)
+            if json { printJSON(PredictionJSON(report, currency: code.code)) } else { print(report.text) }
+        }
+    }
+}
+
+/// `crm predict --json`: the report with money in the one JSON shape of every command
+/// (`{"currency", "minorUnits"}`), pretty-printed like the others.
+struct PredictionJSON: Encodable {
+    /// One customer's forecast.
+    struct Forecast: Encodable {
+        let customer: String
+        let frequency: Int
+        let recency: Double
+        let age: Double
+        let monetaryValue: MoneyAmount
+        let horizon: Int
+        let unit: TimeUnit
+        let expectedPurchases: Double
+        let probabilityAlive: Double
+        let expectedOrderValue: MoneyAmount?
+        let predictedCLV: MoneyAmount?
+    }
+
+    let calibrationEnd: String
+    let unit: TimeUnit
+    let horizon: Int
+    let currency: String
+    let customers: Int
+    let repeatCustomers: Int
+    let purchases: BGNBDModel
+    let spend: GammaGammaModel?
+    let customer: Forecast?
+
+    init(_ report: PredictiveReport, currency: String) {
+        calibrationEnd = report.calibrationEnd.description
+        unit = report.unit
+        horizon = report.horizon
+        self.currency = currency
+        customers = report.customers
+        repeatCustomers = report.repeatCustomers
+        purchases = report.purchases
+        spend = report.spend
+        customer = report.customer.map { forecast in
+            Forecast(customer: forecast.customer.description, frequency: forecast.frequency, recency: forecast.recency, age: forecast.age,
+                     monetaryValue: MoneyAmount(major: forecast.monetaryValue, currency: currency), horizon: forecast.horizon,
+                     unit: forecast.unit, expectedPurchases: forecast.expectedPurchases, probabilityAlive: forecast.probabilityAlive,
+                     expectedOrderValue: forecast.expectedOrderValue.map { MoneyAmount(major: $0, currency: currency) },
+                     predictedCLV: forecast.predictedCLV.map { MoneyAmount(major: $0, currency: currency) })
         }
     }
 }

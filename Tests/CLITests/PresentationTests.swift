@@ -116,3 +116,81 @@ import TestSupport
         #expect(run.stdout.contains("repeat-purchase lift "))
     }
 }
+
+/// Issue 19, continued: one money shape in every JSON, effects that say why they are empty,
+/// no report for days without data, labels in the customer 360.
+@Suite(.serialized) struct PresentationMoneyTests {
+    let demo = DemoStore.shared
+
+    /// Whether `value` is the one money shape `{"currency": "EUR", "minorUnits": N}`.
+    func isMoney(_ value: Any?) -> Bool {
+        guard let object = value as? [String: Any] else { return false }
+        return Set(object.keys) == ["currency", "minorUnits"] && object["currency"] as? String == "EUR" && object["minorUnits"] is Int
+    }
+
+    @Test func predictPrintsMoneyInTheOneShapeAndPretty() throws {
+        let id = try demo.topCustomer()
+        let run = try crm(["predict", "--store", demo.store, "--customer", id, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.hasPrefix("{\n  \"calibrationEnd\" : \""))
+        let json = try run.json()
+        #expect(json["currency"] as? String == "EUR")
+        let customer = try #require(json["customer"] as? [String: Any])
+        #expect(customer["customer"] as? String == id)
+        #expect(isMoney(customer["monetaryValue"]))
+        #expect(isMoney(customer["predictedCLV"]))
+        #expect(isMoney(customer["expectedOrderValue"]))
+    }
+
+    @Test func theEffectPrintsCampaignMoneyInTheOneShape() throws {
+        let json = try crm(["policies", "effect", "--store", demo.store, "--json"]).json()
+        let campaigns = try #require(json["campaigns"] as? [[String: Any]])
+        #expect(!campaigns.isEmpty)
+        for campaign in campaigns { #expect(isMoney(campaign["cost"]) && isMoney(campaign["attributedRevenue"])) }
+        let interval = try #require(json["repeatPurchaseLiftInterval"] as? [String: Double])
+        let lift = try #require(json["repeatPurchaseLift"] as? Double)
+        #expect(interval["lower"]! < lift && lift < interval["upper"]!)
+        let html = try crm(["report", "--store", demo.store, "--json"]).json()
+        let loop = try #require((html["closedLoop"] as? [String: Any])?["effect"] as? [String: Any])
+        #expect(isMoney((loop["campaigns"] as? [[String: Any]])?.first?["cost"]))
+    }
+
+    @Test func anEffectWithoutGroupsSaysWhy() throws {
+        let run = try crm(["policies", "effect", "--store", demo.store, "--as-of", "2023-11-15"])
+        #expect(run.status == 0)
+        #expect(run.lines[1] == "  received a retention reaction           0 customers  reordered —  churned —")
+        #expect(run.lines[3] == "  repeat-purchase lift —, churn reduction —")
+        #expect(run.lines[4] == "  no lift: no retention reaction's 90-day window has ended by 2023-11-15")
+        let json = try crm(["policies", "effect", "--store", demo.store, "--as-of", "2023-11-15", "--json"]).json()
+        #expect(json["noLiftReason"] as? String == "no retention reaction's 90-day window has ended by 2023-11-15")
+    }
+
+    @Test func aDayAfterTheLastEventIsRefused() throws {
+        let last = try #require(try crm(["stats", "--store", demo.store, "--json"]).json()["lastDay"] as? String)
+        let effect = try crm(["policies", "effect", "--store", demo.store, "--as-of", "2027-03-01"])
+        #expect(effect.status == 1)
+        #expect(effect.stderrLines == ["crm: --as-of 2027-03-01 is after the log's last event on \(last); there is no data for it yet"])
+        #expect(effect.stdout == "")
+        let pipeline = try crm(["pipeline", "--store", demo.store, "--as-of", "2027-03-01"])
+        #expect(pipeline.status == 1)
+        #expect(pipeline.stderrLines == ["crm: --as-of 2027-03-01 is after the log's last event on \(last); there is no data for it yet"])
+    }
+
+    @Test func theCustomer360SpeaksInLabels() throws {
+        let id = try demo.topCustomer()
+        let json = try crm(["customer", id, "--store", demo.store, "--json"]).json()
+        #expect(isMoney(json["clv"]))
+        let text = try crm(["customer", id, "--store", demo.store])
+        let labels = ["Prospect (Interessent)", "New customer (Neukunde)", "Growing customer (Aufsteigerkunde)",
+                      "Star customer (Starkunde)", "Lost customer (Verlorener Kunde)"]
+        #expect(labels.contains { text.lines[2].hasPrefix("  stage \($0), value segment ") }, "\(text.lines[2])")
+        // A closed deal shows its outcome, an open one its stage's label, never a raw identifier.
+        let opportunities = try #require(json["opportunities"] as? [[String: Any]])
+        let line = try #require(text.lines.first { $0.hasPrefix("  opportunities: ") })
+        for deal in opportunities.suffix(5) {
+            let status = deal["status"] as! String
+            if status != "open" { #expect(line.contains("\(deal["title"] as! String) ") && line.contains(" \(status)")) }
+        }
+        for raw in ["needsAnalysis", "starCustomer", "growingCustomer", "newCustomer"] { #expect(!text.stdout.contains(raw)) }
+    }
+}

@@ -50,9 +50,9 @@ import TestSupport
         figures.events = Int(try store.head())
         let scorecard = ScorecardSummary(source, period: .year(2025))
         let kpis = Dictionary(scorecard.perspectives.flatMap(\.kpis).map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        figures.yearlyChurn = kpis["churnRate"]!!
-        figures.slaBreach = kpis["slaBreachRate"]!!
-        figures.nps = kpis["nps"]!!
+        figures.yearlyChurn = try #require(kpis["churnRate"] ?? nil, "no churnRate in 2025")
+        figures.slaBreach = try #require(kpis["slaBreachRate"] ?? nil, "no slaBreachRate in 2025")
+        figures.nps = try #require(kpis["nps"] ?? nil, "no nps in 2025")
         let value = CustomerValueReport(source)
         figures.atRiskShare = Double(value.churnLevels["medium", default: 0] + value.churnLevels["high", default: 0]) / Double(value.customers)
         let lifecycle = LifecycleReport(source)
