@@ -97,13 +97,13 @@ public enum TextReport {
         var lines = ["customer 360 of \(report.name) (\(report.kind), \(report.stream)) on \(report.asOf):"]
         lines.append("  registered \(report.registeredOn)\(report.email.map { ", e-mail \($0)" } ?? "")")
         lines.append("  stage \(report.stage.map { "\(Labels.lifecycleStage($0)) (\(report.stageName ?? $0))" } ?? "—"), "
-            + "value segment \(Labels.segment(report.segment)), "
+            + "value segment \(Labels.segment(report.segment))\(report.segment == "atRisk" ? " (falling CLV)" : ""), "
             + "churn risk \(report.churnRisk.level) (\(report.churnRisk.score))\(report.churnRisk.reasons.isEmpty ? "" : ": " + report.churnRisk.reasons.joined(separator: ", ")), "
             + "CLV \(report.clv)\(report.leadScore.map { ", lead score \($0)" } ?? "")")
         lines.append("  \(report.orderCount) orders, last \(report.lastOrderOn ?? "—"); open balance \(report.openBalance), "
             + "overdue \(report.overdueBalance); NPS \(report.nps.map(String.init) ?? "—")")
         if !report.stageHistory.isEmpty {
-            lines.append("  lifecycle: " + report.stageHistory.map { "\($0.day) \($0.to) (\($0.rule))" }.joined(separator: " → "))
+            lines.append("  lifecycle: " + report.stageHistory.map { "\($0.day) \(Labels.lifecycleStage($0.to)) (\($0.rule))" }.joined(separator: " → "))
         }
         if !report.orders.isEmpty {
             lines.append("  orders: " + report.orders.suffix(5).map { "\($0.placedOn) \($0.total) \($0.status)" }.joined(separator: "; "))
