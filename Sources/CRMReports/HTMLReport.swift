@@ -284,7 +284,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
             let y = Double(index) * row + 24
             let color = Self.segmentColors[segment.segment] ?? "#999999"
             let w1 = (width - 70) * Double(segment.customers) / most, w2 = (width - 70) * Double(max(0, segment.totalCLV.minorUnits)) / richest
-            svg += "<text x=\"100\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(segment.segment))</text>"
+            svg += "<text x=\"100\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(Labels.segment(segment.segment)))</text>"
             svg += "<rect x=\"110\" y=\"\(f(y))\" width=\"\(f(w1))\" height=\"22\" fill=\"\(color)\"/><text x=\"\(f(116 + w1))\" y=\"\(f(y + 16))\" class=\"small\">\(Format.grouped(Int64(segment.customers)))</text>"
             svg += "<rect x=\"\(f(width + 120))\" y=\"\(f(y))\" width=\"\(f(w2))\" height=\"22\" fill=\"\(color)\"/><text x=\"\(f(width + 126 + w2))\" y=\"\(f(y + 16))\" class=\"small\">\(Format.compact(Double(segment.totalCLV.minorUnits) / Format.scale(value.currency)))</text>"
         }
@@ -299,7 +299,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         var html = "<table class=\"list\"><thead><tr><th>risk</th><th>customer</th><th>stage</th><th class=\"num\">score</th><th class=\"num\">CLV</th><th>signals</th></tr></thead><tbody>"
         for customer in value.atRisk {
             html += "<tr><td><span class=\"pill \(customer.level)\">\(escape(customer.level))</span></td>"
-            html += "<td>\(escape(customer.name))<div class=\"id\">\(escape(customer.id))</div></td><td>\(escape(customer.stage ?? "—"))</td>"
+            html += "<td>\(escape(customer.name))<div class=\"id\">\(escape(customer.id))</div></td><td>\(escape(customer.stage.map(Labels.lifecycleStage) ?? "—"))</td>"
             html += "<td class=\"num\">\(customer.score)</td><td class=\"num\">\(escape(customer.clv.description))</td>"
             html += "<td>\(escape(customer.reasons.joined(separator: "; ")))</td></tr>"
         }
@@ -324,7 +324,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
             var svg = "<svg class=\"chart\" viewBox=\"0 0 \(f(total.width)) \(f(total.height))\" width=\"\(f(total.width))\" height=\"\(f(total.height))\" role=\"img\" aria-label=\"reactions by kind\">"
             for (index, (name, count)) in reactions.enumerated() {
                 let y = Double(index) * row + 4, w = width * Double(count) / most
-                svg += "<text x=\"190\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(name))</text>"
+                svg += "<text x=\"190\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(Labels.reaction(name)))</text>"
                 svg += "<rect x=\"200\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"20\" fill=\"#2f6db5\"/>"
                 svg += "<text x=\"\(f(206 + w))\" y=\"\(f(y + 15))\" class=\"small\">\(Format.grouped(Int64(count)))</text>"
             }

@@ -59,4 +59,12 @@ public enum Labels {
     public static func segment(_ identifier: String) -> String {
         ["champions": "Champions", "loyal": "Loyal", "potential": "Potential", "atRisk": "At risk"][identifier] ?? identifier
     }
+
+    /// The label of a closed-loop reaction (`retention-offer` → `Retention offer`), or the name.
+    public static func reaction(_ name: String) -> String {
+        guard let first = name.first else { return name }
+        let words = name.split(separator: "-").joined(separator: " ")
+        return (String(first).uppercased() + words.dropFirst()).replacingOccurrences(of: "sla ", with: "SLA ")
+            .replacingOccurrences(of: "Sla ", with: "SLA ")
+    }
 }

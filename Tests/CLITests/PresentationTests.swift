@@ -193,4 +193,14 @@ import TestSupport
         }
         for raw in ["needsAnalysis", "starCustomer", "growingCustomer", "newCustomer"] { #expect(!text.stdout.contains(raw)) }
     }
+
+    @Test func theHTMLSpeaksInLabels() throws {
+        let html = try crm(["report", "--store", demo.store, "--out", "-"]).stdout
+        #expect(html.contains(">At risk</text>") && html.contains(">Champions</text>"))
+        #expect(html.contains(">Retention offer</text>"))
+        for raw in [">atRisk<", "<td>starCustomer</td>", "<td>growingCustomer</td>", "<td>newCustomer</td>", ">retention-offer<"] {
+            #expect(!html.contains(raw), "\(raw)")
+        }
+        #expect(html.contains("<h3>Campaigns</h3>"))
+    }
 }

@@ -25,3 +25,15 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self) == #"{"currency":"EUR","minorUnits":123450}"#)
     }
 }
+
+/// Human labels in one language for the identifiers the reports carry.
+@Suite struct LabelTests {
+    @Test func identifiersHaveEnglishLabels() {
+        #expect(Labels.reaction("retention-offer") == "Retention offer")
+        #expect(Labels.reaction("sla-breach") == "SLA breach")
+        #expect(Labels.segment("atRisk") == "At risk")
+        #expect(Labels.lifecycleStage("starCustomer") == "Star customer")
+        #expect(Labels.pipelineStage("needsAnalysis") == "Needs analysis")
+        #expect(Labels.kpi("slaBreachRate") == "SLA breach rate")
+    }
+}
