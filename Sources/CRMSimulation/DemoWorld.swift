@@ -25,6 +25,8 @@ public enum DemoWorld {
         public var reactions = 0
         /// Reactions the loop recorded as suppressed for want of consent.
         public var suppressed = 0
+        /// Tasks of the loop (calls, follow-ups, business reviews) the staff completed.
+        public var tasksCompleted = 0
         /// Customers at the end.
         public var customers = 0
     }
@@ -47,12 +49,17 @@ public enum DemoWorld {
         }
         let runner = try PolicyRunner(store: store, handler: handler, readModelRules: readModelRules, rules: policyRules)
         try await runner.activate(at: MarketSimulation.start)
+        var openTasks: [(id: UUID, createdAt: Date)] = []
         for week in 0..<market.weeks {
             let lanes = market.plan(week: week)
             if let first = lanes.first { try await execute([first], handler: handler, writers: 1, into: &summary) }
             try await execute(Array(lanes.dropFirst()), handler: handler, writers: writers, into: &summary)
+            // The staff work off last week's tasks of the loop within the week (the last
+            // week's stay on the work lists).
+            summary.tasksCompleted += try await complete(openTasks, handler: handler)
             let at = market.loopTime(afterWeek: week)
             let report = try await runner.run(at: at)
+            openTasks = report.executed.filter { taskReactions.contains($0.reaction) }.map { ($0.id, at) }
             summary.loopRuns += 1
             summary.reactions += report.executed.count
             summary.suppressed += report.suppressed.count
@@ -69,6 +76,25 @@ public enum DemoWorld {
         }
         summary.customers = market.customers.count
         return summary
+    }
+
+    /// The loop's reactions that create a task for a person (the task's id is the reaction's).
+    static let taskReactions: Set<String> = ["account-manager-call", "quote-follow-up", "second-order-follow-up", "business-review"]
+
+    /// Completes `tasks`, each one to four days after it was created; returns how many. A task
+    /// that is no longer open (or that the reaction did not create) is skipped.
+    private static func complete(_ tasks: [(id: UUID, createdAt: Date)], handler: CommandHandler) async throws -> Int {
+        var completed = 0
+        for task in tasks {
+            let at = task.createdAt.addingTimeInterval(Double(1 + Int(task.id.uuid.0) % 4) * 86_400)
+            do {
+                _ = try await handler.execute(.completeTask(TaskID(task.id), outcome: "done"), context: CommandContext(actor: "demo", occurredAt: at))
+                completed += 1
+            } catch is DomainRuleError {
+                continue
+            }
+        }
+        return completed
     }
 
     /// Executes the lanes, each in order, up to `writers` lanes at once.

@@ -105,7 +105,8 @@ struct Demo: AsyncParsableCommand {
         print("appended \(stats.eventsAppended) events for \(summary.customers) customers over \(summary.loopRuns) weeks in "
             + "\(String(format: "%.1f", elapsed)) s (\(Int(Double(stats.eventsAppended) / max(elapsed, 0.001))) events/s, durable; "
             + "personal data sealed, key in \(options.masterKeyPath))")
-        print("closed loop ran weekly: \(summary.reactions) reactions, \(summary.suppressed) suppressed for want of consent"
+        print("closed loop ran weekly: \(summary.reactions) reactions, \(summary.suppressed) suppressed for want of consent, "
+            + "\(summary.tasksCompleted) of its tasks completed by the staff"
             + (summary.refused == 0 ? "" : "; \(summary.refused) simulated commands refused by the domain rules"
                 + (summary.refusals.first.map { " (first: \($0))" } ?? "")))
         print("group commit: \(stats.appendCalls) appends from \(writers) writers in \(stats.writeTransactions) synced transactions")
