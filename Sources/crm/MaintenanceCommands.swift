@@ -44,7 +44,7 @@ struct Rules: AsyncParsableCommand {
             guard let active = try StoredGeneration.active(CRMReadModels.self, in: StateStore(environment: store.environment)) else {
                 throw CLIError("no read models were built in \(options.store) (run `crm rebuild`)")
             }
-            print(String(decoding: try active.rules.json(), as: UTF8.self))
+            printJSON(active.rules)
         }
     }
 }

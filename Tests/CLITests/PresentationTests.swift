@@ -203,4 +203,16 @@ import TestSupport
         }
         #expect(html.contains("<h3>Campaigns</h3>"))
     }
+
+    @Test func everyJSONIsPrettyWithSortedKeys() throws {
+        let commands: [[String]] = [["predict"], ["pipeline"], ["lifecycle"], ["scorecard"], ["stats"], ["head"], ["verify"],
+                                    ["worklist"], ["policies", "effect"], ["report"]]
+        for command in commands + [["rules"]] {
+            let run = try crm(command + ["--store", demo.store] + (command == ["rules"] ? [] : ["--json"]))
+            #expect(run.status == 0, "\(command): \(run.stderr)")
+            #expect(run.stdout.hasPrefix("{\n  \""), "\(command): \(run.stdout.prefix(40))")
+            let keys = run.stdout.split(separator: "\n").filter { $0.hasPrefix("  \"") }.map { $0.dropFirst(3).prefix { $0 != "\"" } }
+            #expect(keys == keys.sorted(), "\(command)")
+        }
+    }
 }
