@@ -8,7 +8,7 @@ struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the log (or a range of positions) as JSON Lines, one event per line with all metadata.")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The file to write.") var file: String
+    @Argument(help: "The file to write (`-`: standard output).") var file: String
     @Option(help: "First position to export.") var from: UInt64?
     @Option(name: [.customLong("to"), .customLong("through")], help: "Last position to export.") var through: UInt64?
 
@@ -16,8 +16,20 @@ struct Export: AsyncParsableCommand {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
-            let count = try JSONLines.export(from: store, to: file, from: from, through: through)
-            print("exported \(count) events to \(file)")
+            guard file == "-" else {
+                let count = try JSONLines.export(from: store, to: file, from: from, through: through)
+                print("exported \(count) events to \(file)")
+                return
+            }
+            // Standard output: the lines only (the count goes to stderr), through a temporary
+            // file so the library writes a file as always.
+            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("crm-export-\(UUID().uuidString).jsonl")
+            defer { try? FileManager.default.removeItem(at: temporary) }
+            let count = try JSONLines.export(from: store, to: temporary.path, from: from, through: through)
+            let input = try FileHandle(forReadingFrom: temporary)
+            defer { try? input.close() }
+            while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { FileHandle.standardOutput.write(chunk) }
+            FileHandle.standardError.write(Data("exported \(count) events to standard output\n".utf8))
         }
     }
 }

@@ -215,4 +215,14 @@ import TestSupport
             #expect(keys == keys.sorted(), "\(command)")
         }
     }
+
+    @Test func exportWritesToStandardOutput() throws {
+        let run = try crm(["export", "-", "--store", demo.store, "--from", "1", "--to", "3"])
+        #expect(run.status == 0)
+        #expect(run.stderrLines == ["exported 3 events to standard output"])
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
+        #expect(lines.first?.contains("\"position\":1") == true)
+    }
 }
