@@ -193,6 +193,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
             ? "<p class=\"note\">Overdue: \(pipeline.overdue.count) open deals whose expected close date is before \(escape(String(pipeline.asOf.prefix(7)))), \(escape(pipeline.overdue.amount.description)).</p>" : ""
         return svg + "<p class=\"legend\"><span style=\"background:#9ecae1\"></span>open amount <span style=\"background:#08519c\"></span>weighted amount (\(escape(pipeline.currency)))"
             + (overdue.isEmpty ? "" : " <span style=\"background:#b2182b\"></span>overdue (close date passed)") + "</p>" + note
+            + (pipeline.forecast.count > 18 ? "<p class=\"note\">… and \(pipeline.forecast.count - 18) later months (see crm pipeline --json).</p>" : "")
     }
 
     /// Four cards, each KPI with a traffic light, value, target and sparkline.
