@@ -3,7 +3,7 @@ import CRMPolicies
 import Foundation
 
 /// The closed loop's effect as the reports present it (`crm policies effect --json`, the
-/// HTML report's loop section): ``EffectReport`` with money in the one JSON shape
+/// HTML report's loop section): `EffectReport` with money in the one JSON shape
 /// (``MoneyAmount``) and the lift's confidence interval.
 public struct EffectSummary: Codable, Sendable, Hashable {
     /// A campaign's return.

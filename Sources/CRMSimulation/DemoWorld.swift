@@ -36,6 +36,12 @@ public enum DemoWorld {
     /// `closed-loop`) at the end of every week.
     ///
     /// - Parameters:
+    ///   - store: the log to append to.
+    ///   - handler: the command handler over `store` (with the key vault that seals personal data).
+    ///   - parameters: the market's size, activity and seed.
+    ///   - readModelRules: the rules of the read models the loop decides on.
+    ///   - policyRules: the closed loop's rules.
+    ///   - writers: customers appended at once.
     ///   - progress: called after every week with (weeks done, weeks).
     /// - Throws: errors of the log; a domain refusal is counted in ``Summary/refused`` instead.
     public static func generate(into store: any EventLogStore, handler: CommandHandler, parameters: MarketParameters,

@@ -7,7 +7,7 @@ import Foundation
 /// mostly answered within their SLA, NPS answers, feedback, consent and cost to serve.
 ///
 /// The simulation only plans commands; ``DemoWorld`` appends them and runs the closed loop
-/// after every week, telling the simulation what it did (``respond(to:)``) so customers can
+/// after every week, telling the simulation what it did (``respond(to:at:)``) so customers can
 /// react to offers. The model and its parameters are described in docs/simulation.md.
 public struct MarketSimulation: Sendable {
     /// Day 0 of every history: 2023-11-01.
