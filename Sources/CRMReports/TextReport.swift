@@ -147,8 +147,12 @@ public enum TextReport {
 
     /// A rebuild and, when compared, what changed.
     public static func rebuild(_ report: RebuildReport, limit: Int = 50) -> String {
-        var lines = ["rebuilt read models generation \(report.generation) (rules v\(report.rulesVersion)) through position \(report.position) "
-            + "in \(String(format: "%.1f", report.seconds)) s" + (report.previousGeneration.map { "; replaced \($0)" } ?? "")]
+        var lines = [report.switched
+            ? "rebuilt read models generation \(report.generation) (rules v\(report.rulesVersion)) through position \(report.position) "
+                + "in \(String(format: "%.1f", report.seconds)) s" + (report.previousGeneration.map { "; replaced \($0)" } ?? "")
+                + (report.previousGeneration.map { $0 == report.generation ? "" : "; readers switched to \(report.generation)" } ?? "")
+            : "previewed read models under rules v\(report.rulesVersion) through position \(report.position) in "
+                + "\(String(format: "%.1f", report.seconds)) s; nothing switched: readers stay on \(report.previousGeneration ?? "—")"]
         guard report.compared else { return lines.joined(separator: "\n") }
         lines.append("rules v\(report.oldRulesVersion.map(String.init) ?? "—") → v\(report.rulesVersion), compared on \(report.comparedOn ?? "—"): "
             + "\(report.changes.count) customer and lead figures changed, \(report.kpiChanges.count) KPIs changed")

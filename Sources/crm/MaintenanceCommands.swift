@@ -13,7 +13,13 @@ struct Rebuild: AsyncParsableCommand {
     @Option(help: "A rules JSON file (CRMRules) with a new version.") var rules: String?
     @Flag(help: "Compare old and new rules: every customer's stage, segment and churn risk, every lead score, the last four quarters' KPIs.")
     var diff = false
+    @Flag(name: .customLong("dry-run"), help: "With --rules: build and compare in memory, switch nothing (implies --diff).")
+    var dryRun = false
     @Option(help: "Changes listed in the text output.") var limit = 50
+
+    func validate() throws {
+        if dryRun && rules == nil { throw ValidationError("--dry-run needs --rules FILE (the rules to preview)") }
+    }
     @Flag(help: "Print JSON (shape in docs/cli.md).") var json = false
 
     func run() async throws {
@@ -21,12 +27,15 @@ struct Rebuild: AsyncParsableCommand {
             let newRules = try rules.map(ReportInput.rules(file:))
             let store = try options.openWritable()
             defer { store.close() }
-            let report = try ReadModelMaintenance.rebuild(store: store, state: StateStore(environment: store.environment), rules: newRules, compare: diff)
+            let state = try StateStore(environment: store.environment)
+            let report = try dryRun && newRules != nil
+                ? ReadModelMaintenance.preview(store: store, state: state, rules: newRules!)
+                : ReadModelMaintenance.rebuild(store: store, state: state, rules: newRules, compare: diff)
             if json {
                 printJSON(report)
             } else {
                 print(TextReport.rebuild(report, limit: limit))
-                if diff && !report.compared { print("nothing to compare: the rules did not change (pass --rules with a new version)") }
+                if diff && !dryRun && !report.compared { print("nothing to compare: the rules did not change (pass --rules with a new version)") }
             }
         }
     }

@@ -225,4 +225,35 @@ import TestSupport
         #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
         #expect(lines.first?.contains("\"position\":1") == true)
     }
+
+    @Test func aRuleChangeCanBePreviewedWithoutSwitching() throws {
+        let (dir, store) = try demo.copy("dry-run")
+        _ = try crm(["rebuild", "--store", store])
+        var rules = try #require(try JSONSerialization.jsonObject(with: Data(try crm(["rules", "--store", store]).stdout.utf8)) as? [String: Any])
+        var lifecycle = try #require(rules["lifecycle"] as? [String: Any])
+        lifecycle["starMinOrders"] = 1_000
+        rules["lifecycle"] = lifecycle
+        rules["version"] = 2
+        let file = dir.sub("rules.json")
+        try JSONSerialization.data(withJSONObject: rules).write(to: URL(fileURLWithPath: file))
+        let before = try crm(["lifecycle", "--store", store, "--json"]).stdout
+
+        let preview = try crm(["rebuild", "--store", store, "--rules", file, "--diff", "--dry-run", "--json"]).json()
+        #expect(preview["switched"] as? Bool == false)
+        #expect(preview["compared"] as? Bool == true)
+        #expect(try crm(["lifecycle", "--store", store, "--json"]).stdout == before)
+        #expect((try crm(["rules", "--store", store]).json())["version"] as? Int == 1)
+        let text = try crm(["rebuild", "--store", store, "--rules", file, "--dry-run"])
+        #expect(text.lines[0].hasSuffix("; nothing switched: readers stay on r1"))
+        #expect(text.lines[0].hasPrefix("previewed read models under rules v2 through position \(demo.head) in "))
+
+        let real = try crm(["rebuild", "--store", store, "--rules", file, "--diff", "--json"]).json()
+        #expect(real["switched"] as? Bool == true)
+        #expect(real["changes"] as? [[String: String]] == preview["changes"] as? [[String: String]])
+        #expect((try crm(["rules", "--store", store]).json())["version"] as? Int == 2)
+
+        let alone = try crm(["rebuild", "--store", store, "--dry-run"])
+        #expect(alone.status == 64)
+        #expect(alone.stderrLines == ["crm: --dry-run needs --rules FILE (the rules to preview) (see crm help)"])
+    }
 }
