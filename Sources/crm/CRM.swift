@@ -118,7 +118,7 @@ struct ReportOptions: ParsableArguments {
     /// Loads the read models the report is built from.
     func source(_ options: StoreOptions, store: any EventLogStore, state: StateStore?) throws -> ReportSource {
         let asOf = try asOf.map(ReportInput.asOf)
-        let rules = try rules.map(ReportInput.rules(file:))
+        let rules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state)) }
         // An as-of before the first event: an empty report that says so (on stderr, so JSON stays clean).
         if case .businessDay(let day)? = asOf, let first = try store.event(at: 1).map({ CalendarDay(containing: $0.occurredAt) }), day < first {
             FileHandle.standardError.write(Data("crm: no events on or before \(day): the log starts on \(first); the report is empty\n".utf8))

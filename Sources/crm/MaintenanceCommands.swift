@@ -24,10 +24,10 @@ struct Rebuild: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let newRules = try rules.map(ReportInput.rules(file:))
             let store = try options.openWritable()
             defer { store.close() }
             let state = try StateStore(environment: store.environment)
+            let newRules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state)) }
             let report = try dryRun && newRules != nil
                 ? ReadModelMaintenance.preview(store: store, state: state, rules: newRules!)
                 : ReadModelMaintenance.rebuild(store: store, state: state, rules: newRules, compare: diff)

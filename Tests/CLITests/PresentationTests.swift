@@ -256,4 +256,33 @@ import TestSupport
         #expect(alone.status == 64)
         #expect(alone.stderrLines == ["crm: --dry-run needs --rules FILE (the rules to preview) (see crm help)"])
     }
+
+    @Test func aPartialRulesFileChangesWhatItNamesAndErrorsNameTheField() throws {
+        let directory = TemporaryDirectory("partial-rules")
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        func write(_ text: String) throws -> String {
+            let path = directory.sub("rules-\(UUID().uuidString).json")
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let partial = try write(#"{"version": 2, "lifecycle": {"starMinOrders": 1000}}"#)
+        let preview = try crm(["rebuild", "--store", demo.store, "--rules", partial, "--dry-run", "--json"])
+        #expect(preview.status == 0, "\(preview.stderr)")
+        let changes = try #require(try preview.json()["changes"] as? [[String: String]])
+        #expect(changes.filter { $0["figure"] == "stage" }.allSatisfy { $0["old"] == "starCustomer" && $0["new"] == "growingCustomer" })
+        let lifecycle = try crm(["lifecycle", "--store", demo.store, "--rules", partial, "--json"]).json()
+        let star = (lifecycle["stages"] as? [[String: Any]])?.first { $0["stage"] as? String == "starCustomer" }
+        #expect(star?["count"] as? Int == 0)
+
+        let typo = try write(#"{"lifecycle": {"starMinOrder": 10}}"#)
+        let unknown = try crm(["pipeline", "--store", demo.store, "--rules", typo])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderrLines == ["crm: cannot read rules from \(typo): unknown field lifecycle.starMinOrder"])
+        let wrong = try write(#"{"lifecycle": {"starMinOrders": "ten"}}"#)
+        let mismatch = try crm(["pipeline", "--store", demo.store, "--rules", wrong])
+        #expect(mismatch.stderrLines == ["crm: cannot read rules from \(wrong): field lifecycle.starMinOrders: expected a number"])
+        let array = try write("[1]")
+        #expect(try crm(["pipeline", "--store", demo.store, "--rules", array]).stderrLines
+            == ["crm: cannot read rules from \(array): not a JSON object (see `crm rules` for the shape)"])
+    }
 }
