@@ -285,4 +285,32 @@ import TestSupport
         #expect(try crm(["pipeline", "--store", demo.store, "--rules", array]).stderrLines
             == ["crm: cannot read rules from \(array): not a JSON object (see `crm rules` for the shape)"])
     }
+
+    @Test func predictAllWritesEveryCustomersForecastInOneFold() throws {
+        let summary = try crm(["predict", "--store", demo.store, "--json"]).json()
+        let customers = try #require(summary["customers"] as? Int)
+        let jsonl = try crm(["predict", "--store", demo.store, "--all"])
+        #expect(jsonl.status == 0, "\(jsonl.stderr)")
+        let rows = try jsonl.lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(rows.count == customers)
+        #expect(Set(rows.map { $0["customer"] as! String }).count == customers)
+        #expect(rows.allSatisfy { isMoney($0["predictedCLV"]) && isMoney($0["expectedOrderValue"]) && ($0["probabilityAlive"] as! Double) <= 1 })
+
+        let directory = TemporaryDirectory("predict-all")
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let file = directory.sub("forecasts.csv")
+        let csv = try crm(["predict", "--store", demo.store, "--all", "--format", "csv", "--out", file])
+        #expect(csv.lines == ["wrote the forecasts of \(customers) customers to \(file)"])
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "customer,frequency,recency,age,expectedPurchases,probabilityAlive,expectedOrderValueMinorUnits,predictedCLVMinorUnits,currency")
+        #expect(lines.count == customers + 1)
+        let first = try #require(rows.first)
+        let fields = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        #expect(fields[0] == first["customer"] as? String)
+        #expect(Int(fields[7]) == (first["predictedCLV"] as? [String: Any])?["minorUnits"] as? Int)
+
+        let both = try crm(["predict", "--store", demo.store, "--all", "--customer", first["customer"] as! String])
+        #expect(both.status == 64)
+        #expect(both.stderrLines == ["crm: --all and --customer exclude each other (see crm help)"])
+    }
 }
