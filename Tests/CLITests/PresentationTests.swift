@@ -313,4 +313,17 @@ import TestSupport
         #expect(both.status == 64)
         #expect(both.stderrLines == ["crm: --all and --customer exclude each other (see crm help)"])
     }
+
+    @Test func everyCommandReportsTheSameDay() throws {
+        let day = try #require(try crm(["pipeline", "--store", demo.store, "--json"]).json()["asOf"] as? String)
+        #expect(try crm(["lifecycle", "--store", demo.store, "--json"]).json()["asOf"] as? String == day)
+        #expect(try crm(["scorecard", "--store", demo.store, "--json"]).json()["reportDay"] as? String == day)
+        #expect(try crm(["worklist", "--store", demo.store, "--json"]).json()["day"] as? String == day)
+        #expect(try crm(["policies", "effect", "--store", demo.store, "--json"]).json()["asOf"] as? String == day)
+        let report = try crm(["report", "--store", demo.store, "--json"]).json()
+        #expect((report["value"] as? [String: Any])?["asOf"] as? String == day)
+        #expect(((report["closedLoop"] as? [String: Any])?["effect"] as? [String: Any])?["asOf"] as? String == day)
+        let id = try demo.topCustomer()
+        #expect(try crm(["customer", id, "--store", demo.store, "--json"]).json()["asOf"] as? String == day)
+    }
 }
