@@ -88,7 +88,7 @@ let package = Package(
         ),
         .target(
             name: "CRMSimulation",
-            dependencies: ["CRMDomain"]
+            dependencies: ["CRMDomain", "CRMEventLog", "CRMProjections", "CRMPolicies"]
         ),
         .target(
             name: "CRMPolicies",
@@ -140,6 +140,10 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             path: "Tests/EventLogTestHelper"
+        ),
+        .testTarget(
+            name: "CRMSimulationTests",
+            dependencies: ["CRMSimulation", "CRMPolicies", "CRMProjections", "CRMReports", "CRMDomain", "CRMEventLog", "CRMEventLogLMDB", "TestSupport"]
         ),
         .testTarget(
             name: "CLITests",

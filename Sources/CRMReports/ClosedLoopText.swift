@@ -56,8 +56,10 @@ extension TextReport {
         var lines = ["closed-loop effect as of \(report.asOf) (\(report.windowDays)-day window after each retention reaction):",
                      group("received a retention reaction", report.treated),
                      group("at risk, offer suppressed (no consent)", report.comparison)]
-        lines.append("  repeat-purchase lift \(report.repeatPurchaseLift.map { String(format: "%+.1f pp", $0 * 100) } ?? "—"), "
+        let interval = Self.liftInterval(report).map { String(format: " (95 %% CI %+.1f … %+.1f pp)", $0.lowerBound * 100, $0.upperBound * 100) } ?? ""
+        lines.append("  repeat-purchase lift \(report.repeatPurchaseLift.map { String(format: "%+.1f pp", $0 * 100) } ?? "—")\(interval), "
             + "churn reduction \(report.churnReduction.map { String(format: "%+.1f pp", $0 * 100) } ?? "—")")
+        if let reason = EffectSummary.noLiftReason(report) { lines.append("  no lift: " + reason) }
         for campaign in report.campaigns.prefix(10) {
             lines.append("  campaign \(Format.pad(campaign.name, 24)) cost \(Format.padLeft(Format.money(campaign.cost, currency), 14))  "
                 + "attributed \(Format.padLeft(Format.money(campaign.attributedRevenue, currency), 14))  "
@@ -67,5 +69,14 @@ extension TextReport {
             + "\(Format.percent(report.leadsHandedOverByPolicy.rate)); by people: \(report.leadsHandedOverByPeople.handedOver), "
             + "converted \(Format.percent(report.leadsHandedOverByPeople.rate))")
         return lines.joined(separator: "\n")
+    }
+
+    /// The 95 % confidence interval of the repeat-purchase lift (normal approximation of the
+    /// difference of two proportions), or `nil` when a group is empty.
+    public static func liftInterval(_ report: EffectReport) -> ClosedRange<Double>? {
+        guard let a = report.treated.repeatPurchaseRate, let b = report.comparison.repeatPurchaseRate,
+              report.treated.customers > 0, report.comparison.customers > 0 else { return nil }
+        let error = (a * (1 - a) / Double(report.treated.customers) + b * (1 - b) / Double(report.comparison.customers)).squareRoot()
+        return (a - b - 1.96 * error)...(a - b + 1.96 * error)
     }
 }

@@ -2,9 +2,10 @@ import CRMDomain
 import CRMProjections
 import Foundation
 
-/// An amount of money: integer minor units and an ISO currency code.
+/// An amount of money, the one JSON shape of every report: `{"currency": "EUR", "minorUnits": 123450}`
+/// (integer minor units of the ISO 4217 currency; see docs/cli.md).
 public struct MoneyAmount: Codable, Sendable, Hashable, CustomStringConvertible {
-    /// Minor units (cents for EUR).
+    /// Minor units (cents for EUR, yen for JPY).
     public let minorUnits: Int64
     /// ISO 4217 code.
     public let currency: String
@@ -14,10 +15,21 @@ public struct MoneyAmount: Codable, Sendable, Hashable, CustomStringConvertible 
         currency = money.currency.code
     }
 
-    /// `1234.50 EUR`.
-    public var description: String {
-        Money(minorUnits: minorUnits, currency: CurrencyCode(currency) ?? .eur).description
+    /// An amount of `minorUnits` in `currency`.
+    public init(minorUnits: Int64, currency: String) {
+        self.minorUnits = minorUnits
+        self.currency = currency
     }
+
+    /// An amount given in major units (e.g. a model's expected value in EUR), rounded to the
+    /// currency's minor units (ISO 4217: cents for EUR, none for JPY).
+    public init(major: Double, currency: String) {
+        minorUnits = Int64((major * Format.scale(currency)).rounded())
+        self.currency = currency
+    }
+
+    /// `1,234.50 EUR`, `1,235 JPY`: grouped, with the currency's minor digits.
+    public var description: String { Format.money(minorUnits, currency) }
 }
 
 /// One customer on one page (`crm customer ID --json`): master data, lifecycle, value and risk,
@@ -143,8 +155,8 @@ public struct Customer360Report: Codable, Sendable, Hashable {
     public let stageName: String?
     /// Lifecycle transitions, oldest first.
     public let stageHistory: [Transition]
-    /// Discounted customer lifetime value, minor units of ``currency``.
-    public let clv: Int64
+    /// Discounted customer lifetime value.
+    public let clv: MoneyAmount
     /// The currency of ``clv``.
     public let currency: String
     /// `champions`, `loyal`, `potential` or `atRisk`.
@@ -192,7 +204,7 @@ public struct Customer360Report: Codable, Sendable, Hashable {
         stage = view.stage.map { "\($0)" }
         stageName = view.stage?.germanName
         stageHistory = view.stageHistory.map { Transition(day: $0.day.description, from: $0.from.map { "\($0)" }, to: "\($0.to)", rule: $0.rule) }
-        clv = view.clv
+        clv = MoneyAmount(minorUnits: view.clv, currency: source.models.rules.currency.code)
         currency = source.models.rules.currency.code
         segment = view.segment.rawValue
         churnRisk = Risk(level: view.churnRisk.level.rawValue, score: view.churnRisk.score, reasons: view.churnRisk.reasons)

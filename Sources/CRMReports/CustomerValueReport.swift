@@ -11,8 +11,8 @@ public struct CustomerValueReport: Codable, Sendable, Hashable {
         public let segment: String
         /// Customers in it.
         public let customers: Int
-        /// Σ CLV of its customers, minor units.
-        public let totalCLV: Int64
+        /// Σ CLV of its customers.
+        public let totalCLV: MoneyAmount
     }
 
     /// A customer at risk of churning.
@@ -27,8 +27,8 @@ public struct CustomerValueReport: Codable, Sendable, Hashable {
         public let level: String
         /// Churn points.
         public let score: Int
-        /// CLV, minor units.
-        public let clv: Int64
+        /// CLV.
+        public let clv: MoneyAmount
         /// The signals that fired.
         public let reasons: [String]
     }
@@ -59,7 +59,8 @@ public struct CustomerValueReport: Codable, Sendable, Hashable {
         let day = source.day
         asOf = day.description
         position = source.position
-        currency = models.rules.currency.code
+        let currency = models.rules.currency.code
+        self.currency = currency
         let stages = models.lifecycle.stages(asOf: day)
         var bySegment: [ValueSegment: (Int, Int64)] = [:]
         var levels: [String: Int] = ["low": 0, "medium": 0, "high": 0]
@@ -77,17 +78,17 @@ public struct CustomerValueReport: Codable, Sendable, Hashable {
             if top == nil || view.clv > top!.1 || (view.clv == top!.1 && id < top!.0) { top = (id, view.clv) }
             if view.churnRisk.level != .low {
                 risky.append((AtRisk(id: id.description, name: source.display(view.record.name, .customer(id)), stage: "\(stage)",
-                                     level: view.churnRisk.level.rawValue, score: view.churnRisk.score, clv: view.clv,
+                                     level: view.churnRisk.level.rawValue, score: view.churnRisk.score, clv: MoneyAmount(minorUnits: view.clv, currency: currency),
                                      reasons: view.churnRisk.reasons), id))
             }
         }
         customers = counted
-        segments = ValueSegment.allCases.map { Segment(segment: $0.rawValue, customers: bySegment[$0]?.0 ?? 0, totalCLV: bySegment[$0]?.1 ?? 0) }
+        segments = ValueSegment.allCases.map { Segment(segment: $0.rawValue, customers: bySegment[$0]?.0 ?? 0, totalCLV: MoneyAmount(minorUnits: bySegment[$0]?.1 ?? 0, currency: currency)) }
         var classes: [String: Int] = ["A": 0, "B": 0, "C": 0]
         for (_, value) in CustomerAnalytics.abc(active, rules: models.rules.value, asOf: day) { classes[value.rawValue.uppercased(), default: 0] += 1 }
         abc = classes
         churnLevels = levels
-        risky.sort { a, b in (a.0.score, a.0.clv, b.1) > (b.0.score, b.0.clv, a.1) }
+        risky.sort { a, b in (a.0.score, a.0.clv.minorUnits, b.1) > (b.0.score, b.0.clv.minorUnits, a.1) }
         atRisk = risky.prefix(max(0, limit)).map(\.0)
         topCustomer = top?.0.description
     }

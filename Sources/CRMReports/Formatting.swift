@@ -14,11 +14,36 @@ enum Format {
         return value < 0 ? "-" + out : out
     }
 
-    /// Minor units as whole major units with grouping: `12,345 EUR` (cents rounded half away
-    /// from zero).
+    /// Minor units as text with grouping and the currency's ISO 4217 minor digits:
+    /// `12,345.67 EUR`, `1,235 JPY`, `1.500 KWD`, `-3.20 USD`. The one money text of every report.
     static func money(_ minorUnits: Int64, _ currency: String) -> String {
-        let major = (minorUnits.magnitude + 50) / 100
-        return (minorUnits < 0 ? "-" : "") + grouped(Int64(major)) + " " + currency
+        let digits = minorDigits(currency)
+        var scale: UInt64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        let major = minorUnits.magnitude / scale, minor = minorUnits.magnitude % scale
+        var text = grouped(Int64(major))
+        if digits > 0 {
+            let fraction = String(minor)
+            text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        }
+        return (minorUnits < 0 ? "-" : "") + text + " " + currency
+    }
+
+    /// Minor units per major unit of a currency (100 for EUR, 1 for JPY).
+    static func scale(_ currency: String) -> Double {
+        var value = 1.0
+        for _ in 0..<minorDigits(currency) { value *= 10 }
+        return value
+    }
+
+    /// The ISO 4217 minor digits of a currency (2 unless listed).
+    static func minorDigits(_ currency: String) -> Int {
+        switch currency.uppercased() {
+        case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF": 0
+        case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND": 3
+        case "CLF", "UYW": 4
+        default: 2
+        }
     }
 
     /// A compact amount for chart labels: `1.2 M`, `34 k`, `512`.

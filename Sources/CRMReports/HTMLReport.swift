@@ -6,8 +6,8 @@ import Foundation
 /// The closed loop's part of the HTML report: what the policies did, the day's work lists and
 /// whether the loop works.
 public struct ClosedLoopPart: Codable, Sendable, Hashable {
-    /// The effect report (reactions by kind, treated against comparison, campaigns, leads).
-    public let effect: EffectReport
+    /// The effect (reactions by kind, treated against comparison, campaigns, leads).
+    public let effect: EffectSummary
     /// Leads on the day's prioritised list.
     public let leads: Int
     /// Customers at risk.
@@ -17,9 +17,10 @@ public struct ClosedLoopPart: Codable, Sendable, Hashable {
     /// Follow-ups due.
     public let followUps: Int
 
-    /// The part from an effect report and the day's work lists.
-    public init(effect: EffectReport, lists: WorkLists) {
-        self.effect = effect
+    /// The part from an effect report and the day's work lists, money in `currency` (the
+    /// served rules' currency).
+    public init(effect: EffectReport, lists: WorkLists, currency: String) {
+        self.effect = EffectSummary(effect, currency: currency)
         leads = lists.leads.count
         customersAtRisk = lists.customersAtRisk.count
         tickets = lists.tickets.count
@@ -82,7 +83,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         <main>
         """
         html += section("Pipeline by stage", id: "pipeline", funnel() + pipelineTiles())
-        html += section("Forecast by expected close month", id: "forecast", forecastChart())
+        html += section("Forecast by expected close month from \(pipeline.asOf.prefix(7))", id: "forecast", forecastChart())
         html += section("Balanced scorecard \(scorecard.period)", id: "scorecard", scorecardCards())
         html += section("Lifecycle stages over time", id: "lifecycle", lifecycleChart())
         html += section("CLV segments", id: "segments", segmentChart())
@@ -108,34 +109,50 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     private static let lifecycleColors = ["#c6dbef", "#74c476", "#31a354", "#fdae6b", "#de2d26"]
     private static let segmentColors = ["champions": "#31a354", "loyal": "#74c476", "potential": "#6baed6", "atRisk": "#de2d26"]
 
-    /// A centred funnel: one trapezoid row per stage, width by open amount.
+    /// The funnel: how many opportunities ever reached each stage (width by count), and beside
+    /// it the open opportunities by stage as bars.
     private func funnel() -> String {
-        let width = 640.0, row = 46.0
-        let stages = pipeline.stages
-        let widest = Double(max(1, stages.map(\.figures.amount).max() ?? 1))
-        var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"Pipeline funnel\" viewBox=\"0 0 \(Int(width) + 260) \(Int(row) * stages.count + 10)\" width=\"\(Int(width) + 260)\" height=\"\(Int(row) * stages.count + 10)\">"
+        let width = 300.0, row = 40.0
+        let stages = pipeline.conversion
+        let widest = Double(max(1, stages.map(\.entered).max() ?? 1))
+        let height = Int(row) * max(1, stages.count) + 10
+        var svg = "<div class=\"pair\"><figure><figcaption>Stage reached (all opportunities)</figcaption>"
+        svg += "<svg class=\"chart\" role=\"img\" aria-label=\"Funnel: opportunities that reached each stage\" viewBox=\"0 0 \(Int(width) + 150) \(height)\" width=\"\(Int(width) + 150)\" height=\"\(height)\">"
         for (index, stage) in stages.enumerated() {
-            let w = max(24, width * Double(stage.figures.amount) / widest)
-            let next = index + 1 < stages.count ? max(24, width * Double(stages[index + 1].figures.amount) / widest) : w * 0.8
+            let w = max(16, width * Double(stage.entered) / widest)
+            let next = index + 1 < stages.count ? max(16, width * Double(stages[index + 1].entered) / widest) : w * 0.85
             let y = Double(index) * row + 4
             let x0 = (width - w) / 2, x1 = (width - next) / 2
             let points = "\(f(x0)),\(f(y)) \(f(x0 + w)),\(f(y)) \(f(max(x1, x0) + min(next, w))),\(f(y + row - 6)) \(f(max(x1, x0))),\(f(y + row - 6))"
-            svg += "<polygon points=\"\(points)\" fill=\"\(Self.stageColors[index % Self.stageColors.count])\"><title>\(escape(stage.stage)): \(stage.figures.count) open, \(Format.money(stage.figures.amount, pipeline.currency))</title></polygon>"
-            svg += "<text x=\"\(f(width / 2))\" y=\"\(f(y + row / 2 + 1))\" text-anchor=\"middle\" class=\"onbar\">\(stage.figures.count)</text>"
-            svg += "<text x=\"\(f(width + 12))\" y=\"\(f(y + row / 2 - 6))\" class=\"label\">\(escape(stage.stage))</text>"
-            svg += "<text x=\"\(f(width + 12))\" y=\"\(f(y + row / 2 + 10))\" class=\"small\">\(Format.money(stage.figures.amount, pipeline.currency)) · weighted \(Format.money(stage.figures.weighted, pipeline.currency))</text>"
+            svg += "<polygon points=\"\(points)\" fill=\"\(Self.stageColors[index % Self.stageColors.count])\"><title>\(escape(stage.label)): \(stage.entered) reached, \(stage.advanced) advanced</title></polygon>"
+            svg += "<text x=\"\(f(width / 2))\" y=\"\(f(y + row / 2 + 1))\" text-anchor=\"middle\" class=\"onbar\">\(Format.grouped(Int64(stage.entered)))</text>"
+            svg += "<text x=\"\(f(width + 10))\" y=\"\(f(y + row / 2 - 4))\" class=\"label\">\(escape(stage.label))</text>"
+            svg += "<text x=\"\(f(width + 10))\" y=\"\(f(y + row / 2 + 11))\" class=\"small\">\(escape(Format.percent(stage.rate))) advanced</text>"
         }
-        return svg + "</svg>"
+        svg += "</svg></figure>"
+        let open = pipeline.stages
+        let most = Double(max(1, open.map(\.figures.count).max() ?? 1))
+        let barWidth = 220.0
+        svg += "<figure><figcaption>Open now by stage</figcaption>"
+        svg += "<svg class=\"chart\" role=\"img\" aria-label=\"Open opportunities by stage\" viewBox=\"0 0 \(Int(barWidth) + 250) \(height)\" width=\"\(Int(barWidth) + 250)\" height=\"\(height)\">"
+        for (index, stage) in open.enumerated() {
+            let y = Double(index) * row + 4, w = barWidth * Double(stage.figures.count) / most
+            svg += "<text x=\"110\" y=\"\(f(y + 18))\" text-anchor=\"end\" class=\"label\">\(escape(stage.label))</text>"
+            svg += "<rect x=\"118\" y=\"\(f(y + 4))\" width=\"\(f(max(1, w)))\" height=\"20\" fill=\"\(Self.stageColors[index % Self.stageColors.count])\"><title>\(escape(stage.label)): \(stage.figures.count) open, \(escape(stage.figures.amount.description))</title></rect>"
+            svg += "<text x=\"\(f(124 + w))\" y=\"\(f(y + 12))\" class=\"small\">\(Format.grouped(Int64(stage.figures.count)))</text>"
+            svg += "<text x=\"\(f(124 + w))\" y=\"\(f(y + 26))\" class=\"small\">\(escape(stage.figures.amount.description))</text>"
+        }
+        return svg + "</svg></figure></div>"
     }
 
     private func pipelineTiles() -> String {
         let tiles: [(String, String)] = [
             ("open", "\(Format.grouped(Int64(pipeline.open.count)))"),
-            ("open amount", Format.money(pipeline.open.amount, pipeline.currency)),
-            ("weighted", Format.money(pipeline.open.weighted, pipeline.currency)),
+            ("open amount", pipeline.open.amount.description),
+            ("weighted", pipeline.open.weighted.description),
             ("win rate", Format.percent(pipeline.winRate)),
             ("average cycle", pipeline.averageSalesCycleDays.map { String(format: "%.0f days", $0) } ?? "—"),
-            ("velocity", pipeline.velocityPerDay.map { Format.money($0, pipeline.currency) + " / day" } ?? "—"),
+            ("velocity", pipeline.velocityPerDay.map { $0.description + " / day" } ?? "—"),
         ]
         var html = "<div class=\"tiles\">"
         for (label, value) in tiles { html += "<div class=\"tile\"><div class=\"v\">\(escape(value))</div><div class=\"l\">\(escape(label))</div></div>" }
@@ -150,36 +167,44 @@ public struct HTMLReport: Codable, Sendable, Hashable {
 
     /// Grouped bars per month: open amount and weighted amount.
     private func forecastChart() -> String {
-        let months = Array(pipeline.forecast.prefix(18))
+        // The past-due deals first, in one flagged bucket; then the months from the report's month on.
+        let overdue = pipeline.overdue.count > 0 ? [PipelineReport.Month(month: "overdue", figures: pipeline.overdue)] : []
+        let months = overdue + Array(pipeline.forecast.prefix(18))
         guard !months.isEmpty else { return "<p class=\"note\">No open opportunities.</p>" }
         let height = 220.0, left = 70.0, slot = 44.0
         let width = left + slot * Double(months.count) + 20
-        let top = Double(max(1, months.map(\.figures.amount).max() ?? 1))
+        let top = Double(max(1, months.map(\.figures.amount.minorUnits).max() ?? 1))
         var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"Forecast by month\" viewBox=\"0 0 \(Int(width)) \(Int(height) + 50)\" width=\"\(Int(width))\" height=\"\(Int(height) + 50)\">"
         for step in 0...4 {
             let value = top * Double(step) / 4, y = height - height * Double(step) / 4 + 10
             svg += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - 10))\" y2=\"\(f(y))\" class=\"grid\"/>"
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"small\">\(Format.compact(value / 100))</text>"
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\" class=\"small\">\(Format.compact(value / Format.scale(pipeline.currency)))</text>"
         }
         for (index, month) in months.enumerated() {
             let x = left + Double(index) * slot + 6
-            let h1 = height * Double(month.figures.amount) / top, h2 = height * Double(month.figures.weighted) / top
-            svg += "<rect x=\"\(f(x))\" y=\"\(f(height - h1 + 10))\" width=\"15\" height=\"\(f(h1))\" fill=\"#9ecae1\"><title>\(month.month): \(month.figures.count) open, \(Format.money(month.figures.amount, pipeline.currency))</title></rect>"
-            svg += "<rect x=\"\(f(x + 16))\" y=\"\(f(height - h2 + 10))\" width=\"15\" height=\"\(f(h2))\" fill=\"#08519c\"><title>\(month.month): weighted \(Format.money(month.figures.weighted, pipeline.currency))</title></rect>"
+            let h1 = height * Double(month.figures.amount.minorUnits) / top, h2 = height * Double(month.figures.weighted.minorUnits) / top
+            let late = month.month == "overdue"
+            svg += "<rect x=\"\(f(x))\" y=\"\(f(height - h1 + 10))\" width=\"15\" height=\"\(f(h1))\" fill=\"\(late ? "#f4a582" : "#9ecae1")\"><title>\(month.month): \(month.figures.count) open, \(month.figures.amount.description)</title></rect>"
+            svg += "<rect x=\"\(f(x + 16))\" y=\"\(f(height - h2 + 10))\" width=\"15\" height=\"\(f(h2))\" fill=\"\(late ? "#b2182b" : "#08519c")\"><title>\(month.month): weighted \(month.figures.weighted.description)</title></rect>"
             svg += "<text x=\"\(f(x + 15))\" y=\"\(f(height + 26))\" text-anchor=\"middle\" class=\"small\" transform=\"rotate(-35 \(f(x + 15)) \(f(height + 26)))\">\(escape(month.month))</text>"
         }
         svg += "</svg>"
-        return svg + "<p class=\"legend\"><span style=\"background:#9ecae1\"></span>open amount <span style=\"background:#08519c\"></span>weighted amount (\(escape(pipeline.currency)))</p>"
+        let note = pipeline.overdue.count > 0
+            ? "<p class=\"note\">Overdue: \(pipeline.overdue.count) open deals whose expected close date is before \(escape(String(pipeline.asOf.prefix(7)))), \(escape(pipeline.overdue.amount.description)).</p>" : ""
+        return svg + "<p class=\"legend\"><span style=\"background:#9ecae1\"></span>open amount <span style=\"background:#08519c\"></span>weighted amount (\(escape(pipeline.currency)))"
+            + (overdue.isEmpty ? "" : " <span style=\"background:#b2182b\"></span>overdue (close date passed)") + "</p>" + note
+            + (pipeline.forecast.count > 18 ? "<p class=\"note\">… and \(pipeline.forecast.count - 18) later months (see crm pipeline --json).</p>" : "")
     }
 
     /// Four cards, each KPI with a traffic light, value, target and sparkline.
     private func scorecardCards() -> String {
-        var html = "<p class=\"note legend\">Trend over \(escape(scorecard.trendPeriods.first ?? "")) … \(escape(scorecard.period)).\(Self.statusLegend)</p><div class=\"cards\">"
+        var html = scorecard.partial ? "<p class=\"note\">Partial period: it ends after the report day \(escape(scorecard.asOf)); the values cover the events up to then and are not graded.</p>" : ""
+        html += "<p class=\"note legend\">Trend over \(escape(scorecard.trendPeriods.first ?? "")) … \(escape(scorecard.period)).\(Self.statusLegend)</p><div class=\"cards\">"
         for perspective in scorecard.perspectives {
             html += "<div class=\"card\"><h3>\(escape(perspective.perspective.capitalized))</h3><table class=\"kpis\">"
             for kpi in perspective.kpis {
                 let target = kpi.target.map { (kpi.higherIsBetter == false ? "≤ " : "≥ ") + Format.kpi(kpi.name, $0, currency: scorecard.currency) } ?? ""
-                html += "<tr><td>\(light(kpi.status))</td><td class=\"name\">\(escape(kpi.name))</td>"
+                html += "<tr><td>\(light(kpi.status))</td><td class=\"name\" title=\"\(escape(kpi.name))\">\(escape(kpi.label))</td>"
                 html += "<td class=\"num\">\(escape(Format.kpi(kpi.name, kpi.value, currency: scorecard.currency)))</td>"
                 html += "<td class=\"target\">\(escape(target))</td><td>\(sparkline(kpi.trend, status: kpi.status))</td></tr>"
             }
@@ -190,7 +215,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
 
     private static let statusLegend = [("onTarget", "on target"), ("atRisk", "at risk"), ("offTarget", "off target"), ("noData", "no data")]
         .map { "<span style=\"background:\(statusColors[$0.0]!)\"></span>\($0.1)" }.joined()
-    private static let statusColors = ["onTarget": "#2ca02c", "atRisk": "#ff9f1a", "offTarget": "#d62728", "noData": "#bbbbbb"]
+    private static let statusColors = ["onTarget": "#2ca02c", "atRisk": "#ff9f1a", "offTarget": "#d62728", "noData": "#bbbbbb", "partial": "#dddddd"]
 
     private func light(_ status: String) -> String {
         let color = Self.statusColors[status] ?? "#bbbbbb"
@@ -244,7 +269,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         }
         svg += "</svg><p class=\"legend\">"
         for (index, stage) in lifecycle.stages.enumerated() {
-            svg += "<span style=\"background:\(Self.lifecycleColors[index % Self.lifecycleColors.count])\"></span>\(escape(stage.name)) \(stage.count) "
+            svg += "<span style=\"background:\(Self.lifecycleColors[index % Self.lifecycleColors.count])\"></span>\(escape(stage.label)) (\(escape(stage.name))) \(stage.count) "
         }
         return svg + "</p>"
     }
@@ -253,16 +278,16 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     private func segmentChart() -> String {
         let width = 420.0, row = 34.0
         let most = Double(max(1, value.segments.map(\.customers).max() ?? 1))
-        let richest = Double(max(1, value.segments.map(\.totalCLV).max() ?? 1))
+        let richest = Double(max(1, value.segments.map(\.totalCLV.minorUnits).max() ?? 1))
         var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"CLV segments\" viewBox=\"0 0 \(Int(width) * 2 + 120) \(Int(row) * value.segments.count + 30)\" width=\"\(Int(width) * 2 + 120)\" height=\"\(Int(row) * value.segments.count + 30)\">"
         svg += "<text x=\"110\" y=\"14\" class=\"label\">customers</text><text x=\"\(f(width + 120))\" y=\"14\" class=\"label\">total CLV (\(escape(value.currency)))</text>"
         for (index, segment) in value.segments.enumerated() {
             let y = Double(index) * row + 24
             let color = Self.segmentColors[segment.segment] ?? "#999999"
-            let w1 = (width - 70) * Double(segment.customers) / most, w2 = (width - 70) * Double(max(0, segment.totalCLV)) / richest
-            svg += "<text x=\"100\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(segment.segment))</text>"
+            let w1 = (width - 70) * Double(segment.customers) / most, w2 = (width - 70) * Double(max(0, segment.totalCLV.minorUnits)) / richest
+            svg += "<text x=\"100\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(Labels.segment(segment.segment)))</text>"
             svg += "<rect x=\"110\" y=\"\(f(y))\" width=\"\(f(w1))\" height=\"22\" fill=\"\(color)\"/><text x=\"\(f(116 + w1))\" y=\"\(f(y + 16))\" class=\"small\">\(Format.grouped(Int64(segment.customers)))</text>"
-            svg += "<rect x=\"\(f(width + 120))\" y=\"\(f(y))\" width=\"\(f(w2))\" height=\"22\" fill=\"\(color)\"/><text x=\"\(f(width + 126 + w2))\" y=\"\(f(y + 16))\" class=\"small\">\(Format.compact(Double(segment.totalCLV) / 100))</text>"
+            svg += "<rect x=\"\(f(width + 120))\" y=\"\(f(y))\" width=\"\(f(w2))\" height=\"22\" fill=\"\(color)\"/><text x=\"\(f(width + 126 + w2))\" y=\"\(f(y + 16))\" class=\"small\">\(Format.compact(Double(segment.totalCLV.minorUnits) / Format.scale(value.currency)))</text>"
         }
         svg += "</svg>"
         let abc = ["A", "B", "C"].map { "\($0) \(value.abc[$0] ?? 0)" }.joined(separator: " · ")
@@ -275,8 +300,8 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         var html = "<table class=\"list\"><thead><tr><th>risk</th><th>customer</th><th>stage</th><th class=\"num\">score</th><th class=\"num\">CLV</th><th>signals</th></tr></thead><tbody>"
         for customer in value.atRisk {
             html += "<tr><td><span class=\"pill \(customer.level)\">\(escape(customer.level))</span></td>"
-            html += "<td>\(escape(customer.name))<div class=\"id\">\(escape(customer.id))</div></td><td>\(escape(customer.stage ?? "—"))</td>"
-            html += "<td class=\"num\">\(customer.score)</td><td class=\"num\">\(escape(Format.money(customer.clv, value.currency)))</td>"
+            html += "<td>\(escape(customer.name))<div class=\"id\">\(escape(customer.id))</div></td><td>\(escape(customer.stage.map(Labels.lifecycleStage) ?? "—"))</td>"
+            html += "<td class=\"num\">\(customer.score)</td><td class=\"num\">\(escape(customer.clv.description))</td>"
             html += "<td>\(escape(customer.reasons.joined(separator: "; ")))</td></tr>"
         }
         return html + "</tbody></table>"
@@ -296,10 +321,11 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         } else {
             let most = Double(max(1, reactions.map(\.value).max() ?? 1))
             let width = 420.0, row = 26.0
-            var svg = "<svg class=\"chart\" viewBox=\"0 0 \(f(width + 260)) \(f(Double(reactions.count) * row + 8))\" role=\"img\" aria-label=\"reactions by kind\">"
+            let total = (width: width + 260, height: Double(reactions.count) * row + 8)
+            var svg = "<svg class=\"chart\" viewBox=\"0 0 \(f(total.width)) \(f(total.height))\" width=\"\(f(total.width))\" height=\"\(f(total.height))\" role=\"img\" aria-label=\"reactions by kind\">"
             for (index, (name, count)) in reactions.enumerated() {
                 let y = Double(index) * row + 4, w = width * Double(count) / most
-                svg += "<text x=\"190\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(name))</text>"
+                svg += "<text x=\"190\" y=\"\(f(y + 16))\" text-anchor=\"end\" class=\"label\">\(escape(Labels.reaction(name)))</text>"
                 svg += "<rect x=\"200\" y=\"\(f(y))\" width=\"\(f(w))\" height=\"20\" fill=\"#2f6db5\"/>"
                 svg += "<text x=\"\(f(206 + w))\" y=\"\(f(y + 15))\" class=\"small\">\(Format.grouped(Int64(count)))</text>"
             }
@@ -314,10 +340,27 @@ public struct HTMLReport: Codable, Sendable, Hashable {
                 + "<td class=\"num\">\(escape(Format.percent(group.repeatPurchaseRate)))</td><td class=\"num\">\(escape(Format.percent(group.churnRate)))</td></tr>"
         }
         html += "</tbody></table>"
+        let interval = effect.repeatPurchaseLiftInterval.map { String(format: " (95 %% CI %+.1f … %+.1f pp)", $0.lower * 100, $0.upper * 100) } ?? ""
+        html += "<p class=\"note\">Repeat-purchase lift \(escape(effect.repeatPurchaseLift.map { String(format: "%+.1f pp", $0 * 100) } ?? "—"))\(escape(interval)); "
+            + "churn reduction \(escape(effect.churnReduction.map { String(format: "%+.1f pp", $0 * 100) } ?? "—")).</p>"
+        if let reason = effect.noLiftReason { html += "<p class=\"note\">No lift: \(escape(reason)).</p>" }
         let policy = effect.leadsHandedOverByPolicy, people = effect.leadsHandedOverByPeople
         html += "<p class=\"note\">Leads handed over by the loop: \(policy.handedOver), converted \(escape(Format.percent(policy.rate))); "
             + "by people: \(people.handedOver), converted \(escape(Format.percent(people.rate))).</p>"
-        return html
+        return html + campaignTable(effect.campaigns)
+    }
+
+    private func campaignTable(_ campaigns: [EffectSummary.Campaign]) -> String {
+        guard !campaigns.isEmpty else { return "<p class=\"note\">No campaigns with costs or leads.</p>" }
+        var html = "<h3>Campaigns</h3><table class=\"list\"><thead><tr><th>campaign</th><th class=\"num\">cost</th>"
+            + "<th class=\"num\">attributed revenue</th><th class=\"num\">ROI</th><th class=\"num\">leads</th><th class=\"num\">converted</th></tr></thead><tbody>"
+        for campaign in campaigns {
+            html += "<tr><td>\(escape(campaign.name))</td><td class=\"num\">\(escape(campaign.cost.description))</td>"
+                + "<td class=\"num\">\(escape(campaign.attributedRevenue.description))</td>"
+                + "<td class=\"num\">\(campaign.roi.map { String(format: "%.2f", $0) } ?? "—")</td>"
+                + "<td class=\"num\">\(campaign.leads)</td><td class=\"num\">\(campaign.converted)</td></tr>"
+        }
+        return html + "</tbody></table>"
     }
 
     // MARK: Helpers
@@ -344,7 +387,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f5f6f8;color:#1d2330}
     header{background:#1d2b45;color:#fff;padding:18px 28px}h1{margin:0;font-size:22px}.sub{margin:4px 0 0;opacity:.8}
     main{padding:8px 28px 28px;max-width:1280px}section{background:#fff;border-radius:8px;padding:14px 20px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-    h2{font-size:17px;margin:0 0 10px}h3{font-size:15px;margin:0 0 6px}.chart{max-width:100%;height:auto}
+    h2{font-size:17px;margin:0 0 10px}h3{font-size:15px;margin:0 0 6px}.chart{max-width:100%;height:auto}.pair{display:flex;flex-wrap:wrap;gap:16px}.pair figure{margin:0;flex:1 1 320px}figcaption{font-size:13px;color:#555;margin-bottom:4px}
     .label{font-size:13px;fill:#1d2330}.small{font-size:11px;fill:#555}.onbar{font-size:13px;fill:#fff;font-weight:600}.grid{stroke:#e3e6eb}
     .tiles{display:flex;flex-wrap:wrap;gap:10px;margin-top:8px}.tile{background:#f0f3f8;border-radius:6px;padding:8px 14px;min-width:120px}
     .tile .v{font-size:17px;font-weight:600}.tile .l{font-size:12px;color:#555}.note{color:#555;font-size:13px}

@@ -9,6 +9,8 @@ public struct LifecycleReport: Codable, Sendable, Hashable {
     public struct StageCount: Codable, Sendable, Hashable {
         /// `prospect`, `newCustomer`, `growingCustomer`, `starCustomer` or `lostCustomer`.
         public let stage: String
+        /// The stage's English label, e.g. `Growing customer`.
+        public let label: String
         /// The seed's German name (Interessent, Neukunde, Aufsteigerkunde, Starkunde,
         /// Verlorener Kunde).
         public let name: String
@@ -46,7 +48,7 @@ public struct LifecycleReport: Codable, Sendable, Hashable {
         asOf = day.description
         position = source.position
         let counts = lifecycle.counts(asOf: day)
-        stages = LifecycleStage.allCases.map { StageCount(stage: "\($0)", name: $0.germanName, count: counts[$0] ?? 0) }
+        stages = LifecycleStage.allCases.map { StageCount(stage: "\($0)", label: Labels.stage($0), name: $0.germanName, count: counts[$0] ?? 0) }
         total = stages.reduce(0) { $0 + $1.count }
         stageOrder = LifecycleStage.allCases.map { "\($0)" }
         let first = source.models.customer360.customers.records.values.lazy.map(\.registeredOn).min() ?? day

@@ -100,4 +100,26 @@ public enum ReadModelMaintenance {
                              rulesVersion: chosen.version, position: next.checkpoint, seconds: Date().timeIntervalSince(started),
                              difference: compare ? difference : nil)
     }
+
+    /// Previews a rule change without switching: builds the read models under `rules` in memory
+    /// and compares them with the served ones (every customer and lead, the scorecard of the
+    /// four quarters before the latest day). Nothing in `state` changes.
+    ///
+    /// - Throws: ``RebuildError/sameVersionOtherRules(version:)`` when `rules` differ from the
+    ///   served ones under the same version, and the projections' errors.
+    public static func preview(store: any EventLogStore, state: StateStore, rules: CRMRules) throws -> RebuildReport {
+        let started = Date()
+        let active = try StoredGeneration.active(CRMReadModels.self, in: state)
+        if let active, active.rules.version == rules.version, active.rules != rules {
+            throw RebuildError.sameVersionOtherRules(version: rules.version)
+        }
+        let served = try ReportSource.load(store: store, state: state)
+        let new = try ProjectionEngine.rebuild(CRMReadModels.self, store: store, rules: rules, asOf: .position(served.position))
+        var periods = [ReportSource.lastCompleteQuarter(before: served.day)]
+        while periods.count < 4 { periods.insert(periods[0].previous, at: 0) }
+        let difference = RuleChangeReport.compare(old: served.models, new: new, asOf: served.day, periods: periods, position: served.position)
+        return RebuildReport(generation: "r\(rules.version)", previousGeneration: active?.generation, oldRulesVersion: active?.rules.version,
+                             rulesVersion: rules.version, position: served.position, seconds: Date().timeIntervalSince(started),
+                             difference: difference, switched: false)
+    }
 }

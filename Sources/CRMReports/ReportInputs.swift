@@ -80,13 +80,76 @@ public enum ReportInput {
         return UUID(uuidString: text).map { .customer(CustomerID($0)) }
     }
 
-    /// Reads a rules file (the JSON of `CRMRules`).
-    public static func rules(file path: String) throws(ReportError) -> CRMRules {
+    /// Reads a rules file (the JSON of `CRMRules`, whole or partial) over `base` (the served
+    /// rules): the fields the file names replace those of `base`, nested objects field by field,
+    /// so `{"version": 2, "lifecycle": {"starMinOrders": 10}}` is a complete rule change. A field
+    /// `base` does not have, or a value of the wrong kind, is an error that names the field.
+    public static func rules(file path: String, over base: CRMRules = ReportSource.defaultRules) throws(ReportError) -> CRMRules {
         guard let data = FileManager.default.contents(atPath: path) else { throw .badRules(path: path, reason: "no such readable file") }
+        guard let file = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw .badRules(path: path, reason: "not a JSON object (see `crm rules` for the shape)")
+        }
         do {
-            return try CRMRules(json: data)
+            let baseObject = try JSONSerialization.jsonObject(with: try base.json()) as? [String: Any] ?? [:]
+            if let unknown = unknownField(file, in: baseObject) { throw ReportError.badRules(path: path, reason: "unknown field \(unknown)") }
+            let merged = try JSONSerialization.data(withJSONObject: merge(file, over: baseObject))
+            return try CRMRules(json: merged)
+        } catch let error as ReportError {
+            throw error
+        } catch let error as DecodingError {
+            throw .badRules(path: path, reason: describe(error))
         } catch {
             throw .badRules(path: path, reason: Self.oneLine(error))
+        }
+    }
+
+    /// `top` over `base`: objects merged field by field, anything else replaced.
+    static func merge(_ top: [String: Any], over base: [String: Any]) -> [String: Any] {
+        var result = base
+        for (key, value) in top {
+            if let inner = value as? [String: Any], let under = base[key] as? [String: Any] {
+                result[key] = merge(inner, over: under)
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+
+    /// The dotted path of the first field of `object` (sorted) that `base` does not have.
+    static func unknownField(_ object: [String: Any], in base: [String: Any], prefix: String = "") -> String? {
+        for key in object.keys.sorted() {
+            guard let under = base[key] else { return prefix + key }
+            if let inner = object[key] as? [String: Any], let innerBase = under as? [String: Any],
+               let found = unknownField(inner, in: innerBase, prefix: prefix + key + ".") {
+                return found
+            }
+        }
+        return nil
+    }
+
+    /// A decoding error as a sentence that names the field.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            return keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "missing field \(path(context, key))"
+        case .typeMismatch(let type, let context): return "field \(path(context)): expected \(Self.kind(type))"
+        case .valueNotFound(let type, let context): return "field \(path(context)): expected \(Self.kind(type)), found null"
+        case .dataCorrupted(let context): return "field \(path(context)): \(context.debugDescription)"
+        @unknown default: return Self.oneLine(error)
+        }
+    }
+
+    /// `a number`, `text`, … for a decoded type.
+    static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is Int64.Type, is Double.Type, is UInt64.Type: "a number"
+        case is String.Type: "text"
+        case is Bool.Type: "true or false"
+        default: "a value of type \(type)"
         }
     }
 

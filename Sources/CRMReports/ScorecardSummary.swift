@@ -9,13 +9,16 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
     public struct KPI: Codable, Sendable, Hashable {
         /// The KPI's name, e.g. `nps`, `revenue`, `medianFirstResponseMinutes`.
         public let name: String
+        /// The KPI's label, e.g. `Churn rate` (``Labels/kpi(_:)``).
+        public let label: String
         /// The value; absent when there was nothing to measure.
         public let value: Double?
         /// The target; absent when none is set.
         public let target: Double?
         /// Whether higher values are better (absent without a target).
         public let higherIsBetter: Bool?
-        /// `onTarget`, `atRisk`, `offTarget` or `noData`.
+        /// `onTarget`, `atRisk`, `offTarget` or `noData`; `partial` (not graded) for every KPI of a
+        /// period that is incomplete on the report day.
         public let status: String
         /// The value in each period of ``ScorecardSummary/trendPeriods``, oldest first, ending
         /// with this period (`null` where there was nothing to measure).
@@ -34,8 +37,8 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
     public struct SegmentProfit: Codable, Sendable, Hashable {
         /// `champions`, `loyal`, `potential` or `atRisk`.
         public let segment: String
-        /// Net revenue − cost to serve of the period's calendar years, minor units.
-        public let profit: Int64
+        /// Net revenue − cost to serve of the period's calendar years.
+        public let profit: MoneyAmount
     }
 
     /// The period, e.g. `2026-Q3`.
@@ -56,6 +59,9 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
     public let perspectives: [PerspectiveKPIs]
     /// Profit per CLV segment.
     public let segmentProfit: [SegmentProfit]
+    /// Whether the period is incomplete on the report day (it ends after it): its values cover
+    /// the events up to the report day and are not graded against the targets.
+    public let partial: Bool
 
     /// The scorecard of `period` with trends over it and the `trend - 1` periods before.
     public init(_ source: ReportSource, period: Period, trend: Int = 6) {
@@ -66,16 +72,19 @@ public struct ScorecardSummary: Codable, Sendable, Hashable {
         self.period = period.description
         start = period.start.description
         end = period.end.description
-        currency = source.models.rules.currency.code
+        let currency = source.models.rules.currency.code
+        self.currency = currency
         asOf = source.day.description
         position = source.position
         trendPeriods = periods.map(\.description)
+        let partial = period.end > source.day
+        self.partial = partial
         perspectives = Perspective.allCases.map { perspective in
             PerspectiveKPIs(perspective: perspective.rawValue, kpis: report.kpis(of: perspective).map { kpi in
-                KPI(name: kpi.name, value: kpi.value, target: kpi.target?.target, higherIsBetter: kpi.target?.higherIsBetter,
-                    status: kpi.status.rawValue, trend: reports.map { $0[kpi.name]?.value })
+                KPI(name: kpi.name, label: Labels.kpi(kpi.name), value: kpi.value, target: kpi.target?.target, higherIsBetter: kpi.target?.higherIsBetter,
+                    status: partial ? "partial" : kpi.status.rawValue, trend: reports.map { $0[kpi.name]?.value })
             })
         }
-        segmentProfit = ValueSegment.allCases.map { SegmentProfit(segment: $0.rawValue, profit: report.segmentProfit[$0] ?? 0) }
+        segmentProfit = ValueSegment.allCases.map { SegmentProfit(segment: $0.rawValue, profit: MoneyAmount(minorUnits: report.segmentProfit[$0] ?? 0, currency: currency)) }
     }
 }

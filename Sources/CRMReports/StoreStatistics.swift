@@ -132,10 +132,14 @@ public struct RebuildReport: Codable, Sendable, Hashable {
     public let changes: [Change]
     /// Changed KPIs (empty unless ``compared``).
     public let kpiChanges: [KPIChange]
+    /// Whether readers now read ``generation``: `false` for a preview (`crm rebuild --dry-run`),
+    /// which builds the new read models in memory and leaves the served ones as they were.
+    public let switched: Bool
 
     /// A report of a rebuild, with the difference when one was computed.
     public init(generation: String, previousGeneration: String?, oldRulesVersion: Int?, rulesVersion: Int, position: UInt64,
-                seconds: Double, difference: RuleChangeReport?) {
+                seconds: Double, difference: RuleChangeReport?, switched: Bool = true) {
+        self.switched = switched
         self.generation = generation
         self.previousGeneration = previousGeneration
         self.oldRulesVersion = oldRulesVersion

@@ -8,16 +8,16 @@ public enum TextReport {
     public static func pipeline(_ report: PipelineReport) -> String {
         var lines = ["pipeline on \(report.asOf) (through position \(report.position)):"]
         for stage in report.stages {
-            lines.append("  \(Format.pad(stage.stage, 14)) \(Format.padLeft(String(stage.figures.count), 6)) open  "
-                + "\(Format.padLeft(Format.money(stage.figures.amount, report.currency), 18))  weighted "
-                + Format.padLeft(Format.money(stage.figures.weighted, report.currency), 16))
+            lines.append("  \(Format.pad(stage.label, 15)) \(Format.padLeft(String(stage.figures.count), 6)) open  "
+                + "\(Format.padLeft(stage.figures.amount.description, 18))  weighted "
+                + Format.padLeft(stage.figures.weighted.description, 16))
         }
-        lines.append("  \(Format.pad("all open", 14)) \(Format.padLeft(String(report.open.count), 6)) open  "
-            + "\(Format.padLeft(Format.money(report.open.amount, report.currency), 18))  weighted "
-            + Format.padLeft(Format.money(report.open.weighted, report.currency), 16))
+        lines.append("  \(Format.pad("All open", 15)) \(Format.padLeft(String(report.open.count), 6)) open  "
+            + "\(Format.padLeft(report.open.amount.description, 18))  weighted "
+            + Format.padLeft(report.open.weighted.description, 16))
         lines.append("  won \(report.won), lost \(report.lost), win rate \(Format.percent(report.winRate)), "
             + "average cycle \(report.averageSalesCycleDays.map { String(format: "%.1f days", $0) } ?? "—"), "
-            + "velocity \(report.velocityPerDay.map { Format.money($0, report.currency) + "/day" } ?? "—"), "
+            + "velocity \(report.velocityPerDay.map { $0.description + "/day" } ?? "—"), "
             + "quote acceptance \(Format.percent(report.quoteAcceptanceRate))")
         if !report.lostReasons.isEmpty {
             lines.append("  lost reasons: " + report.lostReasons.prefix(5).map { "\($0.name) \($0.count)" }.joined(separator: ", "))
@@ -25,12 +25,17 @@ public enum TextReport {
         if !report.competitors.isEmpty {
             lines.append("  competitors: " + report.competitors.prefix(5).map { "\($0.name) \($0.count)" }.joined(separator: ", "))
         }
-        if !report.forecast.isEmpty {
-            lines.append("  forecast (expected close month: open, weighted):")
+        if !report.forecast.isEmpty || report.overdue.count > 0 {
+            lines.append("  forecast from \(report.asOf.prefix(7)) (expected close month: open, weighted):")
+            if report.overdue.count > 0 {
+                lines.append("    overdue  \(Format.padLeft(String(report.overdue.count), 5))  "
+                    + "\(Format.padLeft(report.overdue.amount.description, 16))  "
+                    + Format.padLeft(report.overdue.weighted.description, 16) + "  (close date passed, still open)")
+            }
             for month in report.forecast.prefix(12) {
                 lines.append("    \(month.month)  \(Format.padLeft(String(month.figures.count), 5))  "
-                    + "\(Format.padLeft(Format.money(month.figures.amount, report.currency), 16))  "
-                    + Format.padLeft(Format.money(month.figures.weighted, report.currency), 16))
+                    + "\(Format.padLeft(month.figures.amount.description, 16))  "
+                    + Format.padLeft(month.figures.weighted.description, 16))
             }
             if report.forecast.count > 12 { lines.append("    … \(report.forecast.count - 12) later months") }
         }
@@ -44,7 +49,7 @@ public enum TextReport {
         for stage in report.stages {
             let bar = String(repeating: "█", count: stage.count * 30 / widest)
             let share = report.total == 0 ? 0 : Double(stage.count) / Double(report.total)
-            lines.append("  \(Format.pad(stage.name, 17)) \(Format.padLeft(String(stage.count), 7))  "
+            lines.append("  \(Format.pad("\(stage.label) (\(stage.name))", 36)) \(Format.padLeft(String(stage.count), 7))  "
                 + "\(Format.padLeft(String(format: "%.1f %%", share * 100), 7))  \(bar)")
         }
         return lines.joined(separator: "\n")
@@ -53,18 +58,22 @@ public enum TextReport {
     /// The scorecard: per perspective, each KPI with value, target, status and a trend.
     public static func scorecard(_ report: ScorecardSummary) -> String {
         var lines = ["balanced scorecard \(report.period) (\(report.start) – \(report.end)); trend over \(report.trendPeriods.first ?? report.period) … \(report.period):"]
+        if report.partial {
+            lines.append("  partial period: it ends after the report day \(report.asOf); values cover the events up to then and are not graded")
+        }
         for perspective in report.perspectives {
-            lines.append("  \(perspective.perspective):")
+            lines.append("  \(perspective.perspective.capitalized):")
             for kpi in perspective.kpis {
                 let mark: String
                 switch kpi.status {
                 case "onTarget": mark = "●  on target"
                 case "atRisk": mark = "◐  at risk"
                 case "offTarget": mark = "○  off target"
+                case "partial": mark = "◌  not graded"
                 default: mark = "·  no data"
                 }
                 let target = kpi.target.map { "target \(kpi.higherIsBetter == false ? "≤" : "≥") \(Format.kpi(kpi.name, $0, currency: report.currency))" } ?? ""
-                lines.append("    \(Format.pad(kpi.name, 28)) \(Format.padLeft(Format.kpi(kpi.name, kpi.value, currency: report.currency), 16))  "
+                lines.append("    \(Format.pad(kpi.label, 38)) \(Format.padLeft(Format.kpi(kpi.name, kpi.value, currency: report.currency), 16))  "
                     + "\(Format.pad(mark, 14)) \(sparkline(kpi.trend))  \(target)")
             }
         }
@@ -87,13 +96,14 @@ public enum TextReport {
     public static func customer360(_ report: Customer360Report) -> String {
         var lines = ["customer 360 of \(report.name) (\(report.kind), \(report.stream)) on \(report.asOf):"]
         lines.append("  registered \(report.registeredOn)\(report.email.map { ", e-mail \($0)" } ?? "")")
-        lines.append("  stage \(report.stage.map { "\($0) (\(report.stageName ?? $0))" } ?? "—"), segment \(report.segment), "
+        lines.append("  stage \(report.stage.map { "\(Labels.lifecycleStage($0)) (\(report.stageName ?? $0))" } ?? "—"), "
+            + "value segment \(Labels.segment(report.segment))\(report.segment == "atRisk" ? " (falling CLV)" : ""), "
             + "churn risk \(report.churnRisk.level) (\(report.churnRisk.score))\(report.churnRisk.reasons.isEmpty ? "" : ": " + report.churnRisk.reasons.joined(separator: ", ")), "
-            + "CLV \(Format.money(report.clv, report.currency))\(report.leadScore.map { ", lead score \($0)" } ?? "")")
+            + "CLV \(report.clv)\(report.leadScore.map { ", lead score \($0)" } ?? "")")
         lines.append("  \(report.orderCount) orders, last \(report.lastOrderOn ?? "—"); open balance \(report.openBalance), "
             + "overdue \(report.overdueBalance); NPS \(report.nps.map(String.init) ?? "—")")
         if !report.stageHistory.isEmpty {
-            lines.append("  lifecycle: " + report.stageHistory.map { "\($0.day) \($0.to) (\($0.rule))" }.joined(separator: " → "))
+            lines.append("  lifecycle: " + report.stageHistory.map { "\($0.day) \(Labels.lifecycleStage($0.to)) (\($0.rule))" }.joined(separator: " → "))
         }
         if !report.orders.isEmpty {
             lines.append("  orders: " + report.orders.suffix(5).map { "\($0.placedOn) \($0.total) \($0.status)" }.joined(separator: "; "))
@@ -108,7 +118,7 @@ public enum TextReport {
             }.joined(separator: "; "))
         }
         if !report.opportunities.isEmpty {
-            lines.append("  opportunities: " + report.opportunities.suffix(5).map { "\($0.title) \($0.amount) \($0.stage ?? $0.status)" }.joined(separator: "; "))
+            lines.append("  opportunities: " + report.opportunities.suffix(5).map { "\($0.title) \($0.amount) \($0.status == "open" ? ($0.stage.flatMap(Labels.pipelineStage) ?? "open") : $0.status)" }.joined(separator: "; "))
         }
         if !report.timeline.isEmpty {
             lines.append("  latest interactions: " + report.timeline.prefix(5).map {
@@ -137,8 +147,12 @@ public enum TextReport {
 
     /// A rebuild and, when compared, what changed.
     public static func rebuild(_ report: RebuildReport, limit: Int = 50) -> String {
-        var lines = ["rebuilt read models generation \(report.generation) (rules v\(report.rulesVersion)) through position \(report.position) "
-            + "in \(String(format: "%.1f", report.seconds)) s" + (report.previousGeneration.map { "; replaced \($0)" } ?? "")]
+        var lines = [report.switched
+            ? "rebuilt read models generation \(report.generation) (rules v\(report.rulesVersion)) through position \(report.position) "
+                + "in \(String(format: "%.1f", report.seconds)) s" + (report.previousGeneration.map { "; replaced \($0)" } ?? "")
+                + (report.previousGeneration.map { $0 == report.generation ? "" : "; readers switched to \(report.generation)" } ?? "")
+            : "previewed read models under rules v\(report.rulesVersion) through position \(report.position) in "
+                + "\(String(format: "%.1f", report.seconds)) s; nothing switched: readers stay on \(report.previousGeneration ?? "—")"]
         guard report.compared else { return lines.joined(separator: "\n") }
         lines.append("rules v\(report.oldRulesVersion.map(String.init) ?? "—") → v\(report.rulesVersion), compared on \(report.comparedOn ?? "—"): "
             + "\(report.changes.count) customer and lead figures changed, \(report.kpiChanges.count) KPIs changed")

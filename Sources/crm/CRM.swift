@@ -15,10 +15,14 @@ struct CRM: AsyncParsableCommand {
         commandName: "crm",
         abstract: "CRMKit's command line: an event-sourced CRM core on an embedded LMDB log.",
         discussion: "Exit codes: 0 success, 1 error (one line on stderr), 2 verification failed, 64 usage error. See docs/cli.md.",
+        version: CRM.version,
         subcommands: [
             Demo.self, Report.self, CustomerCommand.self, Pipeline.self, Lifecycle.self, Scorecard.self, Rebuild.self, Rules.self,
             Verify.self, Head.self, Backup.self, Forget.self, Tail.self, Stats.self, Export.self, Import.self, Predict.self, Worklist.self, Policies.self, Migrate.self,
         ])
+
+    /// The version `crm --version` prints: the CRMKit release and the log format it writes.
+    static let version = "crm 0.5.0 (CRMKit 0.5.0)"
 
     /// Parses and runs a command; every error ends as one line on stderr and a non-zero exit
     /// (help and `--version` print as usual).
@@ -123,7 +127,12 @@ struct ReportOptions: ParsableArguments {
     /// Loads the read models the report is built from.
     func source(_ options: StoreOptions, store: any EventLogStore, state: StateStore?) throws -> ReportSource {
         let asOf = try asOf.map(ReportInput.asOf)
-        let rules = try rules.map(ReportInput.rules(file:))
+        let rules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state)) }
+        // An as-of before the first event: an empty report that says so (on stderr, so JSON stays clean).
+        if case .businessDay(let day)? = asOf, let first = try store.event(at: 1).map({ CalendarDay(containing: $0.occurredAt) }), day < first {
+            FileHandle.standardError.write(Data("crm: no events on or before \(day): the log starts on \(first); the report is empty\n".utf8))
+        }
+        if case .businessDay(let day)? = asOf { try refuseAfterLastEvent(day, store: store) }
         return try ReportSource.load(store: store, state: state, rules: rules, asOf: asOf, protector: try options.vault(for: store, state: state))
     }
 
@@ -131,6 +140,14 @@ struct ReportOptions: ParsableArguments {
     func emit<T: Encodable>(_ value: T, text: () -> String) throws {
         if json { printJSON(value) } else { print(text()) }
     }
+}
+
+/// Refuses a business day after the log's last event: there is no data for it yet, and a
+/// report would extrapolate (customers turning lost, effect windows ending without events).
+func refuseAfterLastEvent(_ day: CalendarDay, store: any EventLogStore) throws {
+    let head = try store.head()
+    guard head > 0, let last = try store.event(at: head).map({ CalendarDay(containing: $0.occurredAt) }), day > last else { return }
+    throw CLIError("--as-of \(day) is after the log's last event on \(last); there is no data for it yet")
 }
 
 /// Prints `value` as pretty JSON with sorted keys.

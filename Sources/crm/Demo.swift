@@ -15,7 +15,7 @@ struct Demo: AsyncParsableCommand {
         discussion: "A store that already exists is reused: nothing is generated again unless --reset is given.")
     @OptionGroup var options: StoreOptions
     @Option(help: "Customers to generate.") var customers = 5_000
-    @Option(help: "Events to generate (about).") var events = 500_000
+    @Option(help: "Events to generate (about); by default the calibrated activity, about 70 per customer.") var events: Int?
     @Option(help: "Random seed; the same seed gives the same history.") var seed: UInt64 = 2026
     @Option(help: "Concurrent writers appending at once.") var writers = 64
     @Option(help: "The HTML report to write.") var report = "report.html"
@@ -23,7 +23,9 @@ struct Demo: AsyncParsableCommand {
 
     func validate() throws {
         guard customers > 0 && customers <= 10_000_000 else { throw ValidationError("--customers must be between 1 and 10000000") }
-        guard events >= customers && events <= 100_000_000 else { throw ValidationError("--events must be at least --customers and at most 100000000") }
+        if let events {
+            guard events >= customers && events <= 100_000_000 else { throw ValidationError("--events must be at least --customers and at most 100000000") }
+        }
         guard writers > 0 && writers <= 256 else { throw ValidationError("--writers must be between 1 and 256") }
     }
 
@@ -68,7 +70,7 @@ struct Demo: AsyncParsableCommand {
             print("read models \(built.generation) (rules v\(built.rulesVersion)) up to date: folded \(built.folded) events in \(seconds(since: started)) s")
 
             let source = try ReportSource.load(store: store, state: StateStore(environment: store.environment), protector: try options.vault(for: store))
-            let html = HTMLReport(source, title: "CRMKit demo report", closedLoop: ClosedLoopPart(effect: effect, lists: lists))
+            let html = HTMLReport(source, title: "CRMKit demo report", closedLoop: ClosedLoopPart(effect: effect, lists: lists, currency: source.models.rules.currency.code))
             print("\n" + TextReport.pipeline(html.pipeline))
             print("\n" + TextReport.scorecard(html.scorecard))
             print("\n" + TextReport.lifecycle(html.lifecycle))
@@ -81,52 +83,29 @@ struct Demo: AsyncParsableCommand {
         }
     }
 
-    /// Appends the seeded history through the domain commands, personal data sealed with the
-    /// store's master key, from `writers` concurrent writers (group commit).
+    /// Appends the simulated market (docs/simulation.md) week by week through the domain
+    /// commands, personal data sealed with the store's master key, `writers` customers at once,
+    /// with the closed loop running after every week.
     private func generate(into store: EventStore) async throws {
         let vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
         let handler = CommandHandler(store: store, protector: vault)
-        let progress = Progress(total: events)
+        let parameters = events.map { MarketParameters(customers: customers, events: $0, seed: seed) }
+            ?? MarketParameters(customers: customers, seed: seed)
+        let progress = Progress(total: MarketSimulation(parameters: parameters).weeks, label: "simulating weeks")
         let started = Date()
-        let perCustomer = max(1, events / customers)
-        let (employees, staffing) = SimulatedStaff.make(seed: seed)
-        // The staff's quarterly surveys run for three years; a short history ends earlier, and
-        // a survey after its last event would move the report day (the latest business day of
-        // any event) past every customer's last order. The generators are pure: a dry run
-        // finds the last customer event, and later surveys are left out.
-        var lastCustomerEvent = HistoryGenerator.start
-        for customer in 0..<customers {
-            var generator = HistoryGenerator(customer: customer, seed: seed, events: perCustomer, employees: employees)
-            while let (_, context) = generator.next() { lastCustomerEvent = max(lastCustomerEvent, context.occurredAt) }
-        }
-        for (command, context) in staffing {
-            if case .answerEmployeeSurvey = command, context.occurredAt > lastCustomerEvent { continue }
-            try await handler.execute(command, context: context)
-        }
-        // The closed-loop policies react to everything appended from here on.
-        try await PolicyRunner(store: store, handler: handler).activate(at: HistoryGenerator.start)
-        let customers = customers, writers = writers, seed = seed
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    var customer = writer
-                    while customer < customers {
-                        var generator = HistoryGenerator(customer: customer, seed: seed, events: perCustomer, employees: employees)
-                        while let (command, context) = generator.next() {
-                            let result = try await handler.execute(command, context: context)
-                            progress.advance(by: result.events.count)
-                        }
-                        customer += writers
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
+        let summary = try await DemoWorld.generate(into: store, handler: handler, parameters: parameters,
+                                                   readModelRules: try ReportSource.servedRules(in: StateStore(environment: store.environment)),
+                                                   writers: writers) { done, _ in progress.set(done) }
         progress.finish()
         let elapsed = Date().timeIntervalSince(started)
         let stats = store.statistics
-        print("appended \(stats.eventsAppended) events for \(customers) customers in \(String(format: "%.1f", elapsed)) s "
-            + "(\(Int(Double(stats.eventsAppended) / max(elapsed, 0.001))) events/s, durable; personal data sealed, key in \(options.masterKeyPath))")
+        print("appended \(stats.eventsAppended) events for \(summary.customers) customers over \(summary.loopRuns) weeks in "
+            + "\(String(format: "%.1f", elapsed)) s (\(Int(Double(stats.eventsAppended) / max(elapsed, 0.001))) events/s, durable; "
+            + "personal data sealed, key in \(options.masterKeyPath))")
+        print("closed loop ran weekly: \(summary.reactions) reactions, \(summary.suppressed) suppressed for want of consent, "
+            + "\(summary.tasksCompleted) of its tasks completed by the staff"
+            + (summary.refused == 0 ? "" : "; \(summary.refused) simulated commands refused by the domain rules"
+                + (summary.refusals.first.map { " (first: \($0))" } ?? "")))
         print("group commit: \(stats.appendCalls) appends from \(writers) writers in \(stats.writeTransactions) synced transactions")
     }
 }
@@ -136,23 +115,38 @@ func seconds(since start: Date) -> String { String(format: "%.1f", Date().timeIn
 /// Prints a progress bar on a terminal; silent when output is redirected.
 final class Progress: @unchecked Sendable {
     private let total: Int
+    private let label: String
     private let lock = NSLock()
     private var done = 0
     private var shownPercent = -1
     private let enabled = isatty(STDERR_FILENO) == 1
 
-    init(total: Int) { self.total = max(total, 1) }
+    init(total: Int, label: String = "appending") {
+        self.total = max(total, 1)
+        self.label = label
+    }
 
     func advance(by count: Int) {
         guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
-        done += count
+        show(done + count)
+    }
+
+    func set(_ count: Int) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        show(count)
+    }
+
+    private func show(_ count: Int) {
+        done = count
         let percent = min(100, done * 100 / total)
         guard percent != shownPercent else { return }
         shownPercent = percent
         let bar = String(repeating: "█", count: percent / 4) + String(repeating: "·", count: 25 - percent / 4)
-        FileHandle.standardError.write(Data("\r  appending \(bar) \(percent)%".utf8))
+        FileHandle.standardError.write(Data("\r  \(label) \(bar) \(percent)%".utf8))
     }
 
     func finish() {

@@ -10,7 +10,7 @@ struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the log (or a range of positions) as JSON Lines, one event per line with all metadata.")
     @OptionGroup var options: StoreOptions
-    @Argument(help: "The file to write.") var file: String
+    @Argument(help: "The file to write (`-`: standard output).") var file: String
     @Option(help: "First position to export.") var from: UInt64?
     @Option(name: [.customLong("to"), .customLong("through")], help: "Last position to export.") var through: UInt64?
 
@@ -18,6 +18,14 @@ struct Export: AsyncParsableCommand {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
+            guard file != "-" else {
+                // Standard output: the lines only, the count on stderr. Subject keys need a file
+                // beside the export to travel, so a sealing store says they stayed behind.
+                let count = try JSONLines.export(from: store, from: from, through: through) { try FileHandle.standardOutput.write(contentsOf: $0) }
+                let keys = try options.vault(for: store) != nil ? "; subject keys stay in the store (export to a file to carry them)" : ""
+                FileHandle.standardError.write(Data("exported \(count) events to standard output\(keys)\n".utf8))
+                return
+            }
             // Never into the store or over its key; a device or FIFO as a stream; a regular
             // file under a temporary name, renamed when complete.
             let count = try writingOutput(file, options: options, what: "the export") { output in

@@ -16,7 +16,7 @@ struct Head: AsyncParsableCommand {
             let store = try options.openReadOnly()
             defer { store.close() }
             let anchor = try store.headAnchor()
-            print(json ? "{\"position\":\(anchor.position),\"hash\":\"\(anchor.hash.hex)\"}" : anchor.description)
+            if json { printJSON(AnchorJSON(position: anchor.position, hash: anchor.hash.hex)) } else { print(anchor.description) }
         }
     }
 }
@@ -50,14 +50,15 @@ struct Verify: AsyncParsableCommand {
             let report = try await store.verify(anchor: parsed)
             if let problem = report.problem {
                 if json {
-                    print("{\"intact\":false,\"position\":\(problem.position),\"problem\":\"\(problem.kind)\",\"detail\":\(jsonString(problem.detail))}")
+                    printJSON(VerifyJSON(intact: false, position: problem.position, problem: "\(problem.kind)", detail: problem.detail))
                 } else {
                     FileHandle.standardError.write(Data("crm: verification failed at \(sanitized("\(problem)"))\n".utf8))
                 }
                 throw ExitCode(2)
             }
-            print(json ? "{\"intact\":true,\"head\":\(report.head),\"hash\":\"\(report.headHash.hex)\"}"
-                       : "intact: \(report.head) events, head hash \(report.headHash.hex)")
+            if json { printJSON(VerifyJSON(intact: true, head: report.head, hash: report.headHash.hex)) } else {
+                print("intact: \(report.head) events, head hash \(report.headHash.hex)")
+            }
         }
     }
 }
@@ -135,4 +136,20 @@ struct Tail: AsyncParsableCommand {
 func jsonString(_ text: String) -> String {
     let data = try? JSONEncoder().encode(text)
     return data.map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
+}
+
+/// `crm head --json`.
+struct AnchorJSON: Encodable {
+    let position: UInt64
+    let hash: String
+}
+
+/// `crm verify --json`: intact with head and hash, or damaged with position, problem and detail.
+struct VerifyJSON: Encodable {
+    let intact: Bool
+    var head: UInt64?
+    var hash: String?
+    var position: UInt64?
+    var problem: String?
+    var detail: String?
 }

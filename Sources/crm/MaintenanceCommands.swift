@@ -14,21 +14,29 @@ struct Rebuild: AsyncParsableCommand {
     @Option(help: "A rules JSON file (CRMRules) with a new version.") var rules: String?
     @Flag(help: "Compare old and new rules: every customer's stage, segment and churn risk, every lead score, the last four quarters' KPIs.")
     var diff = false
+    @Flag(name: .customLong("dry-run"), help: "With --rules: build and compare in memory, switch nothing (implies --diff).")
+    var dryRun = false
     @Option(help: "Changes listed in the text output.") var limit = 50
+
+    func validate() throws {
+        if dryRun && rules == nil { throw ValidationError("--dry-run needs --rules FILE (the rules to preview)") }
+    }
     @Flag(help: "Print JSON (shape in docs/cli.md).") var json = false
     @Flag(help: "Leave events that cannot be decoded out of the read models and name them on stderr, instead of failing.")
     var skipUndecodable = false
 
     func run() async throws {
         try await reportingErrors {
-            let newRules = try rules.map(ReportInput.rules(file:))
             let store = try options.openWritable()
             defer { store.close() }
+            let state = StateStore(environment: store.environment)
+            let newRules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state)) }
             var registry = EventRegistry()
             let skipped = UndecodableEvents()
             if skipUndecodable { registry.skippingUndecodable = skipped }
-            let report = try ReadModelMaintenance.rebuild(store: store, state: StateStore(environment: store.environment), rules: newRules,
-                                                          compare: diff, registry: registry)
+            let report = try dryRun && newRules != nil
+                ? ReadModelMaintenance.preview(store: store, state: state, rules: newRules!)
+                : ReadModelMaintenance.rebuild(store: store, state: state, rules: newRules, compare: diff, registry: registry)
             for (position, reason) in skipped.skipped {
                 FileHandle.standardError.write(Data("crm: skipped the event at position \(position), which cannot be decoded: \(sanitized(reason, limit: 200))\n".utf8))
             }
@@ -36,7 +44,7 @@ struct Rebuild: AsyncParsableCommand {
                 printJSON(report)
             } else {
                 print(TextReport.rebuild(report, limit: limit))
-                if diff && !report.compared { print("nothing to compare: the rules did not change (pass --rules with a new version)") }
+                if diff && !dryRun && !report.compared { print("nothing to compare: the rules did not change (pass --rules with a new version)") }
             }
         }
     }
@@ -54,7 +62,7 @@ struct Rules: AsyncParsableCommand {
             guard let active = try StoredGeneration.active(CRMReadModels.self, in: StateStore(environment: store.environment)) else {
                 throw CLIError("no read models were built in \(options.store) (run `crm rebuild`)")
             }
-            print(String(decoding: try active.rules.json(), as: UTF8.self))
+            printJSON(active.rules)
         }
     }
 }

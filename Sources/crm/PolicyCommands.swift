@@ -126,9 +126,10 @@ struct Policies: AsyncParsableCommand {
                 }
                 let (store, state) = try await options.openLog(readOnly: true)
                 defer { state?.close(); store.close() }
+                if let day { try refuseAfterLastEvent(day, store: store) }
                 let modelRules = try ReportSource.servedRules(in: state)
                 let report = try await policy.runner(store, state: state, modelRules: modelRules).effectReport(asOf: day)
-                policy.emit(report) { TextReport.effect(report, currency: modelRules.currency.code) }
+                policy.emit(EffectSummary(report, currency: modelRules.currency.code)) { TextReport.effect(report, currency: modelRules.currency.code) }
             }
         }
     }

@@ -1,13 +1,15 @@
 import ArgumentParser
 import CRMDomain
+import CRMEventLog
 import CRMPredictive
 import CRMProjections
+import CRMReports
 import Foundation
 
 struct Predict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit BG/NBD (purchases, P(alive)) and Gamma-Gamma (spend) on the store's orders and print the parameters.",
-        discussion: "With --customer, also that customer's expected purchases over the horizon, P(alive), expected order value and predicted CLV.")
+        discussion: "With --customer, also that customer's expected purchases over the horizon, P(alive), expected order value and predicted CLV; with --all, every customer's, in one fold.")
     @OptionGroup var options: StoreOptions
     @Option(name: .customLong("calibration-end"), help: "Last day (YYYY-MM-DD) whose purchases count; default: the latest purchase day.")
     var calibrationEnd: String?
@@ -17,6 +19,15 @@ struct Predict: AsyncParsableCommand {
     @Option(help: "Currency whose orders count (ISO code).") var currency = "EUR"
     @Option(help: "A customer id to forecast.") var customer: String?
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Write every customer's forecast (one fold of the log).") var all = false
+    @Option(help: "With --all: jsonl or csv.") var format = "jsonl"
+    @Option(help: "With --all: the file to write (`-` or absent: standard output).") var out: String?
+
+    func validate() throws {
+        if all && customer != nil { throw ValidationError("--all and --customer exclude each other") }
+        guard ["jsonl", "csv"].contains(format) else { throw ValidationError("--format must be jsonl or csv") }
+        if !all && out != nil { throw ValidationError("--out needs --all") }
+    }
 
     func run() async throws {
         try await reportingErrors {
@@ -37,9 +48,100 @@ struct Predict: AsyncParsableCommand {
             try rules.validate()
             let store = try options.openReadOnly()
             defer { store.close() }
+            if all {
+                try writeAll(store: store, calibrationEnd: end, rules: rules, currency: code)
+                return
+            }
             let report = try PredictiveReport(store: store, calibrationEnd: end, rules: rules,
                                               crmRules: CRMRules(version: 1, currency: code), customer: id)
-            print(json ? String(decoding: try report.json(), as: UTF8.self) : report.text)
+            if json { printJSON(PredictionJSON(report, currency: code.code)) } else { print(report.text) }
         }
+    }
+}
+
+extension Predict {
+    /// Every customer's forecast as JSON Lines or CSV, from one fold of the log.
+    func writeAll(store: any EventLogStore, calibrationEnd: CalendarDay?, rules: PredictiveRules, currency: CurrencyCode) throws {
+        let models = try ProjectionEngine.rebuild(PredictiveReadModels.self, store: store, rules: CRMRules(version: 1, currency: currency))
+        let fit = try models.fit(calibrationEnd: calibrationEnd, rules: rules)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var text = format == "csv"
+            ? "customer,frequency,recency,age,expectedPurchases,probabilityAlive,expectedOrderValueMinorUnits,predictedCLVMinorUnits,currency\n" : ""
+        for row in fit.summary.customers {
+            let forecast = PredictionJSON.Forecast(try fit.forecast(row), currency: currency.code)
+            if format == "csv" {
+                let order: String = forecast.expectedOrderValue.map { String($0.minorUnits) } ?? ""
+                let clv: String = forecast.predictedCLV.map { String($0.minorUnits) } ?? ""
+                let fields: [String] = [forecast.customer, String(forecast.frequency), String(forecast.recency), String(forecast.age),
+                                        String(forecast.expectedPurchases), String(forecast.probabilityAlive), order, clv, currency.code]
+                text += fields.joined(separator: ",") + "\n"
+            } else {
+                text += String(decoding: try encoder.encode(forecast), as: UTF8.self) + "\n"
+            }
+        }
+        if let out, out != "-" {
+            do { try Data(text.utf8).write(to: URL(fileURLWithPath: out), options: .atomic) } catch {
+                throw CLIError("cannot write \(out): \((error as NSError).localizedDescription)")
+            }
+            print("wrote the forecasts of \(fit.summary.customers.count) customers to \(out)")
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}
+
+/// `crm predict --json`: the report with money in the one JSON shape of every command
+/// (`{"currency", "minorUnits"}`), pretty-printed like the others.
+struct PredictionJSON: Encodable {
+    /// One customer's forecast.
+    struct Forecast: Encodable {
+        let customer: String
+        let frequency: Int
+        let recency: Double
+        let age: Double
+        let monetaryValue: MoneyAmount
+        let horizon: Int
+        let unit: TimeUnit
+        let expectedPurchases: Double
+        let probabilityAlive: Double
+        let expectedOrderValue: MoneyAmount?
+        let predictedCLV: MoneyAmount?
+
+        init(_ forecast: CustomerForecast, currency: String) {
+            customer = forecast.customer.description
+            frequency = forecast.frequency
+            recency = forecast.recency
+            age = forecast.age
+            monetaryValue = MoneyAmount(major: forecast.monetaryValue, currency: currency)
+            horizon = forecast.horizon
+            unit = forecast.unit
+            expectedPurchases = forecast.expectedPurchases
+            probabilityAlive = forecast.probabilityAlive
+            expectedOrderValue = forecast.expectedOrderValue.map { MoneyAmount(major: $0, currency: currency) }
+            predictedCLV = forecast.predictedCLV.map { MoneyAmount(major: $0, currency: currency) }
+        }
+    }
+
+    let calibrationEnd: String
+    let unit: TimeUnit
+    let horizon: Int
+    let currency: String
+    let customers: Int
+    let repeatCustomers: Int
+    let purchases: BGNBDModel
+    let spend: GammaGammaModel?
+    let customer: Forecast?
+
+    init(_ report: PredictiveReport, currency: String) {
+        calibrationEnd = report.calibrationEnd.description
+        unit = report.unit
+        horizon = report.horizon
+        self.currency = currency
+        customers = report.customers
+        repeatCustomers = report.repeatCustomers
+        purchases = report.purchases
+        spend = report.spend
+        customer = report.customer.map { Forecast($0, currency: currency) }
     }
 }

@@ -76,7 +76,11 @@ struct Scorecard: AsyncParsableCommand {
             let (store, state) = try await options.openLog(readOnly: true)
             defer { state?.close(); store.close() }
             let source = try report.source(options, store: store, state: state)
-            let value = ScorecardSummary(source, period: chosen ?? ReportSource.lastCompleteQuarter(before: source.day), trend: trend)
+            let period = chosen ?? ReportSource.lastCompleteQuarter(before: source.day)
+            if period.start > source.day {
+                throw CLIError("the period \(period) starts after the report day \(source.day); there is nothing to grade yet")
+            }
+            let value = ScorecardSummary(source, period: period, trend: trend)
             try report.emit(value) { TextReport.scorecard(value) }
         }
     }
@@ -87,7 +91,7 @@ struct Report: AsyncParsableCommand {
         abstract: "Write the HTML report: pipeline funnel, forecast, scorecard, lifecycle over time, CLV segments, churn risk.")
     @OptionGroup var options: StoreOptions
     @OptionGroup var report: ReportOptions
-    @Option(help: "The HTML file to write.") var out = "report.html"
+    @Option(help: "The HTML file to write (`-`: standard output; default report.html, none with --json).") var out: String?
     @Option(help: "The scorecard's period, YYYY, YYYY-MM or YYYY-Qn (default: the last complete quarter).") var period: String?
 
     func run() async throws {
@@ -100,11 +104,21 @@ struct Report: AsyncParsableCommand {
             var loop: ClosedLoopPart?
             let runner = try PolicyRunner(store: store, readModelRules: source.models.rules)
             if try await runner.activation() != nil {
-                loop = ClosedLoopPart(effect: try await runner.effectReport(asOf: source.day), lists: try await runner.workLists(on: source.day))
+                loop = ClosedLoopPart(effect: try await runner.effectReport(asOf: source.day), lists: try await runner.workLists(on: source.day),
+                                      currency: source.models.rules.currency.code)
             }
             let value = HTMLReport(source, period: chosen, closedLoop: loop)
-            try write(value, to: out, options: options)
-            if report.json { printJSON(value) } else { print("wrote \(out) (\(value.render().utf8.count / 1024) KiB)") }
+            if report.json {
+                // JSON only: the HTML is written only when --out names a file.
+                if let out, out != "-" { try write(value, to: out, options: options) }
+                printJSON(value)
+            } else if out == "-" {
+                FileHandle.standardOutput.write(Data(value.render().utf8))
+            } else {
+                let path = out ?? "report.html"
+                try write(value, to: path, options: options)
+                print("wrote \(path) (\(value.render().utf8.count / 1024) KiB)")
+            }
         }
     }
 }

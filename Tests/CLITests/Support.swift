@@ -28,7 +28,7 @@ struct Run {
 }
 
 /// Runs `crm` with `arguments` to completion (outputs go to files, so nothing blocks).
-func crm(_ arguments: [String]) throws -> Run {
+func crm(_ arguments: [String], in directory: String? = nil) throws -> Run {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -41,6 +41,7 @@ func crm(_ arguments: [String]) throws -> Run {
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     process.standardInput = FileHandle.nullDevice
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     try process.run()
     process.waitUntilExit()
     return Run(status: process.terminationStatus,

@@ -66,8 +66,8 @@ extension Reference {
         return Int64(r * 2 >= b ? q + 1 : q)
     }
 
-    /// The pipeline report's figures, named as in its JSON.
-    func pipeline() -> [String: String] {
+    /// The pipeline report's figures on `day` (the report day), named as in its JSON.
+    func pipeline(on day: Int32) -> [String: String] {
         var opportunities: [OpportunityID: Opportunity] = [:]
         for item in events {
             if case .opportunityOpened(let e) = item.event, e.expectedRevenue.currency == rules.currency {
@@ -82,9 +82,14 @@ extension Reference {
         }
         var result: [String: String] = ["open": figures(open)]
         for stage in PipelineStage.allCases { result["stage \(stage)"] = figures(open.filter { $0.stages.last == stage }) }
+        // The forecast lists the report day's month and later; earlier close months are one
+        // overdue bucket.
+        let reportMonth = String(CalendarDay(daysSince1970: day)!.description.prefix(7))
         let months = Set(open.map { String($0.closeOn.description.prefix(7)) }).sorted()
-        result["forecast"] = months.map { month in "\(month): " + figures(open.filter { $0.closeOn.description.hasPrefix(month) }) }
+        result["forecast"] = months.filter { $0 >= reportMonth }
+            .map { month in "\(month): " + figures(open.filter { $0.closeOn.description.hasPrefix(month) }) }
             .joined(separator: ", ")
+        result["overdue"] = figures(open.filter { String($0.closeOn.description.prefix(7)) < reportMonth })
         let won = all.filter { $0.outcome == "won" }, lost = all.filter { $0.outcome == "lost" }
         let wonAmount = won.map(\.wonAmount).reduce(0, +)
         let cycleDays = won.map { Int64($0.closedOn! - $0.openedOn) }.reduce(0, +)
@@ -127,17 +132,18 @@ extension Reference {
 extension PipelineReport {
     /// The report's figures in the shape of ``Reference/pipeline()``.
     var figures: [String: String] {
-        func text(_ f: PipelineFigures) -> String { "\(f.count) \(f.amount) \(f.weighted)" }
+        func text(_ f: PipelineFigures) -> String { "\(f.count) \(f.amount.minorUnits) \(f.weighted.minorUnits)" }
         func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "nil" }
         var result: [String: String] = ["open": text(open)]
         for stage in stages { result["stage \(stage.stage)"] = text(stage.figures) }
         result["forecast"] = forecast.map { "\($0.month): " + text($0.figures) }.joined(separator: ", ")
+        result["overdue"] = text(overdue)
         result["won"] = "\(won)"
         result["lost"] = "\(lost)"
-        result["wonAmount"] = "\(wonAmount)"
+        result["wonAmount"] = "\(wonAmount.minorUnits)"
         result["winRate"] = text(winRate)
         result["averageSalesCycleDays"] = text(averageSalesCycleDays)
-        result["velocityPerDay"] = velocityPerDay.map { "\($0)" } ?? "nil"
+        result["velocityPerDay"] = velocityPerDay.map { "\($0.minorUnits)" } ?? "nil"
         result["conversion"] = conversion.map { "\($0.stage) \($0.entered) \($0.advanced)" }.joined(separator: ", ")
         result["lostReasons"] = lostReasons.map { "\($0.name) \($0.count)" }.joined(separator: ", ")
         result["competitors"] = competitors.map { "\($0.name) \($0.count)" }.joined(separator: ", ")

@@ -113,7 +113,7 @@ struct FigureReferenceTests {
             let expected = reference.customer(c, on: day)
             let fast = Reference.Customer(
                 stage: report.stage, history: report.stageHistory.map { "\($0.day) \($0.from ?? "—")→\($0.to) \($0.rule)" },
-                clv: report.clv, segment: report.segment, churnScore: report.churnRisk.score, churnLevel: report.churnRisk.level,
+                clv: report.clv.minorUnits, segment: report.segment, churnScore: report.churnRisk.score, churnLevel: report.churnRisk.level,
                 openBalance: report.openBalance.minorUnits, overdueBalance: report.overdueBalance.minorUnits,
                 orderCount: report.orderCount, lastOrderOn: report.lastOrderOn, nps: report.nps,
                 sla: Dictionary(uniqueKeysWithValues: report.tickets.map { ($0.id, $0.firstResponse + "/" + $0.resolution) }))
@@ -131,7 +131,7 @@ struct FigureReferenceTests {
         let pipeline = PipelineReport(source)
         #expect(pipeline.asOf == CalendarDay(daysSince1970: day)!.description && pipeline.position == source.position, "\(context)")
         let pipelineFigures = pipeline.figures
-        for (name, value) in reference.pipeline() {
+        for (name, value) in reference.pipeline(on: day) {
             #expect(pipelineFigures[name] == value, "\(context) pipeline \(name)")
             compared += 1
         }
