@@ -130,6 +130,11 @@ struct Customer360Tests {
         #expect(abs(CustomerAnalytics.yearlyMargin(record, asOf: asOf) - 348_966.408) < 0.001)
         // Σₜ₌₁…₅ 348 966.408 / 1.08ᵗ = 348 966.408 × 3.992710 = 1 393 321.68 → 1 393 322.
         #expect(CustomerAnalytics.clv(record, rules: rules.value, asOf: asOf) == 1_393_322)
+        // A young customer's margin is not projected onto a year: on 2025-03-31 (81 active days)
+        // the margin is 1 000.00 − 150.00 = 850.00, over at least 365 days: 85 000 a year, not
+        // 85 000 × 365 / 81 = 383 024.7; Σₜ₌₁…₅ 85 000 / 1.08ᵗ = 339 380.35 → 339 380.
+        #expect(CustomerAnalytics.yearlyMargin(record, asOf: day("2025-03-31")) == 85_000)
+        #expect(CustomerAnalytics.clv(record, rules: rules.value, asOf: day("2025-03-31")) == 339_380)
         // Cadence 348 / 2 = 174 d, last order 16 d ago: no gap points. One late payment (2025-07-10,
         // 205 d ago) 10 + one complaint (14 d ago) 10 = 20 < 30: low. Interactions Nov–Jan: 1,
         // Aug–Oct: 0, so no drop signal.

@@ -96,7 +96,7 @@ struct Reference {
     func clv(_ c: CustomerID, on day: Int32) -> Int64 {
         let month = Self.monthIndex(day)
         let margin = margins(of: c).filter { $0.key <= month }.values.reduce(0, +)
-        let active = max(1, Int(day) - Int(registeredOn(c)!) + 1)
+        let active = max(365, Int(day) - Int(registeredOn(c)!) + 1)
         let yearly = Double(margin) * 365 / Double(active)
         var total = 0.0
         for t in 1...max(1, rules.value.horizonYears) { total += yearly / pow(1 + rules.value.discountRate, Double(t)) }

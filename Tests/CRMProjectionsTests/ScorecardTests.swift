@@ -101,9 +101,10 @@ struct ScorecardTests {
         #expect(value("revenuePerCustomer") == 70_000)
         #expect(value("revenuePerCustomerChange") == 2.5)
         // CLV at 2026-03-31 (d 8 %, 5 years: factor 3.992710):
-        // C1 200 000 × 365 / 451 = 161 862.53 → 646 270; C2 220 000 × 365 / 71 → 4 515 699;
-        // C4 10 000 × 365 / 396 → 36 801; C5 0. Mean 5 198 770 / 4 = 1 299 692.5.
-        #expect(value("averageCLV") == 1_299_692.5)
+        // C1 200 000 × 365 / 451 = 161 862.53 → 646 270; C2 220 000 over 71 active days, counted
+        // as 365: 220 000 × 3.992710 = 878 396.21 → 878 396; C4 10 000 × 365 / 396 → 36 801; C5 0.
+        // Mean 1 561 467 / 4 = 390 366.75.
+        #expect(value("averageCLV") == 390_366.75)
         // (300.00 campaign + 100.00 sales cost) / 2 new customers = 200.00.
         #expect(value("customerAcquisitionCost") == 20_000)
         // Answers 10, 9, 7, 3: (2 promoters − 1 detractor) / 4 × 100 = 25.

@@ -70,12 +70,15 @@ public enum CustomerAnalytics {
     static func days(_ from: CalendarDay, _ to: CalendarDay) -> Int { Int(to.daysSince1970) - Int(from.daysSince1970) }
 
     /// The yearly margin (net revenue − cost to serve) the CLV projects: the margin of the
-    /// customer's active time up to `asOf` (from registration, at least one day), per 365 days.
+    /// customer's active time up to `asOf` (from registration), per 365 days, where active time
+    /// counts at least 365 days: a customer's first orders are not projected from a few weeks
+    /// of history onto a whole year (one order two weeks after registration is one order's
+    /// margin a year, not 26).
     /// The margin is that of the months up to and including `asOf`'s month (exact for a
     /// month's last day, and for any day on or after the latest event folded).
     public static func yearlyMargin(_ record: CustomerRecord, asOf: CalendarDay) -> Double {
         let margin = record.margin(throughMonthOf: asOf)
-        let active = max(1, days(record.registeredOn, asOf) + 1)
+        let active = max(365, days(record.registeredOn, asOf) + 1)
         return Double(margin) * 365 / Double(active)
     }
 
