@@ -67,20 +67,20 @@ package protocol BoundedRead {
 }
 
 extension BoundedRead {
-    package var direction: ReadDirection { bounds.direction }
-    package var next: UInt64 {
+    @inlinable package var direction: ReadDirection { bounds.direction }
+    @inlinable package var next: UInt64 {
         get { bounds.next }
         set { bounds.next = newValue }
     }
-    package var limitPosition: UInt64 {
+    @inlinable package var limitPosition: UInt64 {
         get { bounds.limitPosition }
         set { bounds.limitPosition = newValue }
     }
-    package var remaining: Int {
+    @inlinable package var remaining: Int {
         get { bounds.remaining }
         set { bounds.remaining = newValue }
     }
-    package var exhausted: Bool {
+    @inlinable package var exhausted: Bool {
         get { bounds.exhausted }
         set { bounds.exhausted = newValue }
     }
