@@ -32,7 +32,7 @@ extension EventStore {
         try await Self.offPool { [self] in try backupNow(to: directory, including: extraFiles) }
     }
 
-    /// The blocking form of ``backup(to:)``.
+    /// The blocking form of ``backup(to:including:)``.
     ///
     /// The copy is written into a temporary directory beside `directory`
     /// (`.<name>.partial-<random>`, mode 0700, its data file 0600), synced and verified there,

@@ -68,7 +68,7 @@ public enum ReadModelMaintenance {
     ///
     /// The read models of the log `store` are kept in `state`.
     ///
-    /// `registry` decodes the log; with ``EventRegistry/skippingUndecodable`` set, events that
+    /// `registry` decodes the log; with `EventRegistry.skippingUndecodable` set, events that
     /// cannot be decoded are left out of the read models and recorded there instead of failing
     /// the rebuild (the way out for a store that already holds one).
     ///

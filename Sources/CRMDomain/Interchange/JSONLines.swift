@@ -257,7 +257,7 @@ public enum JSONLines {
     /// Every line is validated first (JSON, metadata, the event's fields against its type —
     /// also a known type given as `payloadBase64` must decode —, positions continuing the
     /// store's head without gaps, stream versions continuing each stream, and with
-    /// `checkingDomainRules` the domain rules of ``ImportRuleCheck``); the first bad line is
+    /// `checkingDomainRules` the domain rules of `ImportRuleCheck`); the first bad line is
     /// reported with its number and nothing is appended. Then the events are appended with
     /// the positions, ids and times the file gives, in one transaction or in chunks.
     ///
