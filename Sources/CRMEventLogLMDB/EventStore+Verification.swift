@@ -13,10 +13,21 @@ extension EventStore {
         try await Self.offPool { [self] in try verifyNow(anchor: anchor) }
     }
 
+    /// ``verify(anchor:)`` that reports how far it has come: `progress` is called with the
+    /// position reached every 65,536 records (from a thread off the cooperative pool).
+    public func verify(anchor: HeadAnchor?, progress: @escaping @Sendable (UInt64) -> Void) async throws -> VerificationReport {
+        try await Self.offPool { [self] in try verifyNow(anchor: anchor, progress: progress) }
+    }
+
     /// The blocking form of ``verify(anchor:)``, for command-line tools and tests.
     public func verifyNow(anchor: HeadAnchor? = nil) throws -> VerificationReport {
+        try verifyNow(anchor: anchor) { _ in }
+    }
+
+    /// The blocking form of ``verify(anchor:progress:)``.
+    public func verifyNow(anchor: HeadAnchor?, progress: (UInt64) -> Void) throws -> VerificationReport {
         try Self.mapStorage {
-            try environment.read { txn in try Verifier(databases: databases, txn: txn, anchor: anchor).run() }
+            try environment.read { txn in try Verifier(databases: databases, txn: txn, anchor: anchor).run(progress: progress) }
         }
     }
 }
@@ -31,7 +42,7 @@ private struct Verifier {
     let txn: ReadTransaction
     let anchor: HeadAnchor?
 
-    func run() throws -> VerificationReport {
+    func run(progress: (UInt64) -> Void) throws -> VerificationReport {
         var walk = ChainWalk(anchor: anchor)
         let databases = databases, txn = txn
         try txn.withCursor(on: databases.log) { cursor in
@@ -56,6 +67,7 @@ private struct Verifier {
                     return nil
                 }
                 guard goesOn else { return }
+                if position & 0xFFFF == 0 { progress(position) }
                 entry = try cursor.next()
             }
         }

@@ -6,6 +6,8 @@ public enum PredictiveError: Error, Sendable, Hashable, CustomStringConvertible 
     case noPurchases(calibrationEnd: CalendarDay)
     /// The log holds no standing order in the currency the purchase model counts.
     case noOrders(currency: CurrencyCode)
+    /// The log holds no order in `currency`; its orders are in the currencies `found`.
+    case noOrdersInCurrency(CurrencyCode, found: [CurrencyCode])
     /// The customer has no purchase on or before the calibration end (or is not known at all).
     case unknownCustomer(CustomerID, calibrationEnd: CalendarDay)
     /// A time unit other than `day` or `week`.
@@ -30,6 +32,8 @@ public enum PredictiveError: Error, Sendable, Hashable, CustomStringConvertible 
             return "no customer has a purchase on or before the calibration end \(end)"
         case .noOrders(let currency):
             return "the log holds no order in \(currency) to summarise (orders in other currencies are left out)"
+        case .noOrdersInCurrency(let currency, let found):
+            return "no order in \(currency); the store's orders are in \(found.map(\.code).joined(separator: ", "))"
         case .unknownCustomer(let id, let end):
             return "customer \(id) has no purchase on or before the calibration end \(end)"
         case .invalidUnit(let text):

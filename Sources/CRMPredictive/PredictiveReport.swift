@@ -44,7 +44,7 @@ public struct PredictiveReport: Sendable, Hashable, Codable {
     public init(store: any EventLogStore, calibrationEnd: CalendarDay? = nil, rules: PredictiveRules = .standard,
                 crmRules: CRMRules = .standard, customer: CustomerID? = nil) throws {
         let models = try ProjectionEngine.rebuild(PredictiveReadModels.self, store: store, rules: crmRules)
-        try self.init(fit: models.fit(calibrationEnd: calibrationEnd, rules: rules), customer: customer)
+        try self.init(fit: models.fit(in: store, calibrationEnd: calibrationEnd, rules: rules), customer: customer)
     }
 
     /// The report as lines of text.

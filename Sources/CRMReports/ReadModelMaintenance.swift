@@ -12,13 +12,15 @@ public enum ReadModelMaintenance {
     /// - Parameters:
     ///   - store: the log whose read models are served.
     ///   - state: where the read models are kept.
-    ///   - rules: the rules of a first build (a served generation keeps its own).
+    ///   - rules: the rules of a first build (a served generation keeps its own); by default
+    ///     ``ReportSource/defaultRules(for:)`` of `store`.
     /// - Returns: the projector and whether it was built now.
-    public static func servedProjector(store: any EventLogStore, state: StateStore, rules: CRMRules = ReportSource.defaultRules)
+    public static func servedProjector(store: any EventLogStore, state: StateStore, rules: CRMRules? = nil)
         throws -> (projector: Projector<CRMReadModels>, built: Bool) {
         if let active = try StoredGeneration.active(CRMReadModels.self, in: state) {
             return (try Projector<CRMReadModels>(store: store, state: state, rules: active.rules), false)
         }
+        let rules = try rules ?? ReportSource.defaultRules(for: store)
         let projector = try Projector<CRMReadModels>.rebuild(store: store, state: state, rules: rules,
                                                              generation: try Projector<CRMReadModels>.rebuildGeneration(version: rules.version, state: state))
         try projector.activate()
@@ -31,11 +33,12 @@ public enum ReadModelMaintenance {
     /// - Parameters:
     ///   - store: the log whose read models are served.
     ///   - state: where the read models are kept.
-    ///   - rules: the rules of a first build (a served generation keeps its own).
+    ///   - rules: the rules of a first build (a served generation keeps its own); by default
+    ///     ``ReportSource/defaultRules(for:)`` of `store`.
     ///   - progress: called with the checkpoint after each stored batch of a catch-up.
     /// - Returns: the served generation, its rules version, and the events folded now.
     @discardableResult
-    public static func catchUp(store: any EventLogStore, state: StateStore, rules: CRMRules = ReportSource.defaultRules,
+    public static func catchUp(store: any EventLogStore, state: StateStore, rules: CRMRules? = nil,
                                progress: (UInt64) -> Void = { _ in }) throws -> (generation: String, rulesVersion: Int, folded: Int) {
         let (projector, built) = try servedProjector(store: store, state: state, rules: rules)
         let folded = try projector.catchUp(progress: progress)
@@ -77,7 +80,7 @@ public enum ReadModelMaintenance {
                                registry: EventRegistry = EventRegistry()) throws -> RebuildReport {
         let started = Date()
         let active = try StoredGeneration.active(CRMReadModels.self, in: state)
-        let chosen = rules ?? active?.rules ?? ReportSource.defaultRules
+        let chosen = try rules ?? active?.rules ?? ReportSource.defaultRules(for: store)
         guard let active, chosen.version != active.rules.version else {
             if let active, chosen != active.rules { throw RebuildError.sameVersionOtherRules(version: chosen.version) }
             // A new generation beside the served one; readers keep the served one until the switch.

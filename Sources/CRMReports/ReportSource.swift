@@ -23,7 +23,7 @@ public struct ReportSource: Sendable {
     /// Without `asOf` and `rules` the served (persisted, active) generation is loaded and the
     /// events after its checkpoint are folded in memory; otherwise — or when no generation was
     /// ever built — the models are rebuilt from the log under `rules` (default: the active
-    /// generation's rules, else ``defaultRules``) up to `asOf`.
+    /// generation's rules, else ``defaultRules(for:)``) up to `asOf`.
     ///
     /// - Throws: ``ReportError/positionBeyondHead(position:head:)``, ``ReportError/emptyStore``,
     ///   `ProjectionError/noLocalState` when `state` is `nil`, and the store's and projections'
@@ -38,7 +38,7 @@ public struct ReportSource: Sendable {
             return ReportSource(models: models, position: position, day: models.lifecycle.latestDay ?? CalendarDay(containing: Date()),
                                 generation: stored.generation, protector: protector)
         }
-        let chosen = rules ?? stored?.rules ?? defaultRules
+        let chosen = try rules ?? stored?.rules ?? defaultRules(for: store)
         switch asOf {
         case .position(let position)?:
             guard position <= head else { throw ReportError.positionBeyondHead(position: position, head: head) }
@@ -85,11 +85,22 @@ public struct ReportSource: Sendable {
         return rules
     }()
 
-    /// The rules the served read models kept in `state` were built with, else ``defaultRules``.
+    /// ``defaultRules`` in the reporting currency of `store`: the currency of its first order,
+    /// EUR while it has none. A store whose orders are in USD (a shop's history brought in with
+    /// `crm import`) reports in USD without a rules file; a rules change with another
+    /// `currency` changes it.
+    public static func defaultRules(for store: any EventLogStore) throws -> CRMRules {
+        var rules = defaultRules
+        if let currency = try OrderCurrencies.first(in: store) { rules.currency = currency }
+        return rules
+    }
+
+    /// The rules the served read models kept in `state` were built with, else
+    /// ``defaultRules(for:)`` of `store`.
     ///
     /// - Throws: `ProjectionError/noLocalState` when `state` is `nil`.
-    public static func servedRules(in state: StateStore?) throws -> CRMRules {
-        try StoredGeneration.active(CRMReadModels.self, in: state)?.rules ?? defaultRules
+    public static func servedRules(in state: StateStore?, for store: any EventLogStore) throws -> CRMRules {
+        try StoredGeneration.active(CRMReadModels.self, in: state)?.rules ?? defaultRules(for: store)
     }
 
     /// The last complete quarter before `day` (the quarter the demo reports).

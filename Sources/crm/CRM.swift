@@ -75,6 +75,9 @@ struct StoreOptions: ParsableArguments {
     @Flag(help: "Log to standard error from level debug on (the same as --log-level debug).")
     var verbose = false
 
+    @Flag(help: "No progress display on standard error (it shows only on a terminal anyway).")
+    var quiet = false
+
     /// The logger the command gives the library: silent unless `--log-level` or `--verbose`.
     var logger: Logger { CLILogging.logger(level: logLevel ?? (verbose ? .debug : nil)) }
 
@@ -127,7 +130,7 @@ struct ReportOptions: ParsableArguments {
     /// Loads the read models the report is built from.
     func source(_ options: StoreOptions, store: any EventLogStore, state: StateStore?) throws -> ReportSource {
         let asOf = try asOf.map(ReportInput.asOf)
-        let rules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state)) }
+        let rules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state, for: store)) }
         // An as-of before the first event: an empty report that says so (on stderr, so JSON stays clean).
         if case .businessDay(let day)? = asOf, let first = try store.event(at: 1).map({ CalendarDay(containing: $0.occurredAt) }), day < first {
             FileHandle.standardError.write(Data("crm: no events on or before \(day): the log starts on \(first); the report is empty\n".utf8))

@@ -56,7 +56,7 @@ struct Demo: AsyncParsableCommand {
             // then the read models fold everything, reactions included.
             let loopStart = Date()
             let handler = CommandHandler(store: store, protector: try options.vault(for: store))
-            let runner = try PolicyRunner(store: store, handler: handler, readModelRules: try ReportSource.servedRules(in: StateStore(environment: store.environment)))
+            let runner = try PolicyRunner(store: store, handler: handler, readModelRules: try ReportSource.servedRules(in: StateStore(environment: store.environment), for: store))
             if try await runner.activation() == nil { try await runner.activate(at: HistoryGenerator.start) }
             let lastDay = try await runner.latestBusinessDay()
             let loopRun = try await runner.run(at: lastDay.startDate.addingTimeInterval(18 * 3_600))
@@ -91,10 +91,10 @@ struct Demo: AsyncParsableCommand {
         let handler = CommandHandler(store: store, protector: vault)
         let parameters = events.map { MarketParameters(customers: customers, events: $0, seed: seed) }
             ?? MarketParameters(customers: customers, seed: seed)
-        let progress = Progress(total: MarketSimulation(parameters: parameters).weeks, label: "simulating weeks")
+        let progress = ProgressDisplay(total: MarketSimulation(parameters: parameters).weeks, label: "simulating weeks", quiet: options.quiet)
         let started = Date()
         let summary = try await DemoWorld.generate(into: store, handler: handler, parameters: parameters,
-                                                   readModelRules: try ReportSource.servedRules(in: StateStore(environment: store.environment)),
+                                                   readModelRules: try ReportSource.servedRules(in: StateStore(environment: store.environment), for: store),
                                                    writers: writers) { done, _ in progress.set(done) }
         progress.finish()
         let elapsed = Date().timeIntervalSince(started)
@@ -112,44 +112,3 @@ struct Demo: AsyncParsableCommand {
 
 func seconds(since start: Date) -> String { String(format: "%.1f", Date().timeIntervalSince(start)) }
 
-/// Prints a progress bar on a terminal; silent when output is redirected.
-final class Progress: @unchecked Sendable {
-    private let total: Int
-    private let label: String
-    private let lock = NSLock()
-    private var done = 0
-    private var shownPercent = -1
-    private let enabled = isatty(STDERR_FILENO) == 1
-
-    init(total: Int, label: String = "appending") {
-        self.total = max(total, 1)
-        self.label = label
-    }
-
-    func advance(by count: Int) {
-        guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        show(done + count)
-    }
-
-    func set(_ count: Int) {
-        guard enabled else { return }
-        lock.lock()
-        defer { lock.unlock() }
-        show(count)
-    }
-
-    private func show(_ count: Int) {
-        done = count
-        let percent = min(100, done * 100 / total)
-        guard percent != shownPercent else { return }
-        shownPercent = percent
-        let bar = String(repeating: "█", count: percent / 4) + String(repeating: "·", count: 25 - percent / 4)
-        FileHandle.standardError.write(Data("\r  \(label) \(bar) \(percent)%".utf8))
-    }
-
-    func finish() {
-        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
-}

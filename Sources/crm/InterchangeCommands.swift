@@ -18,10 +18,16 @@ struct Export: AsyncParsableCommand {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
+            let last = try through.map { min($0, try store.head()) } ?? store.head()
+            let progress = ProgressDisplay(total: Int(last >= (from ?? 1) ? last - (from ?? 1) + 1 : 0), label: "exporting", quiet: options.quiet)
+            defer { progress.finish() }
             guard file != "-" else {
                 // Standard output: the lines only, the count on stderr. Subject keys need a file
                 // beside the export to travel, so a sealing store says they stayed behind.
-                let count = try JSONLines.export(from: store, from: from, through: through) { try FileHandle.standardOutput.write(contentsOf: $0) }
+                let count = try JSONLines.export(from: store, from: from, through: through, progress: progress.set) {
+                    try FileHandle.standardOutput.write(contentsOf: $0)
+                }
+                progress.finish()
                 let keys = try options.vault(for: store) != nil ? "; subject keys stay in the store (export to a file to carry them)" : ""
                 FileHandle.standardError.write(Data("exported \(count) events to standard output\(keys)\n".utf8))
                 return
@@ -29,8 +35,9 @@ struct Export: AsyncParsableCommand {
             // Never into the store or over its key; a device or FIFO as a stream; a regular
             // file under a temporary name, renamed when complete.
             let count = try writingOutput(file, options: options, what: "the export") { output in
-                try JSONLines.export(from: store, from: from, through: through) { try output.write($0) }
+                try JSONLines.export(from: store, from: from, through: through, progress: progress.set) { try output.write($0) }
             }
+            progress.finish()
             // The subject keys travel beside the export, wrapped with this store's master key.
             if let vault = try options.vault(for: store) {
                 try vault.exportKeys(to: file + ".subject-keys")
@@ -77,9 +84,24 @@ struct Import: AsyncParsableCommand {
             }
             let mode: JSONLinesImportMode = chunk.map { .chunks(lines: $0) } ?? .singleTransaction
             let count: Int
+            let checking = ProgressDisplay(total: 100, label: "checking ", quiet: options.quiet)
+            var appending: ProgressDisplay?
+            defer {
+                checking.finish()
+                appending?.finish()
+            }
             do {
                 count = try await JSONLines.importFile(file, into: store, mode: mode, startingAtLine: startAt, checkingDomainRules: !noValidate,
-                                                       protector: vault)
+                                                       protector: vault) { step in
+                    switch step.phase {
+                    case .checking:
+                        checking.set(step.total > 0 ? step.done * 100 / step.total : 100)
+                    case .appending:
+                        checking.finish()
+                        if appending == nil { appending = ProgressDisplay(total: step.total, label: "appending", quiet: options.quiet) }
+                        appending?.set(step.done)
+                    }
+                }
             } catch JSONLinesError.interrupted(let imported, let resume, let reason) {
                 // LMDB reports a write cut short by a full disk as EIO (or ENOSPC when the commit itself fails).
                 let full = reason.contains("(ENOSPC)") || (reason.contains("(EIO)") && (freeBytes(at: options.store) ?? .max) < 1 << 20)
@@ -91,6 +113,7 @@ struct Import: AsyncParsableCommand {
                 throw CLIError("line \(line): position \(position) is already in the store (its head is \(head)); "
                     + "to continue an import that stopped, run it again with --start-at \(resume); nothing was imported")
             }
+            appending?.finish()
             print("imported \(count) events; head is now \(try store.head())")
         }
     }

@@ -47,7 +47,9 @@ struct Verify: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             defer { store.close() }
-            let report = try await store.verify(anchor: parsed)
+            let progress = ProgressDisplay(total: Int(try store.head()), label: "verifying", quiet: options.quiet)
+            let report = try await store.verify(anchor: parsed) { progress.set(Int($0)) }
+            progress.finish()
             if let problem = report.problem {
                 if json {
                     printJSON(VerifyJSON(intact: false, position: problem.position, problem: "\(problem.kind)", detail: problem.detail))
@@ -74,7 +76,10 @@ struct Backup: AsyncParsableCommand {
             defer { store.close() }
             let report: BackupReport
             do {
-                report = try await DataProtection.backup(store, vault: try options.vault(for: store), to: directory)
+                let vault = try options.vault(for: store)
+                report = try await ProgressDisplay.ticking("copying and verifying", quiet: options.quiet) {
+                    try await DataProtection.backup(store, vault: vault, to: directory)
+                }
             } catch EventLogError.storage(let failure) {
                 throw CLIError(describeStorageFailure(failure, store: options.store, target: directory))
             }

@@ -30,13 +30,15 @@ struct Rebuild: AsyncParsableCommand {
             let store = try options.openWritable()
             defer { store.close() }
             let state = StateStore(environment: store.environment)
-            let newRules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state)) }
+            let newRules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state, for: store)) }
             var registry = EventRegistry()
             let skipped = UndecodableEvents()
             if skipUndecodable { registry.skippingUndecodable = skipped }
-            let report = try dryRun && newRules != nil
-                ? ReadModelMaintenance.preview(store: store, state: state, rules: newRules!)
-                : ReadModelMaintenance.rebuild(store: store, state: state, rules: newRules, compare: diff, registry: registry)
+            let report = try await ProgressDisplay.ticking(dryRun ? "rebuilding in memory" : "rebuilding the read models", quiet: options.quiet) {
+                try dryRun && newRules != nil
+                    ? ReadModelMaintenance.preview(store: store, state: state, rules: newRules!)
+                    : ReadModelMaintenance.rebuild(store: store, state: state, rules: newRules, compare: diff, registry: registry)
+            }
             for (position, reason) in skipped.skipped {
                 FileHandle.standardError.write(Data("crm: skipped the event at position \(position), which cannot be decoded: \(sanitized(reason, limit: 200))\n".utf8))
             }
@@ -52,17 +54,14 @@ struct Rebuild: AsyncParsableCommand {
 
 struct Rules: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print the rules the served read models were built with, as the JSON `crm rebuild --rules` reads.")
+        abstract: "Print the rules the served read models were built with (before a first build: the rules it will use, in the currency of the first order), as the JSON `crm rebuild --rules` reads.")
     @OptionGroup var options: StoreOptions
 
     func run() async throws {
         try await reportingErrors {
             let store = try options.openReadOnly()
             defer { store.close() }
-            guard let active = try StoredGeneration.active(CRMReadModels.self, in: StateStore(environment: store.environment)) else {
-                throw CLIError("no read models were built in \(options.store) (run `crm rebuild`)")
-            }
-            printJSON(active.rules)
+            printJSON(try ReportSource.servedRules(in: StateStore(environment: store.environment), for: store))
         }
     }
 }

@@ -32,6 +32,9 @@ struct Migrate: AsyncParsableCommand {
     @Option(help: "The source's master key file (default: <from>.master-key); its subject keys travel wrapped with it.")
     var masterKey: String?
 
+    @Flag(help: "No progress display on standard error (it shows only on a terminal anyway).")
+    var quiet = false
+
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be positive") }
         guard from != to else { throw ValidationError("--from and --to name the same store") }
@@ -45,10 +48,12 @@ struct Migrate: AsyncParsableCommand {
             defer { target.close() }
             let started = Date()
             let total = try source.head()
+            let start = try target.head()
+            let progress = ProgressDisplay(total: Int(total > start ? total - start : 0), label: "copying", quiet: quiet)
             let report = try await LogMigration.copy(from: source, to: target, batchSize: batch) { head in
-                FileHandle.standardError.write(Data("\rcopied through position \(head) of \(total)".utf8))
+                progress.set(Int(head > start ? head - start : 0))
             }
-            if report.copied > 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            progress.finish()
             let elapsed = Date().timeIntervalSince(started)
             print("copied \(report.copied) events from \(describeStore(from)) to \(describeStore(to)) in \(String(format: "%.1f", elapsed)) s")
             let verified = try await target.verify(anchor: report.source)

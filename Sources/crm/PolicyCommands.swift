@@ -28,7 +28,7 @@ struct PolicyOptions: ParsableArguments {
         } else {
             rules = .standard
         }
-        let modelRules = try modelRules ?? ReportSource.servedRules(in: state)
+        let modelRules = try modelRules ?? ReportSource.servedRules(in: state, for: store)
         return try PolicyRunner(store: store, handler: handler, readModelRules: modelRules, rules: rules)
     }
 
@@ -127,7 +127,7 @@ struct Policies: AsyncParsableCommand {
                 let (store, state) = try await options.openLog(readOnly: true)
                 defer { state?.close(); store.close() }
                 if let day { try refuseAfterLastEvent(day, store: store) }
-                let modelRules = try ReportSource.servedRules(in: state)
+                let modelRules = try ReportSource.servedRules(in: state, for: store)
                 let report = try await policy.runner(store, state: state, modelRules: modelRules).effectReport(asOf: day)
                 policy.emit(EffectSummary(report, currency: modelRules.currency.code)) { TextReport.effect(report, currency: modelRules.currency.code) }
             }

@@ -16,7 +16,7 @@ struct Predict: AsyncParsableCommand {
     @Option(help: "Time unit of the summary and the horizon: day or week.") var unit = "week"
     @Option(help: "Forecast and CLV horizon in units.") var horizon = 52
     @Option(help: "Yearly discount rate of the predicted CLV.") var discountRate = 0.1
-    @Option(help: "Currency whose orders count (ISO code).") var currency = "EUR"
+    @Option(help: "Currency whose orders count (ISO code; default: the store's reporting currency, that of its first order).") var currency: String?
     @Option(help: "A customer id to forecast.") var customer: String?
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Write every customer's forecast (one fold of the log).") var all = false
@@ -43,11 +43,16 @@ struct Predict: AsyncParsableCommand {
                 guard let value = CustomerID(customer) else { throw CLIError("bad --customer '\(customer)': expected a UUID") }
                 id = value
             }
-            guard let code = CurrencyCode(currency.uppercased()) else { throw CLIError("bad --currency '\(currency)': expected an ISO code like EUR") }
+            var given: CurrencyCode?
+            if let currency {
+                guard let code = CurrencyCode(currency.uppercased()) else { throw CLIError("bad --currency '\(currency)': expected an ISO code like EUR") }
+                given = code
+            }
             let rules = PredictiveRules(unit: try TimeUnit(parsing: unit), horizon: horizon, yearlyDiscountRate: discountRate)
             try rules.validate()
             let store = try options.openReadOnly()
             defer { store.close() }
+            let code = try given ?? ReportSource.servedRules(in: StateStore(environment: store.environment), for: store).currency
             if all {
                 try writeAll(store: store, calibrationEnd: end, rules: rules, currency: code)
                 return
@@ -63,7 +68,7 @@ extension Predict {
     /// Every customer's forecast as JSON Lines or CSV, from one fold of the log.
     func writeAll(store: any EventLogStore, calibrationEnd: CalendarDay?, rules: PredictiveRules, currency: CurrencyCode) throws {
         let models = try ProjectionEngine.rebuild(PredictiveReadModels.self, store: store, rules: CRMRules(version: 1, currency: currency))
-        let fit = try models.fit(calibrationEnd: calibrationEnd, rules: rules)
+        let fit = try models.fit(in: store, calibrationEnd: calibrationEnd, rules: rules)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var text = format == "csv"

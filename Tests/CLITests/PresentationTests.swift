@@ -328,4 +328,74 @@ import TestSupport
         let id = try demo.topCustomer()
         #expect(try crm(["customer", id, "--store", demo.store, "--json"]).json()["asOf"] as? String == day)
     }
+
+    /// The demo store's history with every amount in USD, imported into a new store.
+    func dollarStore() throws -> (TemporaryDirectory, String) {
+        let directory = TemporaryDirectory("usd")
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let euros = directory.sub("eur.jsonl"), dollars = directory.sub("usd.jsonl")
+        #expect(try crm(["export", euros, "--store", demo.store]).status == 0)
+        let text = try String(contentsOfFile: euros, encoding: .utf8)
+        #expect(text.contains("\"currency\":\"EUR\"") && !text.contains("\"USD\""))
+        try text.replacingOccurrences(of: "\"EUR\"", with: "\"USD\"").write(toFile: dollars, atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: euros + ".subject-keys", toPath: dollars + ".subject-keys")
+        let store = directory.sub("store")
+        let imported = try crm(["import", dollars, "--store", store, "--source-master-key", demo.store + ".master-key", "--quiet"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        return (directory, store)
+    }
+
+    @Test func aStoreWhoseOrdersAreInUSDReportsInUSDWithoutARulesFile() throws {
+        let (directory, store) = try dollarStore()
+        _ = directory
+        // The same figures as the demo's, in the currency of the store's first order.
+        let id = try demo.topCustomer()
+        let euro = try crm(["customer", id, "--store", demo.store, "--json"]).json()
+        let dollar = try crm(["customer", id, "--store", store, "--json"]).json()
+        #expect(euro["currency"] as? String == "EUR")
+        #expect(dollar["currency"] as? String == "USD")
+        let clv = try #require((euro["clv"] as? [String: Any])?["minorUnits"] as? Int)
+        #expect(clv > 0)
+        #expect((dollar["clv"] as? [String: Any])?["minorUnits"] as? Int == clv)
+        #expect((dollar["clv"] as? [String: Any])?["currency"] as? String == "USD")
+        let pipeline = try crm(["pipeline", "--store", demo.store, "--json"]).stdout
+        #expect(try crm(["pipeline", "--store", store, "--json"]).stdout == pipeline.replacingOccurrences(of: "\"EUR\"", with: "\"USD\""))
+        #expect(try crm(["rules", "--store", store]).stdout.contains("\"currency\" : \"USD\""))
+
+        // predict counts the store's currency by default; another one is refused naming both.
+        let predicted = try crm(["predict", "--store", store, "--customer", id, "--json"])
+        #expect(predicted.status == 0, "\(predicted.stderr)")
+        #expect(try predicted.json()["currency"] as? String == "USD")
+        let euros = try crm(["predict", "--store", store, "--currency", "EUR", "--calibration-end", "2025-12-31"])
+        #expect(euros.status == 1)
+        #expect(euros.stderrLines == ["crm: no order in EUR; the store's orders are in USD"])
+        let dollars = try crm(["predict", "--store", demo.store, "--currency", "USD"])
+        #expect(dollars.stderrLines == ["crm: no order in USD; the store's orders are in EUR"])
+    }
+
+    @Test func progressShowsOnATerminalOnlyAndNotWithQuiet() throws {
+        let directory = TemporaryDirectory("progress")
+        try FileManager.default.createDirectory(atPath: directory.path, withIntermediateDirectories: true)
+        let bar = "exporting █████████████████████████ 100%"
+        // Redirected: the result line only, nothing on standard error.
+        let piped = try crm(["export", directory.sub("piped.jsonl"), "--store", demo.store])
+        #expect(piped.stderr == "")
+        #expect(piped.lines == ["exported \(demo.head) events to \(directory.sub("piped.jsonl")), subject keys (wrapped) to \(directory.sub("piped.jsonl")).subject-keys"])
+        // On a terminal: the bar, then the line is cleared before the result.
+        let shown = try crmOnATerminal(["export", directory.sub("tty.jsonl"), "--store", demo.store])
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("\r\u{1B}[K  \(bar)"))
+        #expect(shown.stdout.hasSuffix("\r\u{1B}[Kexported \(demo.head) events to \(directory.sub("tty.jsonl")), subject keys (wrapped) to \(directory.sub("tty.jsonl")).subject-keys\r\n"))
+        // --quiet: no progress on a terminal either.
+        let quiet = try crmOnATerminal(["export", directory.sub("quiet.jsonl"), "--store", demo.store, "--quiet"])
+        #expect(quiet.status == 0)
+        #expect(!quiet.stdout.contains("exporting"))
+        #expect(quiet.stdout == "exported \(demo.head) events to \(directory.sub("quiet.jsonl")), subject keys (wrapped) to \(directory.sub("quiet.jsonl")).subject-keys\r\n")
+        // An import on a terminal shows both passes' bars.
+        let imported = try crmOnATerminal(["import", directory.sub("piped.jsonl"), "--store", directory.sub("store"),
+                                           "--source-master-key", demo.store + ".master-key"])
+        #expect(imported.status == 0, "\(imported.stdout)")
+        #expect(imported.stdout.contains("checking  █████████████████████████ 100%"))
+        #expect(imported.stdout.contains("appending █████████████████████████ 100%"))
+    }
 }

@@ -29,6 +29,18 @@ struct Run {
 
 /// Runs `crm` with `arguments` to completion (outputs go to files, so nothing blocks).
 func crm(_ arguments: [String], in directory: String? = nil) throws -> Run {
+    try run(crmPath(), arguments, in: directory)
+}
+
+/// Runs `crm` with `arguments` on a pseudo-terminal (script(1) gives it one): `stdout` is
+/// everything it wrote to the terminal, standard error included.
+func crmOnATerminal(_ arguments: [String]) throws -> Run {
+    let command = ([crmPath()] + arguments).map { "'\($0)'" }.joined(separator: " ")
+    return try run("/usr/bin/script", ["-qec", command, "/dev/null"])
+}
+
+/// Runs `executable` with `arguments` to completion (outputs go to files, so nothing blocks).
+func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Run {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -36,7 +48,7 @@ func crm(_ arguments: [String], in directory: String? = nil) throws -> Run {
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: crmPath())
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)

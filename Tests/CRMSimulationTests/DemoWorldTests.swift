@@ -44,7 +44,7 @@ import TestSupport
     /// Measures the world in `store` with the served rules (the defaults for a demo store).
     static func figures(of store: EventStore) async throws -> Figures {
         let state = try StateStore(environment: store.environment)
-        let rules = try ReportSource.servedRules(in: state)
+        let rules = try ReportSource.servedRules(in: state, for: store)
         let source = try ReportSource.load(store: store, state: state, rules: rules)
         var figures = Figures()
         figures.events = Int(try store.head())

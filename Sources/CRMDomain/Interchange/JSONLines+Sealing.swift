@@ -12,7 +12,7 @@ extension JSONLines {
     /// is sealed with them, so an event is never stored before the key its values need.
     ///
     /// - Parameters:
-    ///   - events: validated events, as ``importFile(_:into:mode:startingAtLine:checkingDomainRules:registry:protector:)`` appends them.
+    ///   - events: validated events, as ``importFile(_:into:mode:startingAtLine:checkingDomainRules:registry:protector:progress:)`` appends them.
     ///   - protector: the target store's key management.
     ///   - registry: decodes the catalog events; the catalog by default.
     /// - Returns: the events to append, in the same order, with the same positions and ids.

@@ -38,6 +38,32 @@ public enum JSONLinesError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// How far ``JSONLines/importFile(_:into:mode:startingAtLine:checkingDomainRules:registry:protector:progress:)``
+/// has come, for a progress display.
+public struct JSONLinesImportProgress: Sendable, Hashable {
+    /// The two passes over the file.
+    public enum Phase: Sendable, Hashable {
+        /// The first pass: every line is parsed and checked; `done` and `total` count bytes of the file.
+        case checking
+        /// The second pass: the lines are read again and appended; `done` and `total` count events.
+        case appending
+    }
+
+    /// The pass under way.
+    public var phase: Phase
+    /// How much of `total` is done.
+    public var done: Int
+    /// The whole of the pass (bytes while checking, events while appending).
+    public var total: Int
+
+    /// A progress report.
+    public init(phase: Phase, done: Int, total: Int) {
+        self.phase = phase
+        self.done = done
+        self.total = total
+    }
+}
+
 /// How an import appends what it validated.
 public enum JSONLinesImportMode: Sendable, Hashable {
     /// The whole file in one write transaction: all or nothing.
@@ -102,7 +128,8 @@ public enum JSONLines {
     /// - Returns: the number of events written.
     @discardableResult
     public static func export(from store: any EventLogStore, to path: String, from: UInt64? = nil, through: UInt64? = nil,
-                              registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil) throws -> Int {
+                              registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil,
+                              progress: (Int) -> Void = { _ in }) throws -> Int {
         let temporary = path + ".partial-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw JSONLinesError.io(path: path, reason: "cannot create the file: \(String(cString: strerror(errno)))") }
@@ -113,7 +140,8 @@ public enum JSONLines {
                 unlink(temporary)
             }
         }
-        let count = try export(from: store, from: from, through: through, registry: registry, protector: protector) { bytes in
+        let count = try export(from: store, from: from, through: through, registry: registry, protector: protector,
+                               progress: progress) { bytes in
             var offset = 0
             while offset < bytes.count {
                 let written = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
@@ -136,13 +164,14 @@ public enum JSONLines {
     }
 
     /// Writes the log (or positions `from...through`) as JSON Lines into `sink`, in pieces of
-    /// about 1 MiB, one event per line; see ``export(from:to:from:through:registry:protector:)``.
+    /// about 1 MiB, one event per line; see ``export(from:to:from:through:registry:protector:progress:)``.
+    /// `progress` is called with the number of events written after each piece.
     ///
     /// - Returns: the number of events written.
     @discardableResult
     public static func export(from store: any EventLogStore, from: UInt64? = nil, through: UInt64? = nil,
                               registry: EventRegistry = EventRegistry(), protector: (any PersonalDataProtector)? = nil,
-                              into sink: ([UInt8]) throws -> Void) throws -> Int {
+                              progress: (Int) -> Void = { _ in }, into sink: ([UInt8]) throws -> Void) throws -> Int {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 20)
         var count = 0
@@ -153,9 +182,11 @@ public enum JSONLines {
             if buffer.count >= 1 << 20 {
                 try sink(buffer)
                 buffer.removeAll(keepingCapacity: true)
+                progress(count)
             }
         }
         if !buffer.isEmpty { try sink(buffer) }
+        progress(count)
         return count
     }
 
@@ -276,6 +307,9 @@ public enum JSONLines {
     ///   - protector: the target store's key management when it seals personal data: personal
     ///     fields the file holds in the clear are sealed before they are stored (see
     ///     ``sealingPersonalData(of:with:registry:)``); `nil` stores them as the file gives them.
+    ///   - progress: called as the import goes on (every few thousand lines and after each
+    ///     stored chunk), first while the file is checked, then while it is appended; for a
+    ///     progress display.
     /// - Returns: the number of events imported.
     /// - Throws: ``JSONLinesError`` naming the line (``JSONLinesError/interrupted(importedLines:resumeAtLine:reason:)``
     ///   with the line to resume at when a chunk failed after earlier chunks were stored).
@@ -283,9 +317,10 @@ public enum JSONLines {
     public static func importFile(_ path: String, into store: any EventLogStore, mode: JSONLinesImportMode = .singleTransaction,
                                   startingAtLine: Int = 1, checkingDomainRules: Bool = true,
                                   registry: EventRegistry = EventRegistry(),
-                                  protector: (any PersonalDataProtector)? = nil) async throws -> Int {
+                                  protector: (any PersonalDataProtector)? = nil,
+                                  progress: (JSONLinesImportProgress) -> Void = { _ in }) async throws -> Int {
         let count = try validate(path, into: store, startingAtLine: startingAtLine, checkingDomainRules: checkingDomainRules,
-                                 registry: registry)
+                                 registry: registry, progress: progress)
         guard count > 0 else { throw JSONLinesError.emptyFile }
         let chunk: Int
         switch mode {
@@ -307,6 +342,7 @@ public enum JSONLines {
             }
             imported += pending.count
             pending.removeAll(keepingCapacity: true)
+            progress(JSONLinesImportProgress(phase: .appending, done: imported, total: count))
             CrashPoints.reach("import.chunk")
         }
         let reader = try LineReader(path: path)
@@ -321,11 +357,16 @@ public enum JSONLines {
                 throw JSONLinesError.interrupted(importedLines: imported, resumeAtLine: number, reason: "the file changed during the import: \(error)")
             }
             pending.append((number, event))
-            if pending.count >= chunk { try await flush() }
+            if pending.count >= chunk { try await flush() } else if pending.count % Self.progressInterval == 0 {
+                progress(JSONLinesImportProgress(phase: .appending, done: imported + pending.count, total: count))
+            }
         }
         try await flush()
         return imported
     }
+
+    /// Lines between two progress reports.
+    static let progressInterval = 4_096
 
     /// A line without its carriage return; `nil` for a blank line.
     static func content(of line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
@@ -337,7 +378,7 @@ public enum JSONLines {
 
     /// Parses and checks every line of the file, streaming; the number of events.
     static func validate(_ path: String, into store: any EventLogStore, startingAtLine: Int, checkingDomainRules: Bool,
-                         registry: EventRegistry) throws -> Int {
+                         registry: EventRegistry, progress: (JSONLinesImportProgress) -> Void = { _ in }) throws -> Int {
         let head = try store.head()
         var nextPosition = head + 1
         var versions: [String: UInt64] = [:]
@@ -377,7 +418,9 @@ public enum JSONLines {
             versions[event.stream] = event.streamVersion
             nextPosition += 1
             count += 1
+            if count % progressInterval == 0 { progress(JSONLinesImportProgress(phase: .checking, done: reader.bytesRead, total: reader.size)) }
         }
+        progress(JSONLinesImportProgress(phase: .checking, done: reader.size, total: reader.size))
         return count
     }
 }
@@ -390,6 +433,10 @@ final class LineReader {
     private var start = 0
     private var atEnd = false
     private var number = 0
+    /// The bytes read from the file so far (a progress measure: at most 1 MiB ahead of the lines returned).
+    private(set) var bytesRead = 0
+    /// The size of the file when it was opened.
+    let size: Int
 
     init(path: String) throws {
         fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -400,6 +447,7 @@ final class LineReader {
             Foundation.close(fd)
             throw JSONLinesError.io(path: path, reason: "cannot read the file: it is a directory")
         }
+        size = Int(info.st_size)
     }
 
     func close() { Foundation.close(fd) }
@@ -435,6 +483,7 @@ final class LineReader {
                 throw JSONLinesError.io(path: path, reason: "cannot read the file: \(String(cString: strerror(code)))")
             }
             buffer.removeLast(chunk - read)
+            bytesRead += read
             if read == 0 { atEnd = true }
         }
     }

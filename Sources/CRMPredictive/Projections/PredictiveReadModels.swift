@@ -1,4 +1,5 @@
 import CRMDomain
+import CRMEventLog
 import CRMProjections
 import Foundation
 
@@ -74,6 +75,21 @@ public struct PredictiveReadModels: ReadModel {
     /// Fits BG/NBD and Gamma-Gamma on the summary as of `calibrationEnd` in the rules' unit.
     public func fit(calibrationEnd: CalendarDay? = nil, rules: PredictiveRules = .standard) throws(PredictiveError) -> PredictiveFit {
         try PredictiveFit(summary: summary(calibrationEnd: calibrationEnd, unit: rules.unit), rules: rules)
+    }
+
+    /// ``fit(calibrationEnd:rules:)`` on the models of `store`'s log: when no order is in the
+    /// rules' currency, the error names the currencies the orders are in
+    /// (``PredictiveError/noOrdersInCurrency(_:found:)``).
+    public func fit(in store: any EventLogStore, calibrationEnd: CalendarDay? = nil, rules: PredictiveRules = .standard) throws -> PredictiveFit {
+        do {
+            return try fit(calibrationEnd: calibrationEnd, rules: rules)
+        } catch .noOrders, .noPurchases {
+            let found = try OrderCurrencies.of(store)
+            if !found.isEmpty, !found.contains(self.rules.currency) {
+                throw PredictiveError.noOrdersInCurrency(self.rules.currency, found: found)
+            }
+            return try fit(calibrationEnd: calibrationEnd, rules: rules)
+        }
     }
 
     /// P(won) of `lead` by naive Bayes over the closed leads' frequency tables.
