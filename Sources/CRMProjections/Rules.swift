@@ -100,10 +100,15 @@ public struct ValueRules: Codable, Sendable, Hashable {
     public var abcShareA: Double
     /// Cumulative revenue share up to which customers are class B (e.g. 0.95); the rest are C.
     public var abcShareB: Double
+    /// The share of the year before's margin by which the last complete year's margin must
+    /// fall for the value to count as falling (e.g. 0.25: a drop of more than a quarter); 0
+    /// counts any drop. Rules stored without it (before 0.5.0) read as 0, the way they were built.
+    public var fallingMinDrop: Double
 
     /// Creates value rules.
     public init(discountRate: Double = 0.08, horizonYears: Int = 5, championMinCLV: Int64 = 2_000_000,
-                loyalMinCLV: Int64 = 500_000, loyalMinOrders: Int = 3, abcShareA: Double = 0.6, abcShareB: Double = 0.95) {
+                loyalMinCLV: Int64 = 500_000, loyalMinOrders: Int = 3, abcShareA: Double = 0.6, abcShareB: Double = 0.95,
+                fallingMinDrop: Double = 0.25) {
         self.discountRate = discountRate
         self.horizonYears = horizonYears
         self.championMinCLV = championMinCLV
@@ -111,6 +116,24 @@ public struct ValueRules: Codable, Sendable, Hashable {
         self.loyalMinOrders = loyalMinOrders
         self.abcShareA = abcShareA
         self.abcShareB = abcShareB
+        self.fallingMinDrop = fallingMinDrop
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case discountRate, horizonYears, championMinCLV, loyalMinCLV, loyalMinOrders, abcShareA, abcShareB, fallingMinDrop
+    }
+
+    /// Decodes value rules; a missing `fallingMinDrop` (rules stored before it existed) is 0.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        discountRate = try container.decode(Double.self, forKey: .discountRate)
+        horizonYears = try container.decode(Int.self, forKey: .horizonYears)
+        championMinCLV = try container.decode(Int64.self, forKey: .championMinCLV)
+        loyalMinCLV = try container.decode(Int64.self, forKey: .loyalMinCLV)
+        loyalMinOrders = try container.decode(Int.self, forKey: .loyalMinOrders)
+        abcShareA = try container.decode(Double.self, forKey: .abcShareA)
+        abcShareB = try container.decode(Double.self, forKey: .abcShareB)
+        fallingMinDrop = try container.decodeIfPresent(Double.self, forKey: .fallingMinDrop) ?? 0
     }
 }
 

@@ -162,6 +162,45 @@ struct Customer360Tests {
         #expect(list.map(\.score) == [63])
     }
 
+    @Test("the value falls only by more than fallingMinDrop; rules stored without it read as 0")
+    func fallingValue() throws {
+        func record(_ margins: [Int: Int64]) -> CustomerRecord {
+            var record = CustomerRecord()
+            record.years = margins.keys.sorted().map { year in
+                var total = YearTotal()
+                total.year = year
+                total.revenue = margins[year]! + 10_000
+                total.cost = 10_000
+                return total
+            }
+            return record
+        }
+        let asOf = day("2026-03-31"), rules = ValueRules()
+        #expect(rules.fallingMinDrop == 0.25)
+        // 2024 → 2025: 100 000 → 80 000 is −20 %, not falling; → 74 999 is −25.001 %, falling;
+        // → 75 000 is exactly −25 %, not falling. From a loss of −40 000, −50 001 falls by more
+        // than 10 000 = 25 % of |−40 000|.
+        #expect(!CustomerAnalytics.valueFalling(record([2024: 100_000, 2025: 80_000]), rules: rules, asOf: asOf))
+        #expect(CustomerAnalytics.valueFalling(record([2024: 100_000, 2025: 74_999]), rules: rules, asOf: asOf))
+        #expect(!CustomerAnalytics.valueFalling(record([2024: 100_000, 2025: 75_000]), rules: rules, asOf: asOf))
+        #expect(CustomerAnalytics.valueFalling(record([2024: -40_000, 2025: -50_001]), rules: rules, asOf: asOf))
+        #expect(!CustomerAnalytics.valueFalling(record([2024: -40_000, 2025: -50_000]), rules: rules, asOf: asOf))
+        // Only complete years count: 2026's drop is not looked at on 2026-03-31, a single year is never falling.
+        #expect(!CustomerAnalytics.valueFalling(record([2025: 100_000, 2026: 1_000]), rules: rules, asOf: asOf))
+        // Any drop with 0, as before the rule existed.
+        var anyDrop = rules
+        anyDrop.fallingMinDrop = 0
+        #expect(CustomerAnalytics.valueFalling(record([2024: 100_000, 2025: 99_999]), rules: anyDrop, asOf: asOf))
+        // A segment follows: 80 000 after 100 000 with stable buying is not at risk under the standard rules.
+        #expect(CustomerAnalytics.segment(record([2024: 100_000, 2025: 80_000]), rules: .standard, asOf: asOf) != .atRisk)
+        // Rules stored before 0.5.0 have no fallingMinDrop: they read as 0, the way they were built.
+        var json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(rules)) as! [String: Any]
+        #expect(json["fallingMinDrop"] as? Double == 0.25)
+        json.removeValue(forKey: "fallingMinDrop")
+        let old = try JSONDecoder().decode(ValueRules.self, from: try JSONSerialization.data(withJSONObject: json))
+        #expect(old == ValueRules(fallingMinDrop: 0))
+    }
+
     @Test("ABC and RFM over several customers")
     func cohort() {
         func customer(revenue: Int64, lastOrder: String?, recent: [String]) -> CustomerRecord {

@@ -306,7 +306,9 @@ struct Reference {
             }
         }
         var falling = false
-        if let last = years[year - 1], let before = years[year - 2] { falling = last < before }
+        if let last = years[year - 1], let before = years[year - 2] {
+            falling = Double(last) < Double(before) - rules.value.fallingMinDrop * abs(Double(before))
+        }
         if level(churnScore(c, on: day)) != "low" || falling { return "atRisk" }
         let value = clv(c, on: day)
         let stable = liveOrders(of: c).filter { $0.day <= day && $0.day >= day - 364 }.count >= rules.value.loyalMinOrders

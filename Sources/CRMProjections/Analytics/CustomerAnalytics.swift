@@ -140,22 +140,24 @@ public enum CustomerAnalytics {
     }
 
     /// Whether the value is falling: the margin (net revenue − cost to serve) of the last
-    /// complete year before `asOf`'s year is below that of the year before it (both years with
-    /// activity recorded).
-    public static func valueFalling(_ record: CustomerRecord, asOf: CalendarDay) -> Bool {
+    /// complete year before `asOf`'s year is below that of the year before it by more than
+    /// ``ValueRules/fallingMinDrop`` of the year before's margin (its absolute value), both
+    /// years with activity recorded.
+    public static func valueFalling(_ record: CustomerRecord, rules: ValueRules, asOf: CalendarDay) -> Bool {
         let year = asOf.parts.year
         guard let last = record.years.first(where: { $0.year == year - 1 }),
               let before = record.years.first(where: { $0.year == year - 2 }) else { return false }
-        return last.revenue &- last.cost < before.revenue &- before.cost
+        let previous = Double(before.revenue &- before.cost)
+        return Double(last.revenue &- last.cost) < previous - rules.fallingMinDrop * abs(previous)
     }
 
     /// The CLV segment: at risk when churn risk is not low or the value is falling
-    /// (``valueFalling(_:asOf:)``); otherwise champions (CLV ≥ ``ValueRules/championMinCLV``
+    /// (``valueFalling(_:rules:asOf:)``); otherwise champions (CLV ≥ ``ValueRules/championMinCLV``
     /// and stable buying: ``ValueRules/loyalMinOrders`` orders in 365 days), loyal (CLV ≥
     /// ``ValueRules/loyalMinCLV`` and stable buying) or potential.
     public static func segment(_ record: CustomerRecord, rules: CRMRules, asOf: CalendarDay) -> ValueSegment {
         let value = clv(record, rules: rules.value, asOf: asOf)
-        let falling = valueFalling(record, asOf: asOf)
+        let falling = valueFalling(record, rules: rules.value, asOf: asOf)
         if churnRisk(record, rules: rules.churn, asOf: asOf).level != .low || falling { return .atRisk }
         let stable = recentOrders(record, asOf: asOf) >= rules.value.loyalMinOrders
         if stable, value >= rules.value.championMinCLV { return .champions }
