@@ -296,6 +296,44 @@ func fileBytes(_ path: String) -> Data { FileManager.default.contents(atPath: pa
         #expect(try crm(["head", "--store", target]).stdout == crm(["head", "--store", demo.store]).stdout)
     }
 
+    /// Point 14: a chunked import holds one chunk, not the file. Under a data-segment limit of
+    /// 64 MiB (`ulimit -d`: heap and anonymous mappings; the store's file mapping does not
+    /// count), a 41 MB file imports in chunks of 1,000 lines; the same file in one transaction
+    /// (which holds every event until the commit, as every import held the file before) dies
+    /// for want of memory under the same limit and stores nothing.
+    @Test func aChunkedImportHoldsOneChunkNotTheFile() throws {
+        let dir = TemporaryDirectory("chunk-memory")
+        try FileManager.default.createDirectory(atPath: dir.path, withIntermediateDirectories: true)
+        let file = dir.sub("notes.jsonl")
+        let payload = Data((0..<768).map { UInt8($0 % 256) }).base64EncodedString()
+        let lines = 32_000
+        _ = FileManager.default.createFile(atPath: file, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+        var text = ""
+        for position in 1...lines {
+            let id = String(format: "9a3f5c1e-0000-4000-8000-%012x", position)
+            text += #"{"position":\#(position),"id":"\#(id)","stream":"note-\#(position)","streamVersion":1,"type":"Note","schemaVersion":1,"#
+                + #""occurredAt":"2025-01-06T09:00:00.000000Z","recordedAt":"2025-01-06T09:00:00.000000Z","actor":"x","payloadBase64":"\#(payload)"}"# + "\n"
+            if position % 1_000 == 0 {
+                try handle.write(contentsOf: Data(text.utf8))
+                text = ""
+            }
+        }
+        try handle.close()
+        let size = try #require(FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        #expect(size > 40_000_000)
+        func limited(_ arguments: [String]) throws -> Run {
+            try run("/bin/bash", ["-c", "ulimit -d 65536 && exec \"$0\" \"$@\"", crmPath()] + arguments)
+        }
+        let chunked = try limited(["import", file, "--store", dir.sub("chunked"), "--chunk", "1000"])
+        #expect(chunked.status == 0, "\(chunked.stderr.prefix(300))")
+        #expect(chunked.lines == ["imported \(lines) events; head is now \(lines)"])
+        let whole = try limited(["import", file, "--store", dir.sub("whole")])
+        #expect(whole.status == 128 + SIGABRT || whole.status == SIGABRT, "\(whole.status) \(whole.stderr.prefix(300))")
+        #expect(whole.stderr.contains("failed to allocate"))
+        #expect(try crm(["head", "--store", dir.sub("whole"), "--json"]).json()["position"] as? Int == 0)
+    }
+
     // MARK: issue 17 — import checks the domain rules
 
     @Test func importRejectsADomainRuleViolationWithItsLineAndRule() throws {
