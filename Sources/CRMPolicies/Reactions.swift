@@ -252,33 +252,45 @@ struct ReactionPlanner {
 }
 
 /// "Customers who bought what you bought also bought": item co-occurrence over customers.
+///
+/// A suggestion depends only on the set of products a customer bought, so customers are grouped
+/// by that set: a suggestion walks the distinct sets (each with its number of customers), not
+/// every customer, and is remembered per set (and minimum support) for the rest of the plan.
 struct CrossSellingIndex {
+    /// The customers with each distinct set of products.
+    let groups: [(products: Set<String>, customers: Int)]
     let products: [CustomerID: Set<String>]
-    let buyers: [String: [CustomerID]]
+    private struct Question: Hashable { let own: Set<String>; let minimumSupport: Int }
+    private var remembered: [Question: (product: String, support: Int)?] = [:]
 
     init(_ products: [CustomerID: Set<String>]) {
         self.products = products
-        var buyers: [String: [CustomerID]] = [:]
-        for (customer, bought) in products { for product in bought { buyers[product, default: []].append(customer) } }
-        self.buyers = buyers
+        var counts: [Set<String>: Int] = [:]
+        for bought in products.values where !bought.isEmpty { counts[bought, default: 0] += 1 }
+        groups = counts.map { ($0.key, $0.value) }
     }
 
     /// The product not yet bought by `customer` that most customers sharing a product with
     /// them bought (weighted by how many products they share; ties by product code), if its
     /// support reaches `minimumSupport` customers.
-    func suggestion(for customer: CustomerID, minimumSupport: Int) -> (product: String, support: Int)? {
+    mutating func suggestion(for customer: CustomerID, minimumSupport: Int) -> (product: String, support: Int)? {
         guard let own = products[customer], !own.isEmpty else { return nil }
-        var shared: [CustomerID: Int] = [:]
-        for product in own { for other in buyers[product] ?? [] where other != customer { shared[other, default: 0] += 1 } }
+        let question = Question(own: own, minimumSupport: minimumSupport)
+        if let known = remembered[question] { return known }
+        // The customer's own group adds nothing: every product of it is in `own`.
         var weight: [String: Int] = [:], support: [String: Int] = [:]
-        for (other, overlap) in shared {
-            for product in products[other] ?? [] where !own.contains(product) {
-                weight[product, default: 0] += overlap
-                support[product, default: 0] += 1
+        for (bought, customers) in groups {
+            let overlap = bought.reduce(0) { own.contains($1) ? $0 + 1 : $0 }
+            guard overlap > 0 else { continue }
+            for product in bought where !own.contains(product) {
+                weight[product, default: 0] += overlap * customers
+                support[product, default: 0] += customers
             }
         }
         let best = weight.filter { support[$0.key]! >= minimumSupport }
             .max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }
-        return best.map { ($0.key, support[$0.key]!) }
+        let result = best.map { ($0.key, support[$0.key]!) }
+        remembered[question] = result
+        return result
     }
 }
