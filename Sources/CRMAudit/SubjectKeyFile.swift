@@ -111,6 +111,16 @@ enum FileOps {
     }
 }
 
+/// Which slots of a subject-key file hold which subject, for the slots read so far.
+struct SlotIndex {
+    /// The file's device and inode.
+    var file: [UInt64] = []
+    /// Every slot before this one parsed and is indexed.
+    var settled = 0
+    /// The slots of each subject.
+    var slots: [String: Set<Int>] = [:]
+}
+
 /// The subject keys in fixed 256-byte slots of one file (`subject-keys` in the state
 /// directory), after a 256-byte header; see docs/data-protection.md for the layout.
 ///
@@ -133,6 +143,8 @@ final class SubjectKeyFile: SubjectKeyStore, @unchecked Sendable {
     let recorder: DurabilityRecorder?
     /// Serializes this process's threads around the `flock` (which excludes other processes).
     private let processLock = NSLock()
+    /// Where each subject's slots are, for the file read so far (see ``SlotIndex``).
+    private let index = Mutex(SlotIndex())
 
     init(path: String, readOnly: Bool, recorder: DurabilityRecorder? = nil) {
         self.path = path
@@ -299,9 +311,52 @@ final class SubjectKeyFile: SubjectKeyStore, @unchecked Sendable {
     }
 
     func entry(for subject: String) throws -> SubjectKeyEntry? {
+        guard let fd = try openFile(writable: false) else { return nil }
+        defer { close(fd) }
+        return try entry(for: subject, in: fd)
+    }
+
+    /// The subject's entry, its slots found through the index (brought up to the file's end
+    /// first) and each read again from `fd`, so an erasure made meanwhile is seen.
+    private func entry(for subject: String, in fd: Int32) throws -> SubjectKeyEntry? {
         var found: SubjectKeyEntry?
-        for (_, name, entry) in try slots() where name == subject { found = found.map { Self.stronger($0, entry) } ?? entry }
+        for slot in try slotIndexes(of: subject, in: fd) {
+            let bytes = try FileOps.readAll(fd, count: Self.slotSize, at: Self.headerSize + slot * Self.slotSize, path: path)
+            guard let (name, entry) = Self.parseSlot(bytes), name == subject else { continue }
+            found = found.map { Self.stronger($0, entry) } ?? entry
+        }
         return found
+    }
+
+    /// The slots holding `subject`, after reading the slots appended since the last call.
+    ///
+    /// Slots are only appended and never move, so the index reads each slot once: from the
+    /// first slot it has not read completely (one that did not parse may still be being
+    /// written) to the end of the file. A different file at the path (a restore renamed one
+    /// into place) or a shorter one starts the index again.
+    private func slotIndexes(of subject: String, in fd: Int32) throws -> Set<Int> {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw KeyVaultError.keyFile(path: path, reason: FileOps.reason("cannot stat")) }
+        let size = Int(info.st_size), file = [UInt64(info.st_dev), UInt64(info.st_ino)]
+        let complete = max(0, (size - Self.headerSize) / Self.slotSize)
+        return try index.withLock { index -> Set<Int> in
+            if index.file != file || complete < index.settled { index = SlotIndex(file: file) }
+            if complete > index.settled {
+                let from = index.settled
+                let body = try FileOps.readAll(fd, count: (complete - from) * Self.slotSize, at: Self.headerSize + from * Self.slotSize, path: path)
+                var settled = true
+                for offset in 0..<(complete - from) {
+                    let start = offset * Self.slotSize
+                    if let (name, _) = Self.parseSlot(Array(body[start..<(start + Self.slotSize)])) {
+                        index.slots[name, default: []].insert(from + offset)
+                        if settled { index.settled = from + offset + 1 }
+                    } else {
+                        settled = false
+                    }
+                }
+            }
+            return index.slots[subject] ?? []
+        }
     }
 
     func insertIfAbsent(_ keys: [(subject: String, entry: SubjectKeyEntry)]) throws -> [String: SubjectKeyEntry] {
@@ -313,7 +368,9 @@ final class SubjectKeyFile: SubjectKeyStore, @unchecked Sendable {
             guard let fd = try openFile(writable: true) else { throw KeyVaultError.keyFile(path: path, reason: "missing") }
             defer { close(fd) }
             var current: [String: SubjectKeyEntry] = [:]
-            for (subject, entry) in try entries() { current[subject] = entry }
+            for (subject, _) in keys where current[subject] == nil {
+                if let entry = try entry(for: subject, in: fd) { current[subject] = entry }
+            }
             let size = try FileOps.size(fd, path: path)
             // A slot cut short by a crash is overwritten: its key was never used.
             let end = Self.headerSize + (size - Self.headerSize) / Self.slotSize * Self.slotSize
