@@ -2,6 +2,7 @@
 import CRMDomain
 import Foundation
 import Testing
+import TestSupport
 
 /// The grouped cross-selling index equals the obvious per-customer count on random purchase sets.
 @Suite("cross-selling index")
@@ -24,7 +25,7 @@ struct CrossSellingIndexTests {
     }
 
     @Test func groupedSuggestionsEqualTheNaiveCount() {
-        var generator = SplitMix(seed: 17)
+        var generator = SeededRandom(state: 17)
         let catalog = (1...9).map { "P\($0)" }
         for round in 0..<40 {
             var products: [CustomerID: Set<String>] = [:]
@@ -51,18 +52,5 @@ struct CrossSellingIndexTests {
         #expect(index.suggestion(for: ids[3], minimumSupport: 1).map { [$0.product, "\($0.support)"] } == ["B", "2"])
         #expect(index.suggestion(for: ids[3], minimumSupport: 3) == nil)
         #expect(index.suggestion(for: ids[2], minimumSupport: 1).map { [$0.product, "\($0.support)"] } == ["B", "2"])
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

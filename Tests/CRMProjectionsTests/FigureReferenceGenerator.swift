@@ -2,24 +2,9 @@ import CRMDomain
 import CRMEventLog
 import CRMProjections
 import Foundation
+import TestSupport
 
 // The random CRM histories of the differential test (FigureReferenceTests), run through the commands.
-
-// MARK: - The generator
-
-/// A seeded SplitMix64.
-struct SeededRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-    mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
-}
 
 /// Runs a random history through the commands: 2024-01-01 onwards, ~130 commands, with late
 /// and same-day events, boundary times (00:00, 23:59, exactly on SLA deadlines), cancellations,

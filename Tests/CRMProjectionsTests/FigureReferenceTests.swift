@@ -5,6 +5,7 @@ import CRMProjections
 import CRMReports
 import Foundation
 import Testing
+import TestSupport
 
 // The differential test of docs/projections.md ("Figure reference"): random CRM histories run
 // through the commands (late-recorded events, same-day events, boundary times, cancellations,
