@@ -136,7 +136,17 @@ struct ReportOptions: ParsableArguments {
             FileHandle.standardError.write(Data("crm: no events on or before \(day): the log starts on \(first); the report is empty\n".utf8))
         }
         if case .businessDay(let day)? = asOf { try refuseAfterLastEvent(day, store: store) }
-        return try ReportSource.load(store: store, state: state, rules: rules, asOf: asOf, protector: try options.vault(for: store, state: state))
+        let source = try ReportSource.load(store: store, state: state, rules: rules, asOf: asOf, protector: try options.vault(for: store, state: state))
+        // Value figures count the reporting currency only: say so when the log has no order in it.
+        let currency = source.models.rules.currency
+        if let first = try OrderCurrencies.first(in: store), first != currency {
+            let found = try OrderCurrencies.of(store)
+            if !found.contains(currency) {
+                let list = found.map(\.code).joined(separator: ", ")
+                FileHandle.standardError.write(Data("crm: no order in \(currency); the store's orders are in \(list), so its value figures are 0 (rules currency \(currency))\n".utf8))
+            }
+        }
+        return source
     }
 
     /// Prints `value` as JSON, or `text()`.

@@ -347,7 +347,6 @@ import TestSupport
 
     @Test func aStoreWhoseOrdersAreInUSDReportsInUSDWithoutARulesFile() throws {
         let (directory, store) = try dollarStore()
-        _ = directory
         // The same figures as the demo's, in the currency of the store's first order.
         let id = try demo.topCustomer()
         let euro = try crm(["customer", id, "--store", demo.store, "--json"]).json()
@@ -371,6 +370,13 @@ import TestSupport
         #expect(euros.stderrLines == ["crm: no order in EUR; the store's orders are in USD"])
         let dollars = try crm(["predict", "--store", demo.store, "--currency", "USD"])
         #expect(dollars.stderrLines == ["crm: no order in USD; the store's orders are in EUR"])
+        // Reports under rules in a currency without orders say why their value figures are 0.
+        let rules = directory.sub("eur-rules.json")
+        try Data(#"{"version": 2, "currency": "EUR"}"#.utf8).write(to: URL(fileURLWithPath: rules))
+        let report = try crm(["pipeline", "--store", store, "--rules", rules, "--json"])
+        #expect(report.status == 0)
+        #expect(report.stderrLines == ["crm: no order in EUR; the store's orders are in USD, so its value figures are 0 (rules currency EUR)"])
+        #expect(try crm(["pipeline", "--store", store, "--json"]).stderr == "")
     }
 
     @Test func progressShowsOnATerminalOnlyAndNotWithQuiet() throws {
