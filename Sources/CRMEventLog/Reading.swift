@@ -27,7 +27,6 @@ public enum ReadDirection: Sendable, Hashable {
     case backward
 }
 
-
 /// Where a chunked read stands between chunks, kept the same way by every backend: the next key
 /// to look at (a position, or a stream version for a ``EventFilter/stream(_:)`` read), the last
 /// position returned, how many events are still wanted, and whether the read is over.
@@ -59,29 +58,3 @@ package struct ReadBounds: Sendable {
     }
 }
 
-/// A backend's read cursor that keeps its place in a ``ReadBounds``; the bound's fields read as
-/// the cursor's own, so each backend's scan loop only holds its storage access.
-package protocol BoundedRead {
-    /// Where the read stands.
-    var bounds: ReadBounds { get set }
-}
-
-extension BoundedRead {
-    @inlinable package var direction: ReadDirection { bounds.direction }
-    @inlinable package var next: UInt64 {
-        get { bounds.next }
-        set { bounds.next = newValue }
-    }
-    @inlinable package var limitPosition: UInt64 {
-        get { bounds.limitPosition }
-        set { bounds.limitPosition = newValue }
-    }
-    @inlinable package var remaining: Int {
-        get { bounds.remaining }
-        set { bounds.remaining = newValue }
-    }
-    @inlinable package var exhausted: Bool {
-        get { bounds.exhausted }
-        set { bounds.exhausted = newValue }
-    }
-}

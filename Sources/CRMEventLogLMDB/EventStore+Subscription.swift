@@ -50,9 +50,9 @@ public struct EventSubscription: AsyncSequence, Sendable {
                 isClosed: { store.isClosed.load(ordering: .acquiring) },
                 readHead: { try store.head() },
                 readChunks: { cursor, head, buffer in
-                    cursor.limitPosition = head
-                    cursor.exhausted = false
-                    while buffer.isEmpty, !cursor.exhausted {
+                    cursor.bounds.limitPosition = head
+                    cursor.bounds.exhausted = false
+                    while buffer.isEmpty, !cursor.bounds.exhausted {
                         try store.readChunk(&cursor, into: &buffer)
                     }
                 },
