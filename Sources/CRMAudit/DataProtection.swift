@@ -48,23 +48,9 @@ public enum DataProtection {
     public static func erasedSubjects(in log: any EventLogStore) throws -> [DataSubject] {
         var subjects: [DataSubject] = []
         try log.scan(.eventTypes([PersonalDataErased.eventType])) { view in
-            let event = view.decoded()
-            if let subject = subject(named: event.stream) { subjects.append(subject) }
+            if let subject = DataSubject(String(decoding: view.streamBytes, as: UTF8.self)) { subjects.append(subject) }
         }
         return subjects
-    }
-
-    /// The subject a stream name such as `customer-<uuid>` names.
-    static func subject(named name: String) -> DataSubject? {
-        let pieces = name.split(separator: "-", maxSplits: 1)
-        guard pieces.count == 2, let uuid = UUID(uuidString: String(pieces[1])) else { return nil }
-        switch pieces[0] {
-        case "customer": return .customer(CustomerID(uuid))
-        case "contact": return .contact(ContactID(uuid))
-        case "lead": return .lead(LeadID(uuid))
-        case "employee": return .employee(EmployeeID(uuid))
-        default: return nil
-        }
     }
 
     /// Restores a backup directory (as written by ``backup(_:vault:to:)`` or

@@ -67,17 +67,7 @@ public enum ReportInput {
     /// Parses a data subject: `customer-<uuid>`, `contact-<uuid>`, `lead-<uuid>` or
     /// `employee-<uuid>` (a bare UUID is a customer).
     public static func subject(_ text: String) -> DataSubject? {
-        let pieces = text.split(separator: "-", maxSplits: 1)
-        if pieces.count == 2, let uuid = UUID(uuidString: String(pieces[1])) {
-            switch pieces[0] {
-            case "customer": return .customer(CustomerID(uuid))
-            case "contact": return .contact(ContactID(uuid))
-            case "lead": return .lead(LeadID(uuid))
-            case "employee": return .employee(EmployeeID(uuid))
-            default: return nil
-            }
-        }
-        return UUID(uuidString: text).map { .customer(CustomerID($0)) }
+        DataSubject(text) ?? UUID(uuidString: text).map { .customer(CustomerID($0)) }
     }
 
     /// Reads a rules file (the JSON of `CRMRules`, whole or partial) over `base` (the served

@@ -5,31 +5,8 @@ import TestSupport
 /// Runs `crm` with extra environment variables; with `killAfter`, sends SIGKILL after that many
 /// seconds unless it ended before. `signal` is the signal that ended it (0: it exited).
 func crmProcess(_ arguments: [String], environment: [String: String] = [:], killAfter: Double? = nil) throws -> (run: Run, signal: Int32) {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: crmPath())
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    if let killAfter {
-        // The trial's random kill point: wait up to killAfter for the process to end, else kill it.
-        let deadline = Date().addingTimeInterval(killAfter)
-        while process.isRunning && Date() < deadline { usleep(2_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-    process.waitUntilExit()
-    let run = Run(status: process.terminationStatus,
-                  stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-                  stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
-    return (run, process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0)
+    let run = try run(crmPath(), arguments, environment: environment, killAfter: killAfter)
+    return (run, run.signal)
 }
 
 /// The mode bits of a file or directory.

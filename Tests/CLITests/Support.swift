@@ -17,6 +17,8 @@ struct Run {
     let status: Int32
     let stdout: String
     let stderr: String
+    /// The signal that ended the process; 0 when it exited.
+    var signal: Int32 = 0
 
     var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty } }
     var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
@@ -39,8 +41,11 @@ func crmOnATerminal(_ arguments: [String]) throws -> Run {
     return try run("/usr/bin/script", ["-qec", command, "/dev/null"])
 }
 
-/// Runs `executable` with `arguments` to completion (outputs go to files, so nothing blocks).
-func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> Run {
+/// Runs `executable` with `arguments` to completion (outputs go to files, so nothing blocks),
+/// with `environment` added to this process's; with `killAfter`, sends SIGKILL after that many
+/// seconds unless it ended before.
+func run(_ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
+         killAfter: Double? = nil) throws -> Run {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -53,12 +58,20 @@ func run(_ executable: String, _ arguments: [String], in directory: String? = ni
     process.standardOutput = try FileHandle(forWritingTo: out)
     process.standardError = try FileHandle(forWritingTo: err)
     process.standardInput = FileHandle.nullDevice
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     try process.run()
+    if let killAfter {
+        // A random kill point: wait up to killAfter for the process to end, else kill it.
+        let deadline = Date().addingTimeInterval(killAfter)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
     process.waitUntilExit()
     return Run(status: process.terminationStatus,
                stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-               stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+               stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self),
+               signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0)
 }
 
 /// One small demo store shared by the read-only tests (built once, on first use).

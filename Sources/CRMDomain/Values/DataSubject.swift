@@ -1,7 +1,7 @@
 import Foundation
 
 /// Whose personal data an event carries: the person who may ask for it to be erased.
-public enum DataSubject: Sendable, Hashable, CustomStringConvertible {
+public enum DataSubject: Sendable, Hashable, LosslessStringConvertible {
     /// A customer (a B2C person, or a B2B account's own data).
     case customer(CustomerID)
     /// A contact person at a B2B account.
@@ -28,6 +28,20 @@ public enum DataSubject: Sendable, Hashable, CustomStringConvertible {
         case .contact(let id): return id.uuid
         case .lead(let id): return id.uuid
         case .employee(let id): return id.uuid
+        }
+    }
+
+    /// The subject a ``description`` names (`customer-<uuid>`, `contact-<uuid>`, `lead-<uuid>`,
+    /// `employee-<uuid>`); `nil` for any other text.
+    public init?(_ description: String) {
+        let pieces = description.split(separator: "-", maxSplits: 1)
+        guard pieces.count == 2, let uuid = UUID(uuidString: String(pieces[1])) else { return nil }
+        switch pieces[0] {
+        case "customer": self = .customer(CustomerID(uuid))
+        case "contact": self = .contact(ContactID(uuid))
+        case "lead": self = .lead(LeadID(uuid))
+        case "employee": self = .employee(EmployeeID(uuid))
+        default: return nil
         }
     }
 

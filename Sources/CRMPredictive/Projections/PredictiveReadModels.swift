@@ -83,12 +83,16 @@ public struct PredictiveReadModels: ReadModel {
     public func fit(in store: any EventLogStore, calibrationEnd: CalendarDay? = nil, rules: PredictiveRules = .standard) throws -> PredictiveFit {
         do {
             return try fit(calibrationEnd: calibrationEnd, rules: rules)
-        } catch .noOrders, .noPurchases {
-            let found = try OrderCurrencies.of(store)
-            if !found.isEmpty, !found.contains(self.rules.currency) {
-                throw PredictiveError.noOrdersInCurrency(self.rules.currency, found: found)
+        } catch {
+            switch error {
+            case .noOrders, .noPurchases:
+                let found = try OrderCurrencies.of(store)
+                if !found.isEmpty, !found.contains(self.rules.currency) {
+                    throw PredictiveError.noOrdersInCurrency(self.rules.currency, found: found)
+                }
+            default: break
             }
-            return try fit(calibrationEnd: calibrationEnd, rules: rules)
+            throw error
         }
     }
 
