@@ -220,4 +220,25 @@ struct FigureCaseTests {
         #expect(try source(t, asOf: .businessDay(day("2024-02-01"))).models.lifecycle.stage(of: c1, on: day("2024-02-01")) == .newCustomer)
         #expect(full.models.lifecycle.stage(of: c1, on: day("2024-03-01")) == .lostCustomer)
     }
+
+    @Test("a lead attribute recorded late does not replace a newer value; the lead score counts the newer one")
+    func lateLeadAttribute() async throws {
+        let t = try ProjectionTestStore()
+        let lead: LeadID = id(51)
+        try await t.run(.captureLead(lead, source: .webForm, name: "L"), on: "2025-01-01")
+        try await t.run(.recordLeadAttributes(lead, attributes: [LeadAttribute(name: "companySize", value: "300")]), on: "2025-03-01")
+        // Recorded after the batch of 03-01, dated a month earlier: an older value.
+        try await t.run(.recordLeadAttributes(lead, attributes: [LeadAttribute(name: "companySize", value: "10")]), on: "2025-02-01")
+        try await t.run(.qualifyLead(lead), on: "2025-03-01")
+        try await t.run(.convertLead(lead, customer: c1, kind: .account), on: "2025-03-01")
+        let report = try Customer360Report(try source(t), customer: c1)
+        #expect(report.asOf == "2025-03-01")
+        // webForm 5 × 0.5^(59/90) = 3.174, companySize 300 ≥ 50 and ≥ 250: 15 + 10 (dated 03-01),
+        // two batches: 5 (03-01) + 5 × 0.5^(28/90) = 4.030; Σ 37.204 → 37. Were the late value of
+        // 10 to replace 300, the score would be 3.174 + 5 + 4.030 → 12.
+        #expect(report.leadScore == 37)
+        let recorded = try source(t).models.customer360.leads[lead]!
+        #expect(recorded.attributes.map(\.value) == ["300"])
+        #expect(recorded.engagementDays == [day("2025-02-01"), day("2025-03-01")])
+    }
 }

@@ -244,6 +244,8 @@ struct Reference {
         var segment: String
         var churnScore: Int
         var churnLevel: String
+        var churnReasons: [String]
+        var leadScore: Int?
         var openBalance: Int64
         var overdueBalance: Int64
         var orderCount: Int
@@ -287,8 +289,9 @@ struct Reference {
         score >= rules.churn.highFrom ? "high" : score >= rules.churn.mediumFrom ? "medium" : "low"
     }
 
-    func segment(_ c: CustomerID, on day: Int32) -> String {
-        let year = CalendarDay(daysSince1970: day)!.parts.year
+    /// Net revenue − cost to serve per calendar year of one customer, in the rules' currency:
+    /// orders not cancelled in the order's year, returns in the return's year, cost in its year.
+    func yearMargins(of c: CustomerID) -> [Int: Int64] {
         var years: [Int: Int64] = [:]
         let currency = rules.currency
         let orders = placed().filter { $0.customer == c }
@@ -305,6 +308,12 @@ struct Reference {
             default: break
             }
         }
+        return years
+    }
+
+    func segment(_ c: CustomerID, on day: Int32) -> String {
+        let year = CalendarDay(daysSince1970: day)!.parts.year
+        let years = yearMargins(of: c)
         var falling = false
         if let last = years[year - 1], let before = years[year - 2] {
             falling = Double(last) < Double(before) - rules.value.fallingMinDrop * abs(Double(before))
@@ -376,7 +385,7 @@ struct Reference {
         }
         return Customer(stage: stage(of: c, on: day).map { "\($0)" }, history: history(of: c, asOf: day).map(\.description),
                         clv: clv(c, on: day), segment: segment(c, on: day), churnScore: score, churnLevel: level(score),
-                        openBalance: open, overdueBalance: overdue, orderCount: orders.count,
+                        churnReasons: churnReasons(c, on: day), leadScore: leadScore(c, on: day), openBalance: open, overdueBalance: overdue, orderCount: orders.count,
                         lastOrderOn: orders.map(\.day).max().map { CalendarDay(daysSince1970: $0)!.description }, nps: nps, sla: sla)
     }
 
@@ -493,7 +502,7 @@ struct Reference {
             }
         }
         let complete = atEnd.filter { isComplete($0, by: end) }.count
-        return [
+        var figures: [String: Double?] = [
             "revenue": Double(income), "revenuePerCustomer": perCustomer, "revenuePerCustomerChange": change,
             "averageCLV": clvs.isEmpty ? nil : Double(clvs.reduce(0, +)) / Double(clvs.count),
             "customerAcquisitionCost": ratio(Double(cost), Double(newCustomers)),
@@ -510,5 +519,7 @@ struct Reference {
             "orderToDeliveryDays": deliveries.isEmpty ? nil : Double(deliveries.reduce(0, +)) / Double(deliveries.count),
             "dataCompleteness": ratio(Double(complete), Double(atEnd.count)),
         ]
+        for (name, value) in learning(first, end) { figures[name] = value }
+        return figures
     }
 }

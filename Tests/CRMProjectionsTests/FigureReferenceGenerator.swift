@@ -21,6 +21,8 @@ struct HistoryMaker {
     var contracts: [(id: ContractID, minute: Int64)] = []
     var opportunities: [(id: OpportunityID, last: Int64, currency: CurrencyCode, closed: Bool)] = []
     var quotes: [(id: QuoteID, last: Int64, stage: Int)] = []   // 0 drafted 1 approved 2 sent 3 decided or expired
+    var employees: [(id: EmployeeID, minute: Int64)] = []   // those still employed
+    var leads: [(id: LeadID, minute: Int64, stage: Int)] = []   // 0 open 1 qualified 2 converted
 
     mutating func identifier<K>(_ kind: UInt8) -> Identifier<K> {
         counter += 1
@@ -76,6 +78,10 @@ struct HistoryMaker {
         let customer = customers[random.int(customers.count)]
         if random.chance(22) {
             try await salesStep(customer)
+            return
+        }
+        if random.chance(25) {
+            try await peopleStep()
             return
         }
         switch roll {
@@ -185,6 +191,56 @@ struct HistoryMaker {
             let duplicate = customers.remove(at: i)
             let survivor = customers[random.int(customers.count)]
             _ = try await run(.mergeCustomers(duplicate: duplicate.id, survivor: survivor.id), at: time(after: max(duplicate.minute, survivor.minute)))
+        default:
+            break
+        }
+    }
+}
+
+extension HistoryMaker {
+    /// Employees (joining, leaving, CRM and other trainings, surveys) and leads (captured from
+    /// every source, attribute batches recorded late and on the same day, qualified, converted
+    /// into customers).
+    mutating func peopleStep() async throws {
+        let roll = random.int(100)
+        switch roll {
+        case 0..<8:
+            let e: EmployeeID = identifier(10)
+            if try await run(.registerEmployee(e, name: "E", role: "sales"), at: cursor) { employees.append((e, cursor)) }
+        case 8..<11 where !employees.isEmpty:
+            let employee = employees.remove(at: random.int(employees.count))
+            _ = try await run(.recordEmployeeLeft(employee.id), at: time(after: employee.minute))
+        case 11..<20 where !employees.isEmpty:
+            let employee = employees[random.int(employees.count)]
+            _ = try await run(.completeTraining(employee.id, course: "c", crmTraining: random.chance(60)), at: time(after: employee.minute))
+        case 20..<30 where !employees.isEmpty:
+            let employee = employees[random.int(employees.count)]
+            _ = try await run(.answerEmployeeSurvey(employee.id, satisfaction: 1 + random.int(5)), at: time(after: employee.minute))
+        case 30..<44:
+            let l: LeadID = identifier(11)
+            let source = LeadSource.allCases[random.int(LeadSource.allCases.count)]
+            if try await run(.captureLead(l, source: source, name: "L"), at: cursor) { leads.append((l, cursor, 0)) }
+        case 44..<72 where leads.contains(where: { $0.stage < 2 }):
+            let lead = leads.filter { $0.stage < 2 }[random.int(leads.filter { $0.stage < 2 }.count)]
+            let choices: [(String, [String])] = [("companySize", ["10", "50", "249", "250", "1000"]), ("webVisits", ["2", "5", "9"]),
+                                                 ("newsletter", ["yes", "no", "YES"]), ("budgetConfirmed", ["yes", "no"])]
+            var attributes: [LeadAttribute] = []
+            for _ in 0...random.int(2) {
+                let (name, values) = choices[random.int(choices.count)]
+                attributes.append(LeadAttribute(name: name, value: values[random.int(values.count)]))
+            }
+            _ = try await run(.recordLeadAttributes(lead.id, attributes: attributes), at: time(after: lead.minute))
+        case 72..<84 where leads.contains(where: { $0.stage == 0 }):
+            let index = leads.indices.filter { leads[$0].stage == 0 }[random.int(leads.filter { $0.stage == 0 }.count)]
+            if try await run(.qualifyLead(leads[index].id), at: time(after: leads[index].minute)) { leads[index].stage = 1 }
+        case 84..<100 where leads.contains(where: { $0.stage == 1 }):
+            let index = leads.indices.filter { leads[$0].stage == 1 }[random.int(leads.filter { $0.stage == 1 }.count)]
+            let c: CustomerID = identifier(1)
+            let at = time(after: leads[index].minute)
+            if try await run(.convertLead(leads[index].id, customer: c, kind: random.chance(50) ? .person : .account), at: at) {
+                leads[index].stage = 2
+                customers.append((c, at))
+            }
         default:
             break
         }

@@ -115,12 +115,12 @@ struct FigureReferenceTests {
             let fast = Reference.Customer(
                 stage: report.stage, history: report.stageHistory.map { "\($0.day) \($0.from ?? "—")→\($0.to) \($0.rule)" },
                 clv: report.clv.minorUnits, segment: report.segment, churnScore: report.churnRisk.score, churnLevel: report.churnRisk.level,
-                openBalance: report.openBalance.minorUnits, overdueBalance: report.overdueBalance.minorUnits,
+                churnReasons: report.churnRisk.reasons, leadScore: report.leadScore, openBalance: report.openBalance.minorUnits, overdueBalance: report.overdueBalance.minorUnits,
                 orderCount: report.orderCount, lastOrderOn: report.lastOrderOn, nps: report.nps,
                 sla: Dictionary(uniqueKeysWithValues: report.tickets.map { ($0.id, $0.firstResponse + "/" + $0.resolution) }))
             #expect(fast == expected, "\(context) customer \(c)")
             #expect(report.asOf == CalendarDay(daysSince1970: day)!.description, "\(context)")
-            compared += 13
+            compared += 15
             // Each listed order's status and returned amount.
             for order in report.orders {
                 let expected = reference.orderState(order.id)
@@ -152,6 +152,10 @@ struct FigureReferenceTests {
             #expect(summary.asOf == CalendarDay(daysSince1970: day)!.description && summary.position == source.position, "\(context)")
             #expect(summary.trendPeriods == periods.map(\.description), "\(context)")
             let kpis = Dictionary(uniqueKeysWithValues: summary.perspectives.flatMap(\.kpis).map { ($0.name, $0) })
+            let profit = Dictionary(uniqueKeysWithValues: summary.segmentProfit.map { ($0.segment, $0.profit.minorUnits) })
+            #expect(profit == reference.segmentProfit(periods.last!), "\(context) \(summary.period) segmentProfit")
+            #expect(Set(summary.segmentProfit.map(\.profit.currency)) == [reference.rules.currency.code], "\(context)")
+            compared += 4
             for (index, period) in periods.enumerated() {
                 let name = period.description
                 for (kpi, value) in reference.scorecard(period, on: day) {

@@ -68,7 +68,7 @@ func measure(_ benchmark: Benchmark, events: Int, _ body: () throws -> Void) ret
 let benchmarks: @Sendable () -> Void = {
     let rebuildMetrics: [BenchmarkMetric] = [eventsPerSecond, .wallClock, .mallocCountTotal, .peakMemoryResident]
     let rebuild = Benchmark.Configuration(metrics: rebuildMetrics, timeUnits: .milliseconds, units: countUnits,
-                                          warmupIterations: 1, maxDuration: .seconds(120), maxIterations: 3)
+                                          warmupIterations: 1, maxDuration: .seconds(120), maxIterations: 5)
 
     // Issue 5: the full replay with decoding, against raw LMDB (C cursor scan of the same log,
     // nothing decoded) and the SQLite peer (every payload through JSONDecoder).

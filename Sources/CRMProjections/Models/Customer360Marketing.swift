@@ -19,16 +19,27 @@ extension Customer360Model {
     @inline(__always)
     mutating func fold(_ e: LeadAttributesRecorded, _ info: EventInfo) {
         let day = info.day
+        let micros = info.occurredAtMicros
         leads.modify(e.leadID) { lead in
             for attribute in e.attributes {
-                lead.attributes.removeAll { $0.name == attribute.name }
+                // The value latest in business time wins; of two at the same instant, the later
+                // recorded (a late-recorded batch does not replace a newer value).
+                if let index = lead.attributes.firstIndex(where: { $0.name == attribute.name }) {
+                    let existing = lead.attributes[index]
+                    guard existing.recordedAtMicros.map({ $0 <= micros }) ?? (existing.recordedOn <= day) else { continue }
+                    lead.attributes.remove(at: index)
+                }
                 var entry = LeadAttributeEntry()
                 entry.name = attribute.name
                 entry.value = attribute.value
                 entry.recordedOn = day
+                entry.recordedAtMicros = micros
                 lead.attributes.append(entry)
             }
-            lead.engagementDays.appendBounded(day, 20)
+            // The latest 20 batches by business day, in day order.
+            let at = lead.engagementDays.partitioningIndex { $0 > day }
+            lead.engagementDays.insert(day, at: at)
+            if lead.engagementDays.count > 20 { lead.engagementDays.removeFirst(lead.engagementDays.count - 20) }
         }
     }
 

@@ -607,9 +607,10 @@ public struct LeadRecord: RecordMessage, Hashable {
     public var capturedOn = CalendarDay.earliest
     /// Status.
     public var status = LeadStatus.open
-    /// Attributes with the day each was recorded (later values of a name replace earlier ones).
+    /// Attributes with the day each was recorded (of two values of one name, the one latest in
+    /// business time; of two at the same instant, the later recorded).
     public var attributes: [LeadAttributeEntry] = []
-    /// Business days of recorded engagement (attribute batches).
+    /// Business days of recorded engagement (attribute batches): the latest 20, in day order.
     public var engagementDays: [CalendarDay] = []
     /// The sales employee it was handed to.
     public var handedTo: EmployeeID?
@@ -642,6 +643,9 @@ public struct LeadAttributeEntry: RecordMessage, Hashable {
     public var value = ""
     /// Business day recorded.
     public var recordedOn = CalendarDay.earliest
+    /// Business time recorded (microseconds since 1970; absent in records folded before it was
+    /// kept): of two values of one attribute, the one latest in business time wins.
+    public var recordedAtMicros: Int64?
 
     /// An empty entry.
     public init() {}
@@ -651,6 +655,7 @@ public struct LeadAttributeEntry: RecordMessage, Hashable {
         try v.field(1, "name", &name)
         try v.field(2, "value", &value)
         try v.field(3, "recordedOn", &recordedOn)
+        try v.field(4, "recordedAtMicros", &recordedAtMicros)
     }
 }
 

@@ -1,0 +1,133 @@
+import CRMDomain
+import CRMProjections
+import Foundation
+
+// The naive reference, continued: the churn reasons, the lead score, the learning KPIs and the
+// profit per value segment, from their definitions in docs/projections.md ("Figure reference").
+
+extension Reference {
+    // MARK: Churn reasons
+
+    /// The signals of the churn risk that fire on `day`, each as its written text.
+    func churnReasons(_ c: CustomerID, on day: Int32) -> [String] {
+        let churn = rules.churn
+        var reasons: [String] = []
+        let days = liveOrders(of: c).map(\.day).filter { $0 <= day }.sorted()
+        if days.count >= 2 {
+            let cadence = Double(days.last! - days.first!) / Double(days.count - 1)
+            let gap = day - days.last!
+            if cadence > 0, Double(gap) > churn.gapFactor * cadence {
+                let factor = churn.gapFactor == churn.gapFactor.rounded() ? String(Int(churn.gapFactor)) : String(churn.gapFactor)
+                reasons.append("order gap \(gap) d > \(factor) × cadence \(Int(cadence.rounded(.toNearestOrAwayFromZero))) d")
+            }
+        }
+        var invoices: Set<InvoiceID> = []
+        for item in events { if case .invoiceIssued(let e) = item.event, e.customerID == c { invoices.insert(e.invoiceID) } }
+        let marks = min(3, events.filter {
+            if case .invoiceOverdue(let e) = $0.event { return invoices.contains(e.invoiceID) && $0.day <= day && $0.day >= day - 364 }
+            return false
+        }.count)
+        if marks == 1 { reasons.append("1 late payment in 365 d") } else if marks > 1 { reasons.append("\(marks) late payments in 365 d") }
+        let month = Self.monthIndex(day)
+        let interactions = events.compactMap { item -> Int? in
+            if case .interactionRecorded(let e) = item.event, e.customerID == c { return Self.monthIndex(item.day) }
+            return nil
+        }
+        let recent = interactions.filter { (month - 2...month).contains($0) }.count
+        let before = interactions.filter { (month - 5...month - 3).contains($0) }.count
+        if before > 0, recent * 2 < before { reasons.append("interactions fell from \(before) to \(recent) per 3 months") }
+        let complaints = min(3, events.filter {
+            if case .feedbackReceived(let e) = $0.event { return e.customerID == c && e.kind == .complaint && $0.day <= day && $0.day >= day - 179 }
+            return false
+        }.count)
+        if complaints == 1 { reasons.append("1 complaint in 180 d") } else if complaints > 1 { reasons.append("\(complaints) complaints in 180 d") }
+        return reasons
+    }
+
+    // MARK: Lead score
+
+    /// The score on `day` of the lead `c` was converted from; `nil` when `c` was not a lead.
+    func leadScore(_ c: CustomerID, on day: Int32) -> Int? {
+        let from = events.lazy.compactMap { item -> LeadID? in
+            if case .customerRegistered(let e) = item.event, e.customerID == c { return e.convertedFromLead }
+            return nil
+        }.first
+        guard let lead = from ?? nil else { return nil }
+        let scoring = rules.leadScoring
+        func decayed(_ points: Int, since recorded: Int32) -> Double {
+            Double(points) * pow(0.5, Double(max(0, day - recorded)) / max(1, scoring.halfLifeDays))
+        }
+        var total = 0.0
+        // Each attribute's value is that of the batch latest in business time (the events are
+        // sorted by business time, ties by position); engagement: the latest 20 batches.
+        var values: [String: (value: String, day: Int32)] = [:]
+        var batches: [Int32] = []
+        for item in events {
+            switch item.event {
+            case .leadCaptured(let e) where e.leadID == lead:
+                if let points = scoring.sourcePoints["\(e.source)"] { total += decayed(points, since: item.day) }
+            case .leadAttributesRecorded(let e) where e.leadID == lead:
+                for attribute in e.attributes { values[attribute.name] = (attribute.value, item.day) }
+                batches.append(item.day)
+            default: break
+            }
+        }
+        for (name, entry) in values {
+            for rule in scoring.attributes where rule.name == name {
+                var matches = false
+                if let equals = rule.equals { matches = entry.value.lowercased() == equals.lowercased() }
+                if let atLeast = rule.atLeast, let number = Double(entry.value) { matches = number >= atLeast }
+                if matches { total += decayed(rule.points, since: entry.day) }
+            }
+        }
+        for batch in batches.suffix(20) { total += decayed(scoring.engagementPoints, since: batch) }
+        return Int(total.rounded(.toNearestOrAwayFromZero))
+    }
+
+    // MARK: Learning KPIs
+
+    /// Employees at `day`: joined on or before it, not left on or before it.
+    func employeesAt(_ day: Int32) -> Set<EmployeeID> {
+        var joined: [EmployeeID: Int32] = [:], left: [EmployeeID: Int32] = [:]
+        for item in events {
+            switch item.event {
+            case .employeeJoined(let e) where joined[e.employeeID] == nil: joined[e.employeeID] = item.day
+            case .employeeLeft(let e): left[e.employeeID] = item.day
+            default: break
+            }
+        }
+        return Set(joined.filter { $0.value <= day && (left[$0.key].map { $0 > day } ?? true) }.keys)
+    }
+
+    /// `crmTrainingRate` and `employeeSatisfaction` of the days `first`…`end`.
+    func learning(_ first: Int32, _ end: Int32) -> [String: Double?] {
+        let staff = employeesAt(end)
+        let trained = staff.filter { employee in
+            events.contains {
+                if case .trainingCompleted(let e) = $0.event { return e.employeeID == employee && e.crmTraining && $0.day <= end }
+                return false
+            }
+        }
+        let answers = events.compactMap { item -> Int? in
+            if case .employeeSurveyAnswered(let e) = item.event, item.day >= first, item.day <= end { return e.satisfaction }
+            return nil
+        }
+        return ["crmTrainingRate": staff.isEmpty ? nil : Double(trained.count) / Double(staff.count),
+                "employeeSatisfaction": answers.isEmpty ? nil : Double(answers.reduce(0, +)) / Double(answers.count)]
+    }
+
+    // MARK: Profit per value segment
+
+    /// Net revenue − cost to serve of the calendar years `period` touches, summed over the
+    /// customers at the period's end by their segment on that day; every segment listed.
+    func segmentProfit(_ period: Period) -> [String: Int64] {
+        let end = period.end.daysSince1970
+        let years = Set(period.start.parts.year...period.end.parts.year)
+        var result = ["champions": Int64(0), "loyal": 0, "potential": 0, "atRisk": 0]
+        for c in customersAt(end) {
+            let margins = yearMargins(of: c)
+            result[segment(c, on: end), default: 0] += years.reduce(Int64(0)) { $0 + (margins[$1] ?? 0) }
+        }
+        return result
+    }
+}
