@@ -117,7 +117,7 @@ public struct Customer360Report: Codable, Sendable, Hashable {
         public let amount: MoneyAmount
         /// `open`, `won` or `lost` …
         public let status: String
-        /// Its stage while open.
+        /// Its current stage; for a closed opportunity, the stage it was closed in.
         public let stage: String?
     }
 

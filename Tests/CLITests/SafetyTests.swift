@@ -353,6 +353,21 @@ func fileBytes(_ path: String) -> Data { FileManager.default.contents(atPath: pa
         let orphan = try crm(["import", dir.sub("orphan.jsonl"), "--store", dir.sub("store3")])
         #expect(orphan.status == 1)
         #expect(orphan.stderrLines == ["crm: line 1: domain rule customer.unknown broken: no customer \(customerStream) exists; nothing was imported"])
+        // A transition dated before the order's latest event: delivered at the time it was placed,
+        // before it was shipped (line 4).
+        let shipped2 = try #require(lines.first { $0.contains(orderStream) && $0.contains(#""type":"OrderShipped""#) })
+        let placedAt = try #require(placed.firstMatch(of: /"occurredAt":"([^"]+)"/)).1
+        let early = delivered.replacingOccurrences(of: #""occurredAt":"[^"]+""#, with: "\"occurredAt\":\"\(placedAt)\"",
+                                                   options: .regularExpression)
+        let backdated = [renumbered(registered, position: 1, version: 1), renumbered(placed, position: 2, version: 1),
+                         renumbered(shipped2, position: 3, version: 2), renumbered(early, position: 4, version: 3)]
+        try Data((backdated.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: dir.sub("backdated.jsonl")))
+        let late = try crm(["import", dir.sub("backdated.jsonl"), "--store", dir.sub("store4")])
+        #expect(late.status == 1)
+        #expect(late.stderrLines.count == 1)
+        #expect(late.stderr.hasPrefix("crm: line 4: domain rule order.backdated broken: order \(stream) has an event at "), "\(late.stderr)")
+        #expect(late.stderr.hasSuffix("so this one may not be dated before that; nothing was imported\n"), "\(late.stderr)")
+        #expect(try crm(["head", "--store", dir.sub("store4"), "--json"]).json()["position"] as? Int == 0)
         // A whole valid export passes the rules.
         let valid = try crm(["import", file, "--store", dir.sub("valid"), "--source-master-key", demo.store + ".master-key"])
         #expect(valid.status == 0, "\(valid.stderr)")

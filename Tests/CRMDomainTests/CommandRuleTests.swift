@@ -70,11 +70,12 @@ struct RuleFixture {
 @Suite("Command rules")
 struct CommandRuleTests {
     /// Runs `command`, expects exactly `error`, and checks that no byte of the log changed.
-    func expectRejected(_ fixture: RuleFixture, _ command: CRMCommand, _ error: DomainRuleError,
+    func expectRejected(_ fixture: RuleFixture, _ command: CRMCommand, _ error: DomainRuleError, at time: Date? = nil,
                         sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let before = try fixture.test.fingerprint()
+        let context = time.map { CommandContext(actor: "tester", occurredAt: $0) } ?? fixture.context
         await #expect(throws: error, sourceLocation: sourceLocation) {
-            try await fixture.test.handler.execute(command, context: fixture.context)
+            try await fixture.test.handler.execute(command, context: context)
         }
         let after = try fixture.test.fingerprint()
         #expect(after.0 == before.0 && after.1 == before.1, "the log changed", sourceLocation: sourceLocation)
@@ -96,6 +97,37 @@ struct CommandRuleTests {
         try await expectRejected(f, .changeOpportunityAmount(f.lost, expectedRevenue: eur(5)), .opportunityClosed(f.lost, outcome: "lost"))
         try await expectRejected(f, .draftQuote(QuoteID.new(), opportunity: f.won, lines: [OrderLine(product: "X", quantity: 1, unitPrice: eur(1))],
                                                 validUntil: day("2026-04-01")), .opportunityClosed(f.won, outcome: "won"))
+    }
+
+    @Test("business order: no transition before the entity's latest event, no event before its creation; late changes are fine")
+    func businessOrder() async throws {
+        let f = try await RuleFixture()
+        func at(_ minutes: Double) -> Date { testTime.addingTimeInterval(minutes * 60) }
+        func run(_ command: CRMCommand, _ minutes: Double) async throws {
+            try await f.test.handler.execute(command, context: CommandContext(actor: "tester", occurredAt: at(minutes)))
+        }
+        let ticket = f.openTicket.description, opportunity = f.open.description
+        // Nothing of an entity before the event that created it (all at testTime).
+        try await expectRejected(f, .respondToTicket(f.openTicket, by: f.employee, channel: .chat),
+                                 .beforeCreation(kind: "ticket", id: ticket, created: testTime), at: at(-1))
+        try await expectRejected(f, .moveOpportunity(f.open, to: .proposal),
+                                 .beforeCreation(kind: "opportunity", id: opportunity, created: testTime), at: at(-1))
+        // A transition not before the latest event; at the same instant it is in order.
+        try await run(.respondToTicket(f.openTicket, by: f.employee, channel: .chat), 60)
+        try await expectRejected(f, .resolveTicket(f.openTicket, firstContactResolution: false), .backdated(kind: "ticket", id: ticket, latest: at(60)), at: at(30))
+        try await run(.resolveTicket(f.openTicket, firstContactResolution: false), 60)
+        // A stage move and a probability change may be recorded late; a win may not be dated
+        // before the latest of them.
+        try await run(.moveOpportunity(f.open, to: .negotiation), 120)
+        try await run(.changeOpportunityProbability(f.open, probability: 60), 90)
+        try await expectRejected(f, .winOpportunity(f.open, amount: eur(1_000_000)),
+                                 .backdated(kind: "opportunity", id: opportunity, latest: at(120)), at: at(100))
+        #expect(DomainRuleError.backdated(kind: "ticket", id: ticket, latest: at(60)).description
+            == "ticket \(ticket) has an event at 2026-03-02T10:00:00Z; its state changes are recorded in business order, so this one may not be dated before that")
+        #expect(DomainRuleError.backdated(kind: "ticket", id: ticket, latest: at(60)).rule == "ticket.backdated")
+        #expect(DomainRuleError.beforeCreation(kind: "order", id: "x", created: testTime).rule == "order.before-creation")
+        // Other entities take late events: a customer's details, an interaction.
+        try await run(.changeCustomerDetails(f.person, phone: "+49 30 1"), -600)
     }
 
     @Test("a quote must be approved before it is sent, and answered only once sent")

@@ -241,4 +241,33 @@ struct FigureCaseTests {
         #expect(recorded.attributes.map(\.value) == ["300"])
         #expect(recorded.engagementDays == [day("2025-02-01"), day("2025-03-01")])
     }
+
+    @Test("an opportunity's stage move and amount change recorded late count by business time, in the pipeline and the customer 360")
+    func lateOpportunityChanges() async throws {
+        let t = try ProjectionTestStore()
+        let deal: OpportunityID = id(61), owner: EmployeeID = id(62)
+        try await t.run(.registerEmployee(owner, name: "O", role: "sales"), on: "2025-01-02")
+        try await t.run(.registerCustomer(c1, kind: .account, name: "C1"), on: "2025-01-02")
+        try await t.run(.openOpportunity(deal, customer: c1, title: "Deal", expectedRevenue: eur(100_000), expectedCloseOn: day("2025-06-30"),
+                                         probability: 20, product: "P", owner: owner), on: "2025-01-06")
+        try await t.run(.moveOpportunity(deal, to: .proposal), on: "2025-01-20")
+        try await t.run(.changeOpportunityAmount(deal, expectedRevenue: eur(300_000)), on: "2025-01-21")
+        // Recorded after them, dated before them.
+        try await t.run(.moveOpportunity(deal, to: .qualification), on: "2025-01-13")
+        try await t.run(.changeOpportunityAmount(deal, expectedRevenue: eur(200_000)), on: "2025-01-14")
+        let full = try source(t)
+        let record = try #require(full.models.pipeline.opportunities[deal])
+        #expect(record.stage == .proposal)
+        #expect(record.stageHistory.map(\.stage) == [.prospecting, .qualification, .proposal])
+        #expect(record.expectedRevenue == eur(300_000))
+        // 3,000.00 × 20 % = 600.00 in proposal; qualification was entered and left for proposal.
+        let pipeline = PipelineReport(full)
+        #expect(pipeline.figures["open"] == "1 300000 60000")
+        let opportunity = try #require(try Customer360Report(full, customer: c1).opportunities.first)
+        #expect(opportunity.stage == "proposal" && opportunity.amount.minorUnits == 300_000)
+        // As of 2025-01-15: qualification, 2,000.00.
+        let early = try source(t, asOf: .businessDay(day("2025-01-15")))
+        #expect(early.models.pipeline.opportunities[deal]?.stage == .qualification)
+        #expect(try Customer360Report(early, customer: c1).opportunities.first?.amount.minorUnits == 200_000)
+    }
 }

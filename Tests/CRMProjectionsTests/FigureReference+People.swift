@@ -131,3 +131,69 @@ extension Reference {
         return result
     }
 }
+
+// MARK: - The customer 360's lists
+
+extension Reference {
+    /// The listed entries of a customer's 360 as comparable lines, each keyed by its id (orders,
+    /// invoices, tickets) or by its figures (opportunities, which the report lists without an
+    /// id), with the ids that must be listed: every order not delivered or cancelled, every
+    /// invoice with an open amount, every ticket not closed, every open opportunity.
+    struct Lists: Equatable {
+        var orders: [String: String] = [:]
+        var invoices: [String: String] = [:]
+        var tickets: [String: String] = [:]
+        var opportunities: [String] = []
+        var mustList: Set<String> = []
+    }
+
+    static func money(_ minor: Int64, _ currency: String) -> String { "\(minor) \(currency)" }
+
+    func lists(of c: CustomerID) -> Lists {
+        var lists = Lists()
+        func day(_ d: Int32) -> String { CalendarDay(daysSince1970: d)!.description }
+        for order in placed() where order.customer == c {
+            let state = orderState(order.id.description)
+            let delivered = events.first { if case .orderDelivered(let e) = $0.event { return e.orderID == order.id } else { return false } }
+            lists.orders[order.id.description] = "\(day(order.day)) \(Self.money(order.total.minorUnits, order.total.currency.code)) "
+                + "\(state.status) \(delivered.map { day($0.day) } ?? "-") \(state.returned.map { String($0) } ?? "-")"
+            if state.status != "delivered", state.status != "cancelled" { lists.mustList.insert(order.id.description) }
+        }
+        for item in events {
+            guard case .invoiceIssued(let e) = item.event, e.customerID == c else { continue }
+            var paid: Int64 = 0, marked = false
+            for other in events {
+                if case .paymentReceived(let p) = other.event, p.invoiceID == e.invoiceID { paid += p.amount.minorUnits }
+                if case .invoiceOverdue(let o) = other.event, o.invoiceID == e.invoiceID { marked = true }
+            }
+            let open = max(0, e.amount.minorUnits - paid)
+            lists.invoices[e.invoiceID.description] = "\(day(item.day)) \(e.dueOn) \(Self.money(e.amount.minorUnits, e.amount.currency.code)) "
+                + "\(Self.money(open, e.amount.currency.code)) \(marked)"
+            if open > 0 { lists.mustList.insert(e.invoiceID.description) }
+        }
+        var ticketStatus: [TicketID: String] = [:]
+        for item in events {
+            switch item.event {
+            case .ticketOpened(let e) where e.customerID == c:
+                ticketStatus[e.ticketID] = "open"
+                lists.tickets[e.ticketID.description] = "\(day(item.day)) \(e.category) \(e.priority)"
+            case .ticketResolved(let e) where ticketStatus[e.ticketID] != nil: ticketStatus[e.ticketID] = "resolved"
+            case .ticketReopened(let e) where ticketStatus[e.ticketID] != nil: ticketStatus[e.ticketID] = "open"
+            case .ticketClosed(let e) where ticketStatus[e.ticketID] != nil: ticketStatus[e.ticketID] = "closed"
+            default: break
+            }
+        }
+        for (ticket, status) in ticketStatus {
+            lists.tickets[ticket.description]! += " \(status)"
+            if status != "closed" { lists.mustList.insert(ticket.description) }
+        }
+        for item in events {
+            guard case .opportunityOpened(let e) = item.event, e.customerID == c, let o = opportunity(e.opportunityID) else { continue }
+            let amount = o.outcome == "won" ? Money(minorUnits: o.wonAmount, currency: o.wonCurrency ?? o.amount.currency) : o.amount
+            lists.opportunities.append("\(e.title) \(Self.money(amount.minorUnits, amount.currency.code)) \(o.outcome) "
+                + "\(o.stages.last!)")
+        }
+        lists.opportunities.sort()
+        return lists
+    }
+}

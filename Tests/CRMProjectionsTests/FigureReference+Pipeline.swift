@@ -18,6 +18,7 @@ extension Reference {
         var outcome: String = "open"
         var closedOn: Int32?
         var wonAmount: Int64 = 0
+        var wonCurrency: CurrencyCode?
         var lostReason: String?
         var competitor: String?
     }
@@ -34,7 +35,7 @@ extension Reference {
             case .opportunityProbabilityChanged(let e) where e.opportunityID == o: result?.probability = e.probability
             case .opportunityCloseDateChanged(let e) where e.opportunityID == o: result?.closeOn = e.expectedCloseOn
             case .opportunityWon(let e) where e.opportunityID == o:
-                result?.outcome = "won"; result?.closedOn = item.day; result?.wonAmount = e.amount.minorUnits
+                result?.outcome = "won"; result?.closedOn = item.day; result?.wonAmount = e.amount.minorUnits; result?.wonCurrency = e.amount.currency
             case .opportunityLost(let e) where e.opportunityID == o:
                 result?.outcome = "lost"; result?.closedOn = item.day
                 result?.lostReason = e.reason; result?.competitor = e.competitor
@@ -156,8 +157,10 @@ extension PipelineReport {
 
 extension HistoryMaker {
     /// Opens, moves, changes, wins or loses an opportunity, or drafts and decides a quote. An
-    /// opportunity's and a quote's own events are recorded in business order (the commands
-    /// check their state in log order), later than other events of the history at will.
+    /// opportunity's stage moves and changes of amount, probability and close date are often
+    /// recorded late (dated between its opening and the clock, before its own later changes);
+    /// its win or loss and a quote's transitions are dated on or after the entity's latest event
+    /// (rule `<kind>.backdated`), later than other events of the history at will.
     mutating func salesStep(_ customer: (id: CustomerID, minute: Int64)) async throws {
         let open = opportunities.indices.filter { !opportunities[$0].closed }
         let roll = random.int(100)
@@ -171,14 +174,16 @@ extension HistoryMaker {
             if try await run(.openOpportunity(o, customer: customer.id, title: "T", expectedRevenue: amount, expectedCloseOn: closeOn,
                                               probability: random.int(101), product: ["A", "B"][random.int(2)], owner: id(9),
                                               stage: stage), at: at) {
-                opportunities.append((o, at, amount.currency, false))
+                opportunities.append((o, at, at, amount.currency, false))
             }
             return
         }
         if roll >= 70, try await quoteStep(open) { return }
         let i = open[random.int(open.count)]
         let o = opportunities[i]
-        let at = time(after: o.last)
+        // A change (roll < 56) may be dated anywhere from the opening on; a win or loss not
+        // before the opportunity's latest event.
+        let at = roll < 56 ? time(after: o.opened) : time(after: o.last)
         let command: CRMCommand
         var closes = false
         switch roll {
@@ -196,7 +201,7 @@ extension HistoryMaker {
             closes = true
         }
         if try await run(command, at: at) {
-            opportunities[i].last = at
+            opportunities[i].last = max(o.last, at)
             opportunities[i].closed = closes
         }
     }

@@ -17,9 +17,9 @@ struct HistoryMaker {
     var customers: [(id: CustomerID, minute: Int64)] = []
     var orders: [(id: OrderID, customer: CustomerID, minute: Int64, total: Money, stage: Int)] = []   // 0 placed 1 shipped 2 delivered 3 cancelled 4 returned
     var invoices: [(id: InvoiceID, minute: Int64, amount: Money, paid: Int64)] = []
-    var tickets: [(id: TicketID, minute: Int64, targets: (Int, Int), stage: Int, last: Int64)] = []   // 0 open 1 answered 2 resolved 3 reopened
+    var tickets: [(id: TicketID, minute: Int64, targets: (Int, Int), stage: Int, last: Int64)] = []   // 0 open 1 answered 2 resolved 3 reopened 4 closed
     var contracts: [(id: ContractID, minute: Int64)] = []
-    var opportunities: [(id: OpportunityID, last: Int64, currency: CurrencyCode, closed: Bool)] = []
+    var opportunities: [(id: OpportunityID, opened: Int64, last: Int64, currency: CurrencyCode, closed: Bool)] = []
     var quotes: [(id: QuoteID, last: Int64, stage: Int)] = []   // 0 drafted 1 approved 2 sent 3 decided or expired
     var employees: [(id: EmployeeID, minute: Int64)] = []   // those still employed
     var leads: [(id: LeadID, minute: Int64, stage: Int)] = []   // 0 open 1 qualified 2 converted
@@ -156,6 +156,9 @@ struct HistoryMaker {
                 if try await run(.resolveTicket(ticket.id, firstContactResolution: random.chance(50)), at: at) {
                     tickets[i].stage = 2; tickets[i].last = at
                 }
+            case 2 where random.chance(30):
+                let at = time(after: ticket.last)
+                if try await run(.closeTicket(ticket.id), at: at) { tickets[i].stage = 4; tickets[i].last = at }
             case 2:
                 let at = time(after: ticket.last)
                 if try await run(.reopenTicket(ticket.id, reason: "again"), at: at) { tickets[i].stage = 3; tickets[i].last = at }

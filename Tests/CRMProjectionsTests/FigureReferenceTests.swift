@@ -121,12 +121,30 @@ struct FigureReferenceTests {
             #expect(fast == expected, "\(context) customer \(c)")
             #expect(report.asOf == CalendarDay(daysSince1970: day)!.description, "\(context)")
             compared += 15
-            // Each listed order's status and returned amount.
+            // Every listed entry's figures; every entry that must be listed is.
+            let lists = reference.lists(of: c)
+            func money(_ m: MoneyAmount) -> String { Reference.money(m.minorUnits, m.currency) }
             for order in report.orders {
-                let expected = reference.orderState(order.id)
-                #expect(order.status == expected.status && order.returned?.minorUnits == expected.returned, "\(context) order \(order.id)")
-                compared += 2
+                let fast = "\(order.placedOn) \(money(order.total)) \(order.status) \(order.deliveredOn ?? "-") "
+                    + "\(order.returned.map { String($0.minorUnits) } ?? "-")"
+                #expect(fast == lists.orders[order.id], "\(context) order \(order.id)")
+                compared += 5
             }
+            for invoice in report.invoices {
+                let fast = "\(invoice.issuedOn) \(invoice.dueOn) \(money(invoice.amount)) \(money(invoice.open)) \(invoice.markedOverdue)"
+                #expect(fast == lists.invoices[invoice.id], "\(context) invoice \(invoice.id)")
+                compared += 5
+            }
+            for ticket in report.tickets {
+                #expect("\(ticket.openedOn) \(ticket.category) \(ticket.priority) \(ticket.status)" == lists.tickets[ticket.id],
+                        "\(context) ticket \(ticket.id)")
+                compared += 4
+            }
+            let opportunities = report.opportunities.map { "\($0.title) \(money($0.amount)) \($0.status) \($0.stage ?? "-")" }.sorted()
+            #expect(opportunities == lists.opportunities, "\(context) opportunities")
+            compared += opportunities.count * 3
+            let listed = Set(report.orders.map(\.id) + report.invoices.map(\.id) + report.tickets.map(\.id))
+            #expect(lists.mustList.isSubset(of: listed), "\(context) unlisted \(lists.mustList.subtracting(listed))")
         }
         // Pipeline: every figure of `crm pipeline --json`.
         let pipeline = PipelineReport(source)

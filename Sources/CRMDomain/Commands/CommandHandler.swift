@@ -122,6 +122,11 @@ public final class CommandHandler: Sendable {
         var decider = Decider(store: store, registry: registry, today: CalendarDay(containing: context.occurredAt), cache: stateCache)
         decider.protector = protector
         try decider.decide(command)
+        let micros = Micros.from(context.occurredAt)
+        for (stream, events) in decider.appends {
+            let times = decider.times[stream]
+            for event in events { try BusinessOrder.check(event, to: stream, at: micros, first: times?.first, latest: times?.latest) }
+        }
         return decider
     }
 
@@ -152,6 +157,8 @@ struct Decider {
     let cache: StateCache
     var protector: (any PersonalDataProtector)?
     var versions: [String: UInt64] = [:]
+    /// The business times of each read stream's first and latest events (``BusinessOrder``).
+    var times: [String: StreamTimes] = [:]
     var appends: [(String, [DomainEvent])] = []
 
     init(store: any EventLogStore, registry: EventRegistry, today: CalendarDay, cache: StateCache) {
@@ -165,15 +172,17 @@ struct Decider {
 
     /// The state of `stream`: the cached fold plus the events appended since.
     mutating func load<S: StreamState>(_ stream: String, as _: S.Type = S.self) throws -> S {
-        var (state, version) = cache.state(of: stream, as: S.self) ?? (S(), 0)
+        var (state, version, times) = cache.state(of: stream, as: S.self) ?? (S(), 0, nil)
         let cachedVersion = version
         let registry = registry
         try store.scan(.stream(stream), from: version + 1) { view in
             state.apply(try registry.decode(view))
             version = view.streamVersion
+            if times == nil { times = StreamTimes(view.occurredAtMicros) } else { times!.add(view.occurredAtMicros) }
         }
-        if version > cachedVersion { cache.store(state, version: version, for: stream) }
+        if version > cachedVersion { cache.store(state, version: version, times: times, for: stream) }
         versions[stream] = version
+        self.times[stream] = times
         return state
     }
 
@@ -274,22 +283,23 @@ struct Decider {
 
 /// A bounded map from stream to its folded write-side state; shared by a handler's commands.
 final class StateCache: Sendable {
-    private let entries = Mutex<[String: (state: any StreamState, version: UInt64)]>([:])
+    private let entries = Mutex<[String: (state: any StreamState, version: UInt64, times: StreamTimes?)]>([:])
     /// Above this many streams the cache starts over (a simple bound on memory).
     static let capacity = 200_000
 
-    func state<S: StreamState>(of stream: String, as _: S.Type) -> (S, UInt64)? {
+    /// A stream's cached state, its version and the business times of its events.
+    func state<S: StreamState>(of stream: String, as _: S.Type) -> (S, UInt64, StreamTimes?)? {
         entries.withLock { entries in
             guard let entry = entries[stream], let state = entry.state as? S else { return nil }
-            return (state, entry.version)
+            return (state, entry.version, entry.times)
         }
     }
 
-    func store<S: StreamState>(_ state: S, version: UInt64, for stream: String) {
+    func store<S: StreamState>(_ state: S, version: UInt64, times: StreamTimes?, for stream: String) {
         entries.withLock { entries in
             if let existing = entries[stream], existing.version >= version { return }
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[stream] = (state, version)
+            entries[stream] = (state, version, times)
         }
     }
 }

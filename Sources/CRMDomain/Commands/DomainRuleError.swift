@@ -1,3 +1,5 @@
+import Foundation
+
 /// A command broke a domain rule; nothing was appended.
 ///
 /// Each case names the rule; ``rule`` gives a stable identifier (e.g. `opportunity.closed`)
@@ -57,6 +59,14 @@ public enum DomainRuleError: Error, Sendable, Hashable, CustomStringConvertible 
     case consentNotGiven(CustomerID, purpose: ConsentPurpose, channel: Channel)
     /// A name used in a stream name must be lowercase letters, digits and `-` (1…64 characters).
     case invalidName(field: String, value: String)
+    /// A state transition of an opportunity, quote, ticket, order or contract (shipping,
+    /// resolving, accepting, winning, terminating, …) is dated before that entity's latest event
+    /// (`latest`): their transitions are recorded in business order, the order in which the
+    /// commands check them (docs/projections.md, "Time").
+    case backdated(kind: String, id: String, latest: Date)
+    /// An event of an opportunity, quote, ticket, order or contract is dated before the event
+    /// that created the entity (`created`).
+    case beforeCreation(kind: String, id: String, created: Date)
 
     /// A stable identifier of the rule, e.g. `opportunity.closed`.
     public var rule: String {
@@ -87,6 +97,8 @@ public enum DomainRuleError: Error, Sendable, Hashable, CustomStringConvertible 
         case .noChange: return "change.none"
         case .consentNotGiven: return "consent.not-given"
         case .invalidName: return "name.invalid"
+        case .backdated(let kind, _, _): return "\(kind).backdated"
+        case .beforeCreation(let kind, _, _): return "\(kind).before-creation"
         }
     }
 
@@ -122,6 +134,11 @@ public enum DomainRuleError: Error, Sendable, Hashable, CustomStringConvertible 
             return "customer \(id) has no consent for \(purpose.name) over \(channel.name) to withdraw"
         case .invalidName(let field, let value):
             return "\(field) '\(value)' must be 1…64 lowercase letters, digits or '-'"
+        case .backdated(let kind, let id, let latest):
+            return "\(kind) \(id) has an event at \(latest.formatted(.iso8601)); its state changes are recorded in business order, "
+                + "so this one may not be dated before that"
+        case .beforeCreation(let kind, let id, let created):
+            return "\(kind) \(id) was created at \(created.formatted(.iso8601)); its events may not be dated before that"
         }
     }
 }

@@ -1,5 +1,59 @@
+import CRMEventLog
+
 // What a command needs to know about one stream, folded from its events. These are the
 // write-side states; read models live in CRMProjections.
+
+/// The business order of an opportunity's, quote's, ticket's, order's and contract's events.
+/// Their figures follow their state machines (status, first response and resolution, delivery,
+/// win or loss), which the commands check in recording order; so a **state transition** of one
+/// of them (shipping, delivering, cancelling or returning an order; responding to, resolving,
+/// reopening or closing a ticket; approving, sending, accepting, rejecting or expiring a quote;
+/// winning or losing an opportunity; terminating a contract) may not be dated before the
+/// entity's latest event (rule `<kind>.backdated`), and no event of one of them may be dated
+/// before the event that created it (rule `<kind>.before-creation`). Other changes (an
+/// opportunity's stage, amount, probability or close date) may be recorded late and count by
+/// business time, as may every event of customers, leads, employees and the other entities.
+enum BusinessOrder {
+    static let categories: Set<Substring> = ["opportunity", "quote", "ticket", "order", "contract"]
+
+    /// Whether `event` moves its entity's state.
+    static func isTransition(_ event: DomainEvent) -> Bool {
+        switch event {
+        case .orderShipped, .orderDelivered, .orderCancelled, .orderReturned,
+             .ticketFirstResponseGiven, .ticketResolved, .ticketReopened, .ticketClosed,
+             .quoteApproved, .quoteSent, .quoteAccepted, .quoteRejected, .quoteExpired,
+             .opportunityWon, .opportunityLost, .contractTerminated:
+            true
+        default:
+            false
+        }
+    }
+
+    /// Checks `event`, to be appended to `stream` at `micros`, against the business times of
+    /// the stream's first and latest events (`nil` for a new stream).
+    static func check(_ event: DomainEvent, to stream: String, at micros: Int64, first: Int64?, latest: Int64?) throws {
+        guard let first, let latest, let dash = stream.firstIndex(of: "-"), categories.contains(stream[..<dash]) else { return }
+        let kind = String(stream[..<dash]), id = String(stream[stream.index(after: dash)...])
+        if micros < first { throw DomainRuleError.beforeCreation(kind: kind, id: id, created: Micros.date(first)) }
+        if micros < latest, isTransition(event) { throw DomainRuleError.backdated(kind: kind, id: id, latest: Micros.date(latest)) }
+    }
+}
+
+/// The business times of a stream's first and latest events, folded alongside its state.
+struct StreamTimes: Sendable, Hashable {
+    var first: Int64
+    var latest: Int64
+
+    init(_ micros: Int64) {
+        first = micros
+        latest = micros
+    }
+
+    mutating func add(_ micros: Int64) {
+        first = min(first, micros)
+        latest = max(latest, micros)
+    }
+}
 
 /// State folded from one entity's stream.
 protocol StreamState: Sendable {

@@ -15,12 +15,18 @@ import CRMEventLog
 ///   its command requires: rule `<kind>.<action>.not-allowed` (`opportunity.closed` and
 ///   `quote.not-approved` as for the commands); see `ImportRules+Transitions.swift`.
 ///
+/// - An event of an opportunity, quote, ticket, order or contract may not be dated before the
+///   event that created it, and a state transition of one of them not before its latest event
+///   (rules `<kind>.before-creation`, `<kind>.backdated`; `BusinessOrder`).
+///
 /// Streams of other categories (interactions, extension and unknown types) are checked for
 /// their format only.
 struct ImportRuleCheck {
     let store: any EventLogStore
     let registry: EventRegistry
     private var states: [String: any StreamState] = [:]
+    /// The business times of each checked stream's first and latest events (``BusinessOrder``).
+    private var times: [String: StreamTimes] = [:]
 
     init(store: any EventLogStore, registry: EventRegistry) {
         self.store = store
@@ -74,8 +80,12 @@ struct ImportRuleCheck {
             if !state.exists { throw DomainRuleError.unknownEntity(kind: kind, id: id) }
             try Self.checkTransition(decoded, on: state, kind: kind, id: id)
         }
+        let micros = Micros.from(event.occurredAt)
+        let known = times[event.stream]
+        try BusinessOrder.check(decoded, to: event.stream, at: micros, first: known?.first, latest: known?.latest)
         state.apply(decoded)
         states[event.stream] = state
+        if known == nil { times[event.stream] = StreamTimes(micros) } else { times[event.stream]!.add(micros) }
     }
 
     /// The entities a creating event refers to must exist, as its command requires: the
@@ -119,11 +129,16 @@ struct ImportRuleCheck {
         if let survivor = state.mergedInto { throw DomainRuleError.customerMerged(id, survivor: survivor) }
     }
 
-    /// A stream's state folded from the store.
-    private func load(_ stream: String, as type: any StreamState.Type) throws -> any StreamState {
+    /// A stream's state folded from the store (and the business time of its latest event).
+    private mutating func load(_ stream: String, as type: any StreamState.Type) throws -> any StreamState {
         var state = type.init()
+        var found: StreamTimes?
         let registry = registry
-        try store.scan(.stream(stream), from: 1) { view in state.apply(try registry.decode(view)) }
+        try store.scan(.stream(stream), from: 1) { view in
+            state.apply(try registry.decode(view))
+            if found == nil { found = StreamTimes(view.occurredAtMicros) } else { found!.add(view.occurredAtMicros) }
+        }
+        if let found { times[stream] = found }
         return state
     }
 }

@@ -275,6 +275,16 @@ public struct DealEntry: RecordMessage, Hashable {
     public var status = DealStatus.open
     /// Sales stage (opportunities).
     public var stage: PipelineStage?
+    /// The business times of the latest change of ``amount``, ``stage``, ``until`` and
+    /// ``probability`` (opportunities; absent in records folded before they were kept): a change
+    /// recorded late does not replace a newer value.
+    public var amountAtMicros: Int64?
+    /// See ``amountAtMicros``.
+    public var stageAtMicros: Int64?
+    /// See ``amountAtMicros``.
+    public var untilAtMicros: Int64?
+    /// See ``amountAtMicros``.
+    public var probabilityAtMicros: Int64?
 
     /// An empty entry.
     public init() {}
@@ -288,6 +298,10 @@ public struct DealEntry: RecordMessage, Hashable {
         try v.field(5, "stage", &stage)
         try v.field(6, "until", &until)
         try v.field(7, "probability", &probability)
+        try v.field(8, "amountAtMicros", &amountAtMicros)
+        try v.field(9, "stageAtMicros", &stageAtMicros)
+        try v.field(10, "untilAtMicros", &untilAtMicros)
+        try v.field(11, "probabilityAtMicros", &probabilityAtMicros)
     }
 }
 

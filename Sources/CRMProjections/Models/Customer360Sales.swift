@@ -15,35 +15,57 @@ extension Customer360Model {
             entry.stage = e.stage
             entry.until = e.expectedCloseOn
             entry.probability = e.probability
+            entry.amountAtMicros = info.occurredAtMicros
+            entry.stageAtMicros = info.occurredAtMicros
+            entry.untilAtMicros = info.occurredAtMicros
+            entry.probabilityAtMicros = info.occurredAtMicros
             record.opportunities.appendGrowing(entry)
             record.opportunities.trimClosed(keeping: Self.closedEntries) { $0.status != .open }
         }
     }
 
+    // Changes recorded late enter by business time: each field keeps the value latest in
+    // business time (docs/projections.md, "Time").
     @inline(__always)
     mutating func fold(_ e: OpportunityStageChanged, _ info: EventInfo) {
-        withOwner(of: e.opportunityID.uuid) { $0.opportunities.modify(where: { $0.id == e.opportunityID.uuid }) { $0.stage = e.to } }
+        changeOpportunity(e.opportunityID, info) { entry, micros in
+            guard isLatest(micros, entry.stageAtMicros) else { return }
+            entry.stage = e.to
+            entry.stageAtMicros = micros
+        }
     }
 
     @inline(__always)
     mutating func fold(_ e: OpportunityAmountChanged, _ info: EventInfo) {
-        withOwner(of: e.opportunityID.uuid) { record in
-            record.opportunities.modify(where: { $0.id == e.opportunityID.uuid }) { $0.amount = e.expectedRevenue }
+        changeOpportunity(e.opportunityID, info) { entry, micros in
+            guard isLatest(micros, entry.amountAtMicros) else { return }
+            entry.amount = e.expectedRevenue
+            entry.amountAtMicros = micros
         }
     }
 
     @inline(__always)
     mutating func fold(_ e: OpportunityCloseDateChanged, _ info: EventInfo) {
-        withOwner(of: e.opportunityID.uuid) { record in
-            record.opportunities.modify(where: { $0.id == e.opportunityID.uuid }) { $0.until = e.expectedCloseOn }
+        changeOpportunity(e.opportunityID, info) { entry, micros in
+            guard isLatest(micros, entry.untilAtMicros) else { return }
+            entry.until = e.expectedCloseOn
+            entry.untilAtMicros = micros
         }
     }
 
     @inline(__always)
     mutating func fold(_ e: OpportunityProbabilityChanged, _ info: EventInfo) {
-        withOwner(of: e.opportunityID.uuid) { record in
-            record.opportunities.modify(where: { $0.id == e.opportunityID.uuid }) { $0.probability = e.probability }
+        changeOpportunity(e.opportunityID, info) { entry, micros in
+            guard isLatest(micros, entry.probabilityAtMicros) else { return }
+            entry.probability = e.probability
+            entry.probabilityAtMicros = micros
         }
+    }
+
+    @inline(__always)
+    private mutating func changeOpportunity(_ id: OpportunityID, _ info: EventInfo, _ change: (inout DealEntry, Int64) -> Void) {
+        let micros = info.occurredAtMicros
+        withOwner(of: id.uuid) { record in record.opportunities.modify(where: { $0.id == id.uuid }) { change(&$0, micros) } }
     }
 
     @inline(__always)

@@ -41,20 +41,25 @@ public struct StageEntry: RecordMessage, Hashable {
     public internal(set) var stage = PipelineStage.prospecting
     /// The business day it was entered.
     public internal(set) var enteredOn = CalendarDay(daysSince1970: 0)!
+    /// The business time it was entered (microseconds since 1970; absent in records folded
+    /// before it was kept): the history is in business-time order.
+    public internal(set) var enteredAtMicros: Int64?
 
     /// An empty entry.
     public init() {}
 
     /// An entry.
-    public init(stage: PipelineStage, enteredOn: CalendarDay) {
+    public init(stage: PipelineStage, enteredOn: CalendarDay, at micros: Int64? = nil) {
         self.stage = stage
         self.enteredOn = enteredOn
+        self.enteredAtMicros = micros
     }
 
     /// Visits the fields.
     public mutating func visit<V: RecordVisitor>(_ v: inout V) throws {
         try v.field(1, "stage", &stage)
         try v.field(2, "enteredOn", &enteredOn)
+        try v.field(3, "enteredAtMicros", &enteredAtMicros)
     }
 }
 
@@ -88,8 +93,16 @@ public struct OpportunityRecord: RecordMessage, Hashable {
     public internal(set) var lostReason: String?
     /// The competitor who won it, if known.
     public internal(set) var competitor: String?
-    /// Every stage entered, in order, starting with the stage it was opened in.
+    /// Every stage entered, in business-time order, starting with the stage it was opened in.
     public internal(set) var stageHistory: [StageEntry] = []
+    /// The business times of the latest change of the expected revenue, the probability and the
+    /// expected close date (absent in records folded before they were kept): a change recorded
+    /// late does not replace a newer value.
+    public internal(set) var revenueAtMicros: Int64?
+    /// See ``revenueAtMicros``.
+    public internal(set) var probabilityAtMicros: Int64?
+    /// See ``revenueAtMicros``.
+    public internal(set) var closeOnAtMicros: Int64?
 
     /// An empty record.
     public init() {}
@@ -111,6 +124,18 @@ public struct OpportunityRecord: RecordMessage, Hashable {
         try v.field(13, "lostReason", &lostReason)
         try v.field(14, "competitor", &competitor)
         try v.repeated(15, "stageHistory", &stageHistory)
+        try v.field(16, "revenueAtMicros", &revenueAtMicros)
+        try v.field(17, "probabilityAtMicros", &probabilityAtMicros)
+        try v.field(18, "closeOnAtMicros", &closeOnAtMicros)
+    }
+
+    /// Enters `stage` at `micros`, in business-time order (after entries of the same instant);
+    /// the current stage is the one entered latest.
+    mutating func enter(_ stage: PipelineStage, on day: CalendarDay, at micros: Int64) {
+        var index = stageHistory.endIndex
+        while index > stageHistory.startIndex, (stageHistory[index - 1].enteredAtMicros ?? .min) > micros { index -= 1 }
+        stageHistory.insert(StageEntry(stage: stage, enteredOn: day, at: micros), at: index)
+        self.stage = stageHistory[stageHistory.count - 1].stage
     }
 
     /// The probability-weighted expected revenue in minor units: amount × probability / 100,
@@ -203,20 +228,33 @@ public struct PipelineModel: ReadModel, Equatable {
                 record.expectedCloseOn = e.expectedCloseOn
                 record.openedOn = day
                 record.status = .open
-                record.stageHistory = [StageEntry(stage: e.stage, enteredOn: day)]
+                record.stageHistory = [StageEntry(stage: e.stage, enteredOn: day, at: info.occurredAtMicros)]
+                record.revenueAtMicros = info.occurredAtMicros
+                record.probabilityAtMicros = info.occurredAtMicros
+                record.closeOnAtMicros = info.occurredAtMicros
             }
+        // Changes recorded late enter by business time (docs/projections.md, "Time").
         case .opportunityStageChanged(let e):
             let day = info.day
-            opportunities.modify(e.opportunityID) { record in
-                record.stage = e.to
-                record.stageHistory.append(StageEntry(stage: e.to, enteredOn: day))
-            }
+            opportunities.modify(e.opportunityID) { $0.enter(e.to, on: day, at: info.occurredAtMicros) }
         case .opportunityAmountChanged(let e):
-            opportunities.modify(e.opportunityID) { $0.expectedRevenue = e.expectedRevenue }
+            opportunities.modify(e.opportunityID) { record in
+                guard isLatest(info.occurredAtMicros, record.revenueAtMicros) else { return }
+                record.expectedRevenue = e.expectedRevenue
+                record.revenueAtMicros = info.occurredAtMicros
+            }
         case .opportunityCloseDateChanged(let e):
-            opportunities.modify(e.opportunityID) { $0.expectedCloseOn = e.expectedCloseOn }
+            opportunities.modify(e.opportunityID) { record in
+                guard isLatest(info.occurredAtMicros, record.closeOnAtMicros) else { return }
+                record.expectedCloseOn = e.expectedCloseOn
+                record.closeOnAtMicros = info.occurredAtMicros
+            }
         case .opportunityProbabilityChanged(let e):
-            opportunities.modify(e.opportunityID) { $0.probability = e.probability }
+            opportunities.modify(e.opportunityID) { record in
+                guard isLatest(info.occurredAtMicros, record.probabilityAtMicros) else { return }
+                record.probability = e.probability
+                record.probabilityAtMicros = info.occurredAtMicros
+            }
         case .opportunityWon(let e):
             let day = info.day
             opportunities.modify(e.opportunityID) { record in
@@ -597,4 +635,11 @@ enum PipelineMath {
         counts.map { PipelineSummary.NamedCount(name: $0.key, count: $0.value) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.name < $1.name }
     }
+}
+
+/// Whether a change at `micros` is the latest in business time against the one at `current`
+/// (of two at the same instant the later recorded wins; `nil`: none kept yet).
+@inline(__always)
+func isLatest(_ micros: Int64, _ current: Int64?) -> Bool {
+    current.map { $0 <= micros } ?? true
 }
