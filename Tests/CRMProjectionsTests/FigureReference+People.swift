@@ -2,48 +2,10 @@ import CRMDomain
 import CRMProjections
 import Foundation
 
-// The naive reference, continued: the churn reasons, the lead score, the learning KPIs and the
+// The naive reference, continued: the lead score, the learning KPIs and the
 // profit per value segment, from their definitions in docs/projections.md ("Figure reference").
 
 extension Reference {
-    // MARK: Churn reasons
-
-    /// The signals of the churn risk that fire on `day`, each as its written text.
-    func churnReasons(_ c: CustomerID, on day: Int32) -> [String] {
-        let churn = rules.churn
-        var reasons: [String] = []
-        let days = liveOrders(of: c).map(\.day).filter { $0 <= day }.sorted()
-        if days.count >= 2 {
-            let cadence = Double(days.last! - days.first!) / Double(days.count - 1)
-            let gap = day - days.last!
-            if cadence > 0, Double(gap) > churn.gapFactor * cadence {
-                let factor = churn.gapFactor == churn.gapFactor.rounded() ? String(Int(churn.gapFactor)) : String(churn.gapFactor)
-                reasons.append("order gap \(gap) d > \(factor) × cadence \(Int(cadence.rounded(.toNearestOrAwayFromZero))) d")
-            }
-        }
-        var invoices: Set<InvoiceID> = []
-        for item in events { if case .invoiceIssued(let e) = item.event, e.customerID == c { invoices.insert(e.invoiceID) } }
-        let marks = min(3, events.filter {
-            if case .invoiceOverdue(let e) = $0.event { return invoices.contains(e.invoiceID) && $0.day <= day && $0.day >= day - 364 }
-            return false
-        }.count)
-        if marks == 1 { reasons.append("1 late payment in 365 d") } else if marks > 1 { reasons.append("\(marks) late payments in 365 d") }
-        let month = Self.monthIndex(day)
-        let interactions = events.compactMap { item -> Int? in
-            if case .interactionRecorded(let e) = item.event, e.customerID == c { return Self.monthIndex(item.day) }
-            return nil
-        }
-        let recent = interactions.filter { (month - 2...month).contains($0) }.count
-        let before = interactions.filter { (month - 5...month - 3).contains($0) }.count
-        if before > 0, recent * 2 < before { reasons.append("interactions fell from \(before) to \(recent) per 3 months") }
-        let complaints = min(3, events.filter {
-            if case .feedbackReceived(let e) = $0.event { return e.customerID == c && e.kind == .complaint && $0.day <= day && $0.day >= day - 179 }
-            return false
-        }.count)
-        if complaints == 1 { reasons.append("1 complaint in 180 d") } else if complaints > 1 { reasons.append("\(complaints) complaints in 180 d") }
-        return reasons
-    }
-
     // MARK: Lead score
 
     /// The score on `day` of the lead `c` was converted from; `nil` when `c` was not a lead.

@@ -254,21 +254,28 @@ struct Reference {
         var sla: [String: String]
     }
 
-    func churnScore(_ c: CustomerID, on day: Int32) -> Int {
+    /// The churn signals that fire on `day`: each one's points and its written text.
+    func churnSignals(_ c: CustomerID, on day: Int32) -> [(points: Int, reason: String)] {
         let churn = rules.churn
-        var score = 0
+        var signals: [(points: Int, reason: String)] = []
+        func counted(_ n: Int, _ noun: String, _ window: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s") in \(window)" }
         let days = liveOrders(of: c).map(\.day).filter { $0 <= day }.sorted()
         if days.count >= 2 {
             let cadence = Double(days.last! - days.first!) / Double(days.count - 1)
-            if cadence > 0, Double(day - days.last!) > churn.gapFactor * cadence { score += churn.gapPoints }
+            let gap = day - days.last!
+            if cadence > 0, Double(gap) > churn.gapFactor * cadence {
+                let factor = churn.gapFactor == churn.gapFactor.rounded() ? String(Int(churn.gapFactor)) : String(churn.gapFactor)
+                signals.append((churn.gapPoints,
+                                "order gap \(gap) d > \(factor) × cadence \(Int(cadence.rounded(.toNearestOrAwayFromZero))) d"))
+            }
         }
         var invoices: Set<InvoiceID> = []
         for item in events { if case .invoiceIssued(let e) = item.event, e.customerID == c { invoices.insert(e.invoiceID) } }
-        let marks = events.filter {
+        let marks = min(3, events.filter {
             if case .invoiceOverdue(let e) = $0.event { return invoices.contains(e.invoiceID) && $0.day <= day && $0.day >= day - 364 }
             return false
-        }.count
-        score += min(3, marks) * churn.latePaymentPoints
+        }.count)
+        if marks > 0 { signals.append((marks * churn.latePaymentPoints, counted(marks, "late payment", "365 d"))) }
         let month = Self.monthIndex(day)
         let interactions = events.compactMap { item -> Int? in
             if case .interactionRecorded(let e) = item.event, e.customerID == c { return Self.monthIndex(item.day) }
@@ -276,14 +283,18 @@ struct Reference {
         }
         let recent = interactions.filter { (month - 2...month).contains($0) }.count
         let before = interactions.filter { (month - 5...month - 3).contains($0) }.count
-        if before > 0, recent * 2 < before { score += churn.interactionDropPoints }
-        let complaints = events.filter {
+        if before > 0, recent * 2 < before {
+            signals.append((churn.interactionDropPoints, "interactions fell from \(before) to \(recent) per 3 months"))
+        }
+        let complaints = min(3, events.filter {
             if case .feedbackReceived(let e) = $0.event { return e.customerID == c && e.kind == .complaint && $0.day <= day && $0.day >= day - 179 }
             return false
-        }.count
-        score += min(3, complaints) * churn.complaintPoints
-        return score
+        }.count)
+        if complaints > 0 { signals.append((complaints * churn.complaintPoints, counted(complaints, "complaint", "180 d"))) }
+        return signals
     }
+
+    func churnScore(_ c: CustomerID, on day: Int32) -> Int { churnSignals(c, on: day).reduce(0) { $0 + $1.points } }
 
     func level(_ score: Int) -> String {
         score >= rules.churn.highFrom ? "high" : score >= rules.churn.mediumFrom ? "medium" : "low"
@@ -385,7 +396,7 @@ struct Reference {
         }
         return Customer(stage: stage(of: c, on: day).map { "\($0)" }, history: history(of: c, asOf: day).map(\.description),
                         clv: clv(c, on: day), segment: segment(c, on: day), churnScore: score, churnLevel: level(score),
-                        churnReasons: churnReasons(c, on: day), leadScore: leadScore(c, on: day), openBalance: open, overdueBalance: overdue, orderCount: orders.count,
+                        churnReasons: churnSignals(c, on: day).map(\.reason), leadScore: leadScore(c, on: day), openBalance: open, overdueBalance: overdue, orderCount: orders.count,
                         lastOrderOn: orders.map(\.day).max().map { CalendarDay(daysSince1970: $0)!.description }, nps: nps, sla: sla)
     }
 
