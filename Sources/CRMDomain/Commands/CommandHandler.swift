@@ -178,7 +178,7 @@ struct Decider {
         try store.scan(.stream(stream), from: version + 1) { view in
             state.apply(try registry.decode(view))
             version = view.streamVersion
-            if times == nil { times = StreamTimes(view.occurredAtMicros) } else { times!.add(view.occurredAtMicros) }
+            times.add(view.occurredAtMicros)
         }
         if version > cachedVersion { cache.store(state, version: version, times: times, for: stream) }
         versions[stream] = version

@@ -55,6 +55,13 @@ struct StreamTimes: Sendable, Hashable {
     }
 }
 
+extension Optional where Wrapped == StreamTimes {
+    /// Adds an event's business time, starting the times with the first one.
+    mutating func add(_ micros: Int64) {
+        if self == nil { self = StreamTimes(micros) } else { self!.add(micros) }
+    }
+}
+
 /// State folded from one entity's stream.
 protocol StreamState: Sendable {
     init()

@@ -85,7 +85,7 @@ struct ImportRuleCheck {
         try BusinessOrder.check(decoded, to: event.stream, at: micros, first: known?.first, latest: known?.latest)
         state.apply(decoded)
         states[event.stream] = state
-        if known == nil { times[event.stream] = StreamTimes(micros) } else { times[event.stream]!.add(micros) }
+        times[event.stream].add(micros)
     }
 
     /// The entities a creating event refers to must exist, as its command requires: the
@@ -136,7 +136,7 @@ struct ImportRuleCheck {
         let registry = registry
         try store.scan(.stream(stream), from: 1) { view in
             state.apply(try registry.decode(view))
-            if found == nil { found = StreamTimes(view.occurredAtMicros) } else { found!.add(view.occurredAtMicros) }
+            found.add(view.occurredAtMicros)
         }
         if let found { times[stream] = found }
         return state
