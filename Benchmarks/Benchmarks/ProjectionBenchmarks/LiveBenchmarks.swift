@@ -62,7 +62,9 @@ import Synchronization
 /// increment with the time, and the benchmark waits for the count to reach 100,000 — no sleep
 /// and no polling. From the same records, **lag commit to folded (us)**: for each commit, the time from
 /// its `append` returning (durable) to the projector having stored it (0 when the projector
-/// stored it before the writer resumed); one sample per commit, 100 per iteration.
+/// stored it before the writer resumed); one sample per commit, 100 per iteration. And
+/// **append per commit (us)**: how long each `append` call took (commit synced), to tell a
+/// writer-bound run (lag near 0) from a projector-bound one (lag growing along the run).
 ///
 /// Its peer, **P5 live follow 100x1k: SQLite peer**: one fresh SQLite database in WAL mode
 /// with `synchronous = FULL` (a GRDB `DatabasePool`: the writer and the projector's reads
@@ -72,7 +74,7 @@ import Synchronization
 /// and after each commit signals the peer projector (an `AsyncStream`, as CRMKit's
 /// subscription is woken by its commits); the projector reads up to 1,000 new rows at a time
 /// (`WHERE position > ? ORDER BY position LIMIT 1000`), decodes and folds them as above, and
-/// UPSERTs the changes with its checkpoint in one transaction. Same two figures.
+/// UPSERTs the changes with its checkpoint in one transaction. Same three figures.
 enum Live {
     /// Events the catch-up folds: the last million of the dataset.
     static let catchUpEvents: UInt64 = 1_000_000
@@ -86,6 +88,12 @@ enum Live {
 }
 
 let lagMicros = BenchmarkMetric.custom("lag commit to folded (us)", polarity: .prefersSmaller, useScalingFactor: false)
+let appendMicros = BenchmarkMetric.custom("append per commit (us)", polarity: .prefersSmaller, useScalingFactor: false)
+let mapGrowths = BenchmarkMetric.custom("state map growths", polarity: .prefersSmaller, useScalingFactor: false)
+
+/// One commit of a follow benchmark's writer: its last position, when its append was called
+/// and when it returned.
+typealias CommitMark = (position: UInt64, called: ContinuousClock.Instant, at: ContinuousClock.Instant)
 
 /// Per-process state of the P5 benchmarks.
 final class LiveFixture: @unchecked Sendable {
@@ -185,7 +193,7 @@ final class FoldProbe: Sendable {
 
     /// For each commit (its last position, when its append returned): the time until the first
     /// stored batch at or past it, 0 when that was before the append returned.
-    func lags(_ commits: [(position: UInt64, at: ContinuousClock.Instant)]) -> [Duration] {
+    func lags(_ commits: [CommitMark]) -> [Duration] {
         let marks = state.withLock { $0.marks }
         var index = 0
         return commits.map { commit in
@@ -228,10 +236,13 @@ enum ProbeMetricsSystem {
 }
 
 /// Records a follow iteration's figures.
-func recordFollow(_ benchmark: Benchmark, events: Int, elapsed: Duration, commits: [(position: UInt64, at: ContinuousClock.Instant)]) {
+func recordFollow(_ benchmark: Benchmark, events: Int, elapsed: Duration, commits: [CommitMark]) {
     benchmark.measurement(eventsPerSecond, rate(events, elapsed))
     for lag in foldProbe.lags(commits) {
         benchmark.measurement(lagMicros, Int(seconds(lag) * 1e6))
+    }
+    for commit in commits {
+        benchmark.measurement(appendMicros, Int(seconds(commit.at - commit.called) * 1e6))
     }
 }
 
@@ -246,15 +257,18 @@ func syncFile(_ path: String) throws {
 
 func liveBenchmarks() {
     let catchUpMetrics: [BenchmarkMetric] = [eventsPerSecond, .wallClock, .mallocCountTotal, .peakMemoryResident]
-    let catchUp = Benchmark.Configuration(metrics: catchUpMetrics, timeUnits: .milliseconds, units: countUnits,
+    var catchUpUnits = countUnits
+    catchUpUnits[mapGrowths] = .count
+    let catchUp = Benchmark.Configuration(metrics: catchUpMetrics + [mapGrowths], timeUnits: .milliseconds, units: catchUpUnits,
                                           warmupIterations: 1, maxDuration: .seconds(300), maxIterations: 5)
     let peerCatchUp = Benchmark.Configuration(metrics: catchUpMetrics, timeUnits: .milliseconds, units: countUnits,
                                               warmupIterations: 0, maxDuration: .seconds(300), maxIterations: 2)
     var followUnits = countUnits
     followUnits[lagMicros] = .count
-    let follow = Benchmark.Configuration(metrics: [eventsPerSecond, lagMicros, .wallClock, .peakMemoryResident], timeUnits: .milliseconds,
+    followUnits[appendMicros] = .count
+    let follow = Benchmark.Configuration(metrics: [eventsPerSecond, lagMicros, appendMicros, .wallClock, .peakMemoryResident], timeUnits: .milliseconds,
                                          units: followUnits, warmupIterations: 1, maxDuration: .seconds(300), maxIterations: 10)
-    let peerFollow = Benchmark.Configuration(metrics: [eventsPerSecond, lagMicros, .wallClock, .peakMemoryResident], timeUnits: .milliseconds,
+    let peerFollow = Benchmark.Configuration(metrics: [eventsPerSecond, lagMicros, appendMicros, .wallClock, .peakMemoryResident], timeUnits: .milliseconds,
                                              units: followUnits, warmupIterations: 1, maxDuration: .seconds(300), maxIterations: 5)
 
     Benchmark("P5 live catch-up 1M: CRMKit Projector<CRMReadModels>, 50k-event batches", configuration: catchUp) { benchmark in
@@ -275,6 +289,9 @@ func liveBenchmarks() {
         precondition(processed == Int(Live.catchUpEvents) && log.visited == Int(Live.catchUpEvents),
                      "caught up \(processed) positions, folded \(log.visited) events, expected \(Live.catchUpEvents)")
         precondition(projector.checkpoint == head, "checkpoint \(projector.checkpoint), head \(head)")
+        // A state store opened again maps its file's size and grows the map (a write transaction
+        // aborted and run again each time) when a batch needs more room, as in live use.
+        benchmark.measurement(mapGrowths, state.environment.mapGrowths)
     } setup: {
         let dataset = try await live.openDataset()
         let seed = try makeTemporaryDirectory("live-seed")
@@ -353,12 +370,13 @@ func liveBenchmarks() {
         let commits = workload.commits
         benchmark.startMeasurement()
         let started = ContinuousClock.now
-        let writer = Task.detached { () async throws -> [(position: UInt64, at: ContinuousClock.Instant)] in
-            var marks: [(position: UInt64, at: ContinuousClock.Instant)] = []
+        let writer = Task.detached { () async throws -> [CommitMark] in
+            var marks: [CommitMark] = []
             do {
                 for commit in commits {
+                    let called = ContinuousClock.now
                     let result = try await store.append(commit)
-                    marks.append((result.lastPosition, ContinuousClock.now))
+                    marks.append((result.lastPosition, called, ContinuousClock.now))
                 }
             } catch {
                 foldProbe.abort()
@@ -415,12 +433,13 @@ func liveBenchmarks() {
         let commits = workload.peerCommits
         benchmark.startMeasurement()
         let started = ContinuousClock.now
-        let writer = Task.detached { () async throws -> [(position: UInt64, at: ContinuousClock.Instant)] in
-            var marks: [(position: UInt64, at: ContinuousClock.Instant)] = []
+        let writer = Task.detached { () async throws -> [CommitMark] in
+            var marks: [CommitMark] = []
             do {
                 for rows in commits {
+                    let called = ContinuousClock.now
                     try PeerFollowSteps.append(pool, rows)
-                    marks.append((UInt64(rows.last!.position), ContinuousClock.now))
+                    marks.append((UInt64(rows.last!.position), called, ContinuousClock.now))
                     notify.yield()
                 }
             } catch {
