@@ -66,6 +66,11 @@ import Synchronization
 /// **append per commit (us)**: how long each `append` call took (commit synced), to tell a
 /// writer-bound run (lag near 0) from a projector-bound one (lag growing along the run).
 ///
+/// The projector and the writer run as tasks with a thread each (``ThreadExecutor``), not on
+/// Swift's cooperative pool, one of whose two threads package-benchmark blocks while an async
+/// benchmark runs (without this, the two took turns on one thread: 13.8 k events/s, appends
+/// of 50 ms waiting for the projector's batches).
+///
 /// Its peer, **P5 live follow 100x1k: SQLite peer**: one fresh SQLite database in WAL mode
 /// with `synchronous = FULL` (a GRDB `DatabasePool`: the writer and the projector's reads
 /// apart, writes serialised, as in LMDB) holding the log table (the columns of EventLogBenchmarks'
@@ -235,6 +240,53 @@ enum ProbeMetricsSystem {
     }()
 }
 
+/// A task executor with one thread of its own: the follow benchmarks run the projector and the
+/// writer each on one, off Swift's cooperative pool. package-benchmark runs an async benchmark
+/// by blocking a thread of that pool on a semaphore until the closure ends (`Benchmark.runAsync`,
+/// called from the async `Benchmark.Runner.run`), so on this 2-core machine the projector and
+/// the writer would otherwise share the one thread left, taking turns.
+final class ThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var stopped = false
+
+    init(name: String) {
+        let thread = Thread { [self] in loop() }
+        thread.name = name
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Ends the thread once its queue is empty.
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !stopped { condition.wait() }
+            if jobs.isEmpty {
+                condition.unlock()
+                return
+            }
+            let job = jobs.removeFirst()
+            condition.unlock()
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
+    }
+}
+
 /// Records a follow iteration's figures.
 func recordFollow(_ benchmark: Benchmark, events: Int, elapsed: Duration, commits: [CommitMark]) {
     benchmark.measurement(eventsPerSecond, rate(events, elapsed))
@@ -359,7 +411,12 @@ func liveBenchmarks() {
         defer { store.close() }
         let projector = try Projector<CRMReadModels>(store: store, state: StateStore(environment: store.environment))
         foldProbe.reset(target: total)
-        let follower = Task.detached {
+        let projectorThread = ThreadExecutor(name: "projector"), writerThread = ThreadExecutor(name: "writer")
+        defer {
+            projectorThread.stop()
+            writerThread.stop()
+        }
+        let follower = Task.detached(executorPreference: projectorThread) {
             do { try await projector.follow(batchSize: Live.followBatch) } catch is CancellationError {
                 return
             } catch {
@@ -370,7 +427,7 @@ func liveBenchmarks() {
         let commits = workload.commits
         benchmark.startMeasurement()
         let started = ContinuousClock.now
-        let writer = Task.detached { () async throws -> [CommitMark] in
+        let writer = Task.detached(executorPreference: writerThread) { () async throws -> [CommitMark] in
             var marks: [CommitMark] = []
             do {
                 for commit in commits {
@@ -416,7 +473,12 @@ func liveBenchmarks() {
         try PeerFollowSteps.create(pool)
         foldProbe.reset(target: total)
         let (signal, notify) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let follower = Task.detached { () async throws -> Int64 in
+        let projectorThread = ThreadExecutor(name: "projector"), writerThread = ThreadExecutor(name: "writer")
+        defer {
+            projectorThread.stop()
+            writerThread.stop()
+        }
+        let follower = Task.detached(executorPreference: projectorThread) { () async throws -> Int64 in
             var model = CRMReadModels(rules: .standard)
             let decoder = JSONDecoder()
             var checkpoint: Int64 = 0
@@ -433,7 +495,7 @@ func liveBenchmarks() {
         let commits = workload.peerCommits
         benchmark.startMeasurement()
         let started = ContinuousClock.now
-        let writer = Task.detached { () async throws -> [CommitMark] in
+        let writer = Task.detached(executorPreference: writerThread) { () async throws -> [CommitMark] in
             var marks: [CommitMark] = []
             do {
                 for rows in commits {
