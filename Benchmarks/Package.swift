@@ -25,6 +25,8 @@ let package = Package(
         // The default RuntimeInterposer trait pulls a package this machine cannot fetch.
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The live projection benchmarks listen to the projector's own folded-events counter.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // Plain C over liblmdb: the ceiling CRMKit is measured against.
@@ -108,6 +110,7 @@ let package = Package(
                 "ProjectionData",
                 "RawLMDB",
                 .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Benchmarks/ProjectionBenchmarks",
             plugins: [

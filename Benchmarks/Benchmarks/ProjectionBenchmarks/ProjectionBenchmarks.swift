@@ -192,4 +192,7 @@ let benchmarks: @Sendable () -> Void = {
             fixture.tearDown()
         }
     }
+
+    // P5: the live path (Projector.catchUp and .follow) and its SQLite peers; see LiveBenchmarks.swift.
+    liveBenchmarks()
 }
