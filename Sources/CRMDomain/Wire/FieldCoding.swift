@@ -341,12 +341,17 @@ enum WireReading {
 }
 
 /// A growable byte buffer with the wire primitives.
+@usableFromInline
 struct ByteWriter: Sendable {
+    @usableFromInline
     var bytes: [UInt8] = []
+
+    @usableFromInline
+    init() {}
 
     mutating func reserve(_ count: Int) { bytes.reserveCapacity(count) }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     mutating func varint(_ value: UInt64) {
         var value = value
         while value >= 0x80 {
@@ -356,7 +361,7 @@ struct ByteWriter: Sendable {
         bytes.append(UInt8(value))
     }
 
-    @inline(__always)
+    @usableFromInline @inline(__always)
     mutating func key(_ number: UInt32, _ wire: WireType) {
         varint(UInt64(number) << 3 | UInt64(wire.rawValue))
     }
@@ -367,6 +372,7 @@ struct ByteWriter: Sendable {
     }
 
     /// Writes `body`'s bytes preceded by their varint length.
+    @usableFromInline
     mutating func lengthDelimited(_ body: (inout ByteWriter) -> Void) {
         let start = bytes.count
         bytes.append(0)

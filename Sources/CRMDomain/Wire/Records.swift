@@ -50,11 +50,15 @@ public protocol RecordVisitor {
 
 extension RecordMessage {
     /// The record's bytes.
+    ///
+    /// Inlinable, with the encoder below it, for the same reason as ``init(record:)``: the
+    /// module declaring the record compiles the encode for its concrete field types.
+    @inlinable
     public func encodedRecord() -> [UInt8] {
-        var adapter = RecordAdapter(inner: BinaryFieldEncoder(writer: ByteWriter()))
+        var encoder = BinaryRecordEncoder()
         var copy = self
-        try? copy.visit(&adapter)
-        return adapter.inner.writer.bytes
+        try? copy.visit(&encoder)
+        return encoder.writer.bytes
     }
 
     /// Decodes a record; damaged bytes give a ``CodecError``, never a trap.
@@ -115,12 +119,19 @@ extension PaymentMethod: RecordValue, RecordFieldDecoding {}
 @usableFromInline
 protocol RecordFieldDecoding {
     static func decodeRecordField(_ wire: WireValue, depth: Int) throws(FieldError) -> Self
+    /// Writes key and value (the inlinable record encoder's entry point).
+    func encodeRecordField(_ number: UInt32, into writer: inout ByteWriter)
 }
 
 extension RecordFieldDecoding where Self: FieldValue {
     @usableFromInline
     static func decodeRecordField(_ wire: WireValue, depth: Int) throws(FieldError) -> Self {
         try decodeValue(wire, depth: depth)
+    }
+
+    @usableFromInline
+    func encodeRecordField(_ number: UInt32, into writer: inout ByteWriter) {
+        encodeField(number, into: &writer)
     }
 }
 
@@ -299,5 +310,75 @@ enum RecordValueDecoding {
     @inlinable
     static func decodeEnum<E: RecordEnum, T>(_: E.Type, as _: T.Type, _ raw: UInt8) -> T? {
         E(rawValue: raw).map { unsafeBitCast($0, to: T.self) }
+    }
+}
+
+/// Writes a ``RecordMessage``'s fields in the binary form, each value as its own type: the same
+/// bytes as ``RecordAdapter`` over ``BinaryFieldEncoder``, without boxing every value in a
+/// ``RecordBox``, copying every repeated field twice and casting at run time (the live path's
+/// state writes spent most of their time there; docs/benchmarks.md, "Live path").
+@usableFromInline
+struct BinaryRecordEncoder: RecordVisitor {
+    @usableFromInline
+    var writer = ByteWriter()
+
+    @inlinable
+    init() {}
+
+    @inlinable
+    mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T) {
+        RecordValueEncoding.encode(value, number, into: &writer)
+    }
+
+    @inlinable
+    mutating func field<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout T?) {
+        if let value { RecordValueEncoding.encode(value, number, into: &writer) }
+    }
+
+    @inlinable
+    mutating func repeated<T: RecordValue>(_ number: UInt32, _ name: String, _ value: inout [T]) {
+        for element in value { RecordValueEncoding.encode(element, number, into: &writer) }
+    }
+}
+
+/// Encodes one ``RecordValue`` (key and value) the way ``RecordBox/encodeField(_:into:)`` does,
+/// without the box. Inlinable: specialized for a concrete `T`, the casts fold away.
+@usableFromInline
+enum RecordValueEncoding {
+    @inlinable
+    static func encode<T: RecordValue>(_ value: T, _ number: UInt32, into writer: inout ByteWriter) {
+        if let field = T.self as? any RecordFieldDecoding.Type {
+            encodeField(field, value, number, into: &writer)
+        } else if let record = T.self as? any RecordMessage.Type {
+            encodeRecord(record, value, number, into: &writer)
+        } else if let enumType = T.self as? any RecordEnum.Type {
+            encodeEnum(enumType, value, number, into: &writer)
+        }
+    }
+
+    // `F`, `R` and `E` are `T` itself (the casts above succeeded on `T.self`), so each
+    // `unsafeBitCast` is an identity.
+    @inlinable
+    static func encodeField<F: RecordFieldDecoding, T>(_: F.Type, _ value: T, _ number: UInt32, into writer: inout ByteWriter) {
+        unsafeBitCast(value, to: F.self).encodeRecordField(number, into: &writer)
+    }
+
+    @inlinable
+    static func encodeRecord<R: RecordMessage, T>(_: R.Type, _ value: T, _ number: UInt32, into writer: inout ByteWriter) {
+        var record = unsafeBitCast(value, to: R.self)
+        writer.key(number, .bytes)
+        writer.lengthDelimited { outer in
+            // Moves the buffer in and out (no copy of what was written before).
+            var encoder = BinaryRecordEncoder()
+            swap(&encoder.writer, &outer)
+            try? record.visit(&encoder)
+            swap(&encoder.writer, &outer)
+        }
+    }
+
+    @inlinable
+    static func encodeEnum<E: RecordEnum, T>(_: E.Type, _ value: T, _ number: UInt32, into writer: inout ByteWriter) {
+        writer.key(number, .varint)
+        writer.varint(UInt64(unsafeBitCast(value, to: E.self).rawValue))
     }
 }
