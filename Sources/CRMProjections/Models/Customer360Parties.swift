@@ -178,7 +178,7 @@ extension Customer360Model {
         let micros = info.occurredAtMicros
         customers.modify(e.customerID) { record in
             // The answer latest in business time wins; of two at the same instant, the later recorded.
-            guard record.npsAtMicros.map({ $0 <= micros }) ?? true else { return }
+            guard isLatest(micros, record.npsAtMicros) else { return }
             record.nps = e.score
             record.npsOn = day
             record.npsAtMicros = micros
