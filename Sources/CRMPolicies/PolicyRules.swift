@@ -25,12 +25,14 @@ public struct PolicyRules: Codable, Sendable, Hashable {
     public var crossSellingMinimumSupport: Int
     /// Days after a retention reaction over which the effect report looks for a new order.
     public var effectWindowDays: Int
+    /// The customer-journey phases' programmes.
+    public var journey: JourneyProgrammeRules
 
     /// Creates rules; the defaults are ``standard``.
     public init(version: String = "1", enabled: [PolicyKind] = PolicyKind.allCases, churn: ChurnReactionRules = ChurnReactionRules(),
                 leads: LeadReactionRules = LeadReactionRules(), sla: SLAReactionRules = SLAReactionRules(), quoteFollowUpDays: Int = 7,
                 lifecycle: LifecycleProgrammeRules = LifecycleProgrammeRules(), crossSellingMinimumSupport: Int = 2,
-                effectWindowDays: Int = 90) {
+                effectWindowDays: Int = 90, journey: JourneyProgrammeRules = JourneyProgrammeRules()) {
         self.version = version
         self.enabled = enabled
         self.churn = churn
@@ -40,6 +42,27 @@ public struct PolicyRules: Codable, Sendable, Hashable {
         self.lifecycle = lifecycle
         self.crossSellingMinimumSupport = crossSellingMinimumSupport
         self.effectWindowDays = effectWindowDays
+        self.journey = journey
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case version, enabled, churn, leads, sla, quoteFollowUpDays, lifecycle, crossSellingMinimumSupport, effectWindowDays, journey
+    }
+
+    /// Decodes rules; `journey` missing (rules written before the journey programme) reads as
+    /// the defaults.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(String.self, forKey: .version)
+        enabled = try container.decode([PolicyKind].self, forKey: .enabled)
+        churn = try container.decode(ChurnReactionRules.self, forKey: .churn)
+        leads = try container.decode(LeadReactionRules.self, forKey: .leads)
+        sla = try container.decode(SLAReactionRules.self, forKey: .sla)
+        quoteFollowUpDays = try container.decode(Int.self, forKey: .quoteFollowUpDays)
+        lifecycle = try container.decode(LifecycleProgrammeRules.self, forKey: .lifecycle)
+        crossSellingMinimumSupport = try container.decode(Int.self, forKey: .crossSellingMinimumSupport)
+        effectWindowDays = try container.decode(Int.self, forKey: .effectWindowDays)
+        journey = try container.decodeIfPresent(JourneyProgrammeRules.self, forKey: .journey) ?? JourneyProgrammeRules()
     }
 
     /// Version `1` with every policy on.
@@ -79,6 +102,8 @@ public struct PolicyRules: Codable, Sendable, Hashable {
         try days("lifecycle.winBackAfterDays", lifecycle.winBackAfterDays, 0...1_095)
         try days("crossSellingMinimumSupport", crossSellingMinimumSupport, 1...1_000_000)
         try days("effectWindowDays", effectWindowDays, 1...1_095)
+        try days("journey.followUpDueDays", journey.followUpDueDays, 0...365)
+        guard !journey.referralSubject.isEmpty else { throw .emptyField("journey.referralSubject") }
         guard !leads.salesRole.isEmpty else { throw .emptyField("leads.salesRole") }
         guard !churn.offerSubject.isEmpty else { throw .emptyField("churn.offerSubject") }
     }
@@ -191,4 +216,28 @@ public enum PolicyKind: String, Codable, Sendable, Hashable, CaseIterable {
     case lifecycleProgramme = "lifecycle-programme"
     /// A growing customer gets a suggestion of what similar customers bought.
     case crossSelling = "cross-selling"
+    /// A journey phase starts its programme: a lead considering after a webinar or event gets a
+    /// sales follow-up; an advocate is invited to the referral programme.
+    case journeyProgramme = "journey-programme"
+}
+
+/// The customer-journey phases' programmes.
+public struct JourneyProgrammeRules: Codable, Sendable, Hashable {
+    /// Lead sources whose leads in the consideration phase get a sales follow-up task.
+    public var followUpSources: [LeadSource]
+    /// Days after entering consideration when the follow-up is due.
+    public var followUpDueDays: Int
+    /// Subject of the referral-programme invitation to an advocate (needs marketing consent).
+    public var referralSubject: String
+    /// The invitation's channel.
+    public var referralChannel: Channel
+
+    /// Creates the rules.
+    public init(followUpSources: [LeadSource] = [.webinar, .event], followUpDueDays: Int = 2,
+                referralSubject: String = "Referral programme", referralChannel: Channel = .email) {
+        self.followUpSources = followUpSources
+        self.followUpDueDays = followUpDueDays
+        self.referralSubject = referralSubject
+        self.referralChannel = referralChannel
+    }
 }

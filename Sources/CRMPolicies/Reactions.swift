@@ -60,6 +60,7 @@ struct ReactionPlanner {
         if rules.isEnabled(.slaEscalation) { tickets(into: &result) }
         if rules.isEnabled(.quoteFollowUp) { quotes(into: &result) }
         if rules.isEnabled(.lifecycleProgramme) || rules.isEnabled(.crossSelling) { lifecycle(into: &result) }
+        if rules.isEnabled(.journeyProgramme) { journey(into: &result) }
         return result.enumerated().sorted {
             $0.element.causePosition != $1.element.causePosition
                 ? $0.element.causePosition < $1.element.causePosition : $0.offset < $1.offset
@@ -71,7 +72,7 @@ struct ReactionPlanner {
         NewEvent.derivedID("\(name)/\(reaction)/\(subject)/\(position)")
     }
 
-    private func make(_ policy: PolicyKind, _ reaction: String, subject: String, cause: UInt64, customer: CustomerID?,
+    func make(_ policy: PolicyKind, _ reaction: String, subject: String, cause: UInt64, customer: CustomerID?,
                       lead: LeadID? = nil, consent: Reaction.ConsentNeed? = nil, reason: String, supersededBy: UUID? = nil,
                       _ command: (UUID) -> CRMCommand) -> Reaction {
         let id = reactionID(reaction, subject, cause)
@@ -80,7 +81,7 @@ struct ReactionPlanner {
     }
 
     /// Whether a customer is one policies may address at all.
-    private func addressable(_ record: CustomerRecord) -> Bool {
+    func addressable(_ record: CustomerRecord) -> Bool {
         record.mergedInto == nil && !record.personalDataErased
     }
 

@@ -1,9 +1,9 @@
 import CRMDomain
 import Foundation
 
-/// The four read models the mission names — customer 360, pipeline, lifecycle stage, balanced
-/// scorecard — folded together in one pass (each event decoded once), persisted together under
-/// one generation, and the queries that combine them.
+/// The read models the mission names — customer 360, pipeline, lifecycle stage, balanced
+/// scorecard — and the customer journey, folded together in one pass (each event decoded once),
+/// persisted together under one generation, and the queries that combine them.
 public struct CRMReadModels: ReadModel {
     /// `crm`.
     public static let name = "crm"
@@ -20,6 +20,8 @@ public struct CRMReadModels: ReadModel {
     public internal(set) var lifecycle: LifecycleModel
     /// The scorecard's counts.
     public internal(set) var scorecard: ScorecardModel
+    /// The customer journey: phases, touchpoints, attribution.
+    public internal(set) var journey: JourneyModel
 
     /// Empty models.
     public init(rules: CRMRules) {
@@ -28,22 +30,28 @@ public struct CRMReadModels: ReadModel {
         pipeline = PipelineModel(rules: rules)
         lifecycle = LifecycleModel(rules: rules)
         scorecard = ScorecardModel(rules: rules)
+        journey = JourneyModel(rules: rules)
     }
 
     /// Restores stored models; each entry's first byte says which model it belongs to.
     public init(rules: CRMRules, entries: [ReadModelEntry]) throws {
-        var parts: [[ReadModelEntry]] = [[], [], [], []]
+        var parts: [[ReadModelEntry]] = [[], [], [], [], []]
         for entry in entries {
-            guard let tag = entry.key.first, tag < 4 else {
+            guard let tag = entry.key.first, tag < 5 else {
                 throw CodecError.invalidValue(type: Self.name, field: "key", reason: "an entry does not belong to any model")
             }
             parts[Int(tag)].append(ReadModelEntry(key: Array(entry.key.dropFirst()), value: entry.value))
+        }
+        if parts[4].isEmpty, !entries.isEmpty {
+            throw CodecError.invalidValue(type: Self.name, field: "journey",
+                                          reason: "the state was built before the journey model existed; rebuild it (crm rebuild)")
         }
         self.rules = rules
         customer360 = try Customer360Model(rules: rules, entries: parts[0])
         pipeline = try PipelineModel(rules: rules, entries: parts[1])
         lifecycle = try LifecycleModel(rules: rules, entries: parts[2])
         scorecard = try ScorecardModel(rules: rules, entries: parts[3])
+        journey = try JourneyModel(rules: rules, entries: parts[4])
     }
 
     /// Turns change tracking of all four models on or off.
@@ -52,6 +60,7 @@ public struct CRMReadModels: ReadModel {
         pipeline.setTracksChanges(on)
         lifecycle.setTracksChanges(on)
         scorecard.setTracksChanges(on)
+        journey.setTracksChanges(on)
     }
 
     /// Folds one event into all four models.
@@ -60,6 +69,7 @@ public struct CRMReadModels: ReadModel {
         pipeline.apply(event, info)
         lifecycle.apply(event, info)
         scorecard.apply(event, info)
+        journey.apply(event, info)
     }
 
     private static func tagged(_ tag: UInt8, _ entries: [ReadModelEntry], into result: inout [ReadModelEntry]) {
@@ -72,6 +82,7 @@ public struct CRMReadModels: ReadModel {
         Self.tagged(1, pipeline.takeChanges(), into: &result)
         Self.tagged(2, lifecycle.takeChanges(), into: &result)
         Self.tagged(3, scorecard.takeChanges(), into: &result)
+        Self.tagged(4, journey.takeChanges(), into: &result)
         return result
     }
 
@@ -81,6 +92,7 @@ public struct CRMReadModels: ReadModel {
         Self.tagged(1, pipeline.entries(), into: &result)
         Self.tagged(2, lifecycle.entries(), into: &result)
         Self.tagged(3, scorecard.entries(), into: &result)
+        Self.tagged(4, journey.entries(), into: &result)
         return result
     }
 

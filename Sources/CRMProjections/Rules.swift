@@ -23,11 +23,14 @@ public struct CRMRules: Codable, Sendable, Hashable {
     public var churn: ChurnRules
     /// Scorecard targets per KPI.
     public var scorecard: ScorecardTargets
+    /// Customer-journey phase boundaries and the attribution window.
+    public var journey: JourneyRules
 
     /// Creates rules.
     public init(version: Int, currency: CurrencyCode = .eur, lifecycle: LifecycleRules = LifecycleRules(),
                 value: ValueRules = ValueRules(), leadScoring: LeadScoringRules = LeadScoringRules(),
-                churn: ChurnRules = ChurnRules(), scorecard: ScorecardTargets = ScorecardTargets()) {
+                churn: ChurnRules = ChurnRules(), scorecard: ScorecardTargets = ScorecardTargets(),
+                journey: JourneyRules = JourneyRules()) {
         self.version = version
         self.currency = currency
         self.lifecycle = lifecycle
@@ -35,6 +38,25 @@ public struct CRMRules: Codable, Sendable, Hashable {
         self.leadScoring = leadScoring
         self.churn = churn
         self.scorecard = scorecard
+        self.journey = journey
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case version, currency, lifecycle, value, leadScoring, churn, scorecard, journey
+    }
+
+    /// Decodes rules; a missing `journey` (rules stored before the journey model) reads as the
+    /// default ``JourneyRules``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        currency = try container.decode(CurrencyCode.self, forKey: .currency)
+        lifecycle = try container.decode(LifecycleRules.self, forKey: .lifecycle)
+        value = try container.decode(ValueRules.self, forKey: .value)
+        leadScoring = try container.decode(LeadScoringRules.self, forKey: .leadScoring)
+        churn = try container.decode(ChurnRules.self, forKey: .churn)
+        scorecard = try container.decode(ScorecardTargets.self, forKey: .scorecard)
+        journey = try container.decodeIfPresent(JourneyRules.self, forKey: .journey) ?? JourneyRules()
     }
 
     /// The defaults: version 1, EUR.
@@ -272,4 +294,31 @@ public struct ScorecardTargets: Codable, Sendable, Hashable {
         "employeeSatisfaction": KPITarget(target: 4, tolerance: 0.5),
         "dataCompleteness": KPITarget(target: 0.9, tolerance: 0.1),
     ]
+}
+
+/// Where the customer-journey phases begin (seed: awareness, consideration, conversion,
+/// retention, advocacy) and the defaults of attribution. See ``JourneyModel`` for the phase
+/// rules these parameters enter.
+public struct JourneyRules: Codable, Sendable, Hashable {
+    /// Lead sources whose capture is already a consideration touch (events, webinars,
+    /// newsletters: the prospect is comparing offers); other sources start in awareness.
+    public var considerationSources: [LeadSource]
+    /// The NPS score from which an answer moves a buying customer to advocacy (a promoter).
+    public var promoterMinScore: Int
+    /// The NPS score up to which an answer moves an advocate back to retention (a detractor).
+    public var detractorMaxScore: Int
+    /// Days before a conversion whose touches earn credit, by default.
+    public var attributionWindowDays: Int
+    /// The half-life, in days, of the time-decay attribution model.
+    public var timeDecayHalfLifeDays: Int
+
+    /// Creates journey rules.
+    public init(considerationSources: [LeadSource] = [.newsletter, .event, .webinar], promoterMinScore: Int = 9,
+                detractorMaxScore: Int = 6, attributionWindowDays: Int = 90, timeDecayHalfLifeDays: Int = 7) {
+        self.considerationSources = considerationSources
+        self.promoterMinScore = promoterMinScore
+        self.detractorMaxScore = detractorMaxScore
+        self.attributionWindowDays = attributionWindowDays
+        self.timeDecayHalfLifeDays = timeDecayHalfLifeDays
+    }
 }

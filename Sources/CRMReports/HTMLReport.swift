@@ -31,7 +31,8 @@ public struct ClosedLoopPart: Codable, Sendable, Hashable {
 /// The HTML report (`crm report --out report.html`): one self-contained file — inline CSS and
 /// SVG, no script, no network — with the pipeline funnel, the forecast by month, the scorecard
 /// as four perspectives with traffic lights and trend sparklines, the lifecycle distribution
-/// over time, CLV segments and the churn-risk list.
+/// over time, CLV segments, the churn-risk list, the customer journey's flow and revenue
+/// attribution compared across models.
 public struct HTMLReport: Codable, Sendable, Hashable {
     /// The report's title.
     public let title: String
@@ -47,6 +48,10 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     public let value: CustomerValueReport
     /// The closed loop, when the policies run on the store.
     public let closedLoop: ClosedLoopPart?
+    /// The customer journey of the report day's year.
+    public let journey: JourneyReport
+    /// Attribution of the report day's year under every model.
+    public let attribution: AttributionReport
 
     /// Builds every part from `source`: the scorecard of `period` (default: the last complete
     /// quarter before the report's day), lifecycle over 36 months, up to 20 customers at risk.
@@ -64,6 +69,9 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         scorecard = ScorecardSummary(source, period: period ?? ReportSource.lastCompleteQuarter(before: source.day))
         lifecycle = LifecycleReport(source)
         value = CustomerValueReport(source)
+        let year = Period.year(source.day.parts.year)
+        journey = JourneyReport(source, period: year)
+        attribution = AttributionReport(source, period: year)
     }
 
     /// The whole HTML document.
@@ -88,6 +96,8 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         html += section("Lifecycle stages over time", id: "lifecycle", lifecycleChart())
         html += section("CLV segments", id: "segments", segmentChart())
         html += section("Churn risk", id: "churn", churnTable())
+        html += section("Customer journey \(journey.period)", id: "journey", journeyFlow())
+        html += section("Revenue attribution \(attribution.period) by model", id: "attribution", attributionCharts())
         if let closedLoop { html += section("Closed loop", id: "loop", loopSection(closedLoop)) }
         html += """
         </main>
@@ -293,6 +303,73 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         let abc = ["A", "B", "C"].map { "\($0) \(value.abc[$0] ?? 0)" }.joined(separator: " · ")
         let levels = ["low", "medium", "high"].map { "\($0) \(value.churnLevels[$0] ?? 0)" }.joined(separator: " · ")
         return svg + "<p class=\"note\">\(Format.grouped(Int64(value.customers))) active customers. ABC classes: \(abc). Churn risk: \(levels).</p>"
+    }
+
+    private static let phaseColors = ["#c6dbef", "#9ecae1", "#31a354", "#6baed6", "#fd8d3c"]
+
+    /// The journey flow: the cohort's phases left to right, each box sized by how many reached
+    /// it, the arrows between them with the share that went on; under each box the mean days
+    /// spent in the phase and how many are in it now.
+    private func journeyFlow() -> String {
+        let steps = journey.funnel ?? []
+        let box = 150.0, gap = 70.0, height = 190.0
+        let most = Double(max(1, steps.map(\.reached).max() ?? 1))
+        let width = Int(Double(steps.count) * box + Double(max(0, steps.count - 1)) * gap) + 10
+        var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"Customer journey flow\" viewBox=\"0 0 \(width) \(Int(height))\" width=\"\(width)\" height=\"\(Int(height))\">"
+        let now = journey.current ?? []
+        for (index, step) in steps.enumerated() {
+            let x = Double(index) * (box + gap) + 5
+            let h = max(18, 110 * Double(step.reached) / most)
+            let y = 20 + (110 - h) / 2
+            let current = now.filter { $0.phase == step.phase }.reduce(0) { $0 + $1.count }
+            let time = journey.timeInPhase?.first { $0.phase == step.phase }
+            svg += "<text x=\"\(f(x + box / 2))\" y=\"14\" text-anchor=\"middle\" class=\"label\">\(escape(Labels.phase(step.phase)))</text>"
+            svg += "<rect x=\"\(f(x))\" y=\"\(f(y))\" width=\"\(f(box))\" height=\"\(f(h))\" rx=\"6\" fill=\"\(Self.phaseColors[index % Self.phaseColors.count])\"><title>\(escape(step.phase)): \(step.reached) reached</title></rect>"
+            svg += "<text x=\"\(f(x + box / 2))\" y=\"\(f(y + h / 2 + 5))\" text-anchor=\"middle\" class=\"onbar\" style=\"fill:#1d2330\">\(Format.grouped(Int64(step.reached)))</text>"
+            svg += "<text x=\"\(f(x + box / 2))\" y=\"158\" text-anchor=\"middle\" class=\"small\">\(time?.averageDays.map { String(format: "Ø %.0f days", $0) } ?? "Ø —")</text>"
+            svg += "<text x=\"\(f(x + box / 2))\" y=\"174\" text-anchor=\"middle\" class=\"small\">\(Format.grouped(Int64(current))) in it now</text>"
+            if let rate = step.conversionRate, index + 1 < steps.count {
+                let ax = x + box + 6, ay = 75.0
+                svg += "<path d=\"M\(f(ax)) \(f(ay)) L\(f(ax + gap - 16)) \(f(ay))\" stroke=\"#555\" stroke-width=\"2\"/><path d=\"M\(f(ax + gap - 16)) \(f(ay - 5)) L\(f(ax + gap - 8)) \(f(ay)) L\(f(ax + gap - 16)) \(f(ay + 5)) Z\" fill=\"#555\"/>"
+                svg += "<text x=\"\(f(ax + (gap - 12) / 2))\" y=\"\(f(ay - 8))\" text-anchor=\"middle\" class=\"small\">\(escape(Format.percent(rate)))</text>"
+            }
+        }
+        svg += "</svg>"
+        return svg + "<p class=\"note\">The \(Format.grouped(Int64(journey.cohortSize ?? 0))) journeys (customers with their leads, and leads) begun in \(escape(journey.period)): how many reached each phase, the share that went on to the next, the mean days of a completed stay, and how many of everyone are in the phase on \(escape(journey.asOf)).</p>"
+    }
+
+    /// Revenue credited to channels and to campaigns, each key a group of six bars (one per model).
+    private func attributionCharts() -> String {
+        var html = "<p class=\"legend\">" + attribution.tables.map(\.model).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+            .enumerated().map { "<span style=\"background:\(Self.modelColors[$0.offset % Self.modelColors.count])\"></span>\(escape($0.element))" }
+            .joined() + "</p><div class=\"pair\">"
+        for dimension in ["channel", "campaign"] {
+            html += "<figure><figcaption>Revenue by \(dimension) (\(escape(attribution.currency)))</figcaption>" + attributionChart(dimension) + "</figure>"
+        }
+        return html + "</div><p class=\"note\">Orders placed in \(escape(attribution.period)) credited to the touches of the \(attribution.windowDays) days before them under each model (docs/projections.md, \"Attribution models\"); `crm attribution` prints every table, with campaign costs and ROI.</p>"
+    }
+
+    private static let modelColors = ["#08519c", "#6baed6", "#31a354", "#fd8d3c", "#756bb1", "#de2d26"]
+
+    private func attributionChart(_ dimension: String) -> String {
+        let tables = attribution.tables.filter { $0.goal == "revenue" && $0.dimension == dimension }
+        guard let first = tables.first, !first.credits.isEmpty else { return "<p class=\"note\">No revenue with \(dimension) touches in the window.</p>" }
+        let keys = Array(first.credits.prefix(6))
+        let most = Double(max(1, tables.flatMap(\.credits).map(\.amount).max() ?? 1))
+        let row = 14.0 * Double(tables.count) + 12, labelWidth = 130.0, barWidth = 280.0
+        let height = Int(row * Double(keys.count)) + 6
+        var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"Revenue by \(dimension) and model\" viewBox=\"0 0 \(Int(labelWidth + barWidth) + 90) \(height)\" width=\"\(Int(labelWidth + barWidth) + 90)\" height=\"\(height)\">"
+        for (index, key) in keys.enumerated() {
+            let y = Double(index) * row + 4
+            svg += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(y + row / 2))\" text-anchor=\"end\" class=\"label\">\(escape(String(key.name.prefix(18))))</text>"
+            for (m, table) in tables.enumerated() {
+                let amount = table.credits.first { $0.key == key.key }?.amount ?? 0
+                let w = barWidth * Double(max(0, amount)) / most
+                svg += "<rect x=\"\(f(labelWidth))\" y=\"\(f(y + Double(m) * 14))\" width=\"\(f(max(1, w)))\" height=\"12\" fill=\"\(Self.modelColors[m % Self.modelColors.count])\"><title>\(escape(key.name)), \(escape(table.model)): \(escape(Format.money(amount, attribution.currency)))</title></rect>"
+                svg += "<text x=\"\(f(labelWidth + w + 4))\" y=\"\(f(y + Double(m) * 14 + 10))\" class=\"small\">\(Format.compact(Double(amount) / Format.scale(attribution.currency)))</text>"
+            }
+        }
+        return svg + "</svg>"
     }
 
     private func churnTable() -> String {

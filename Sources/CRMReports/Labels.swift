@@ -60,6 +60,12 @@ public enum Labels {
         ["champions": "Champions", "loyal": "Loyal", "potential": "Potential", "atRisk": "At risk"][identifier] ?? identifier
     }
 
+    /// The label of a journey phase (`consideration` → `Consideration (Erwägung)`), or the identifier.
+    public static func phase(_ identifier: String) -> String {
+        ["awareness": "Awareness (Bewusstsein)", "consideration": "Consideration (Erwägung)", "conversion": "Conversion (Kauf)",
+         "retention": "Retention (Bindung)", "advocacy": "Advocacy (Empfehlung)"][identifier] ?? identifier
+    }
+
     /// The label of a closed-loop reaction (`retention-offer` → `Retention offer`), or the name.
     public static func reaction(_ name: String) -> String {
         guard let first = name.first else { return name }

@@ -17,7 +17,7 @@ struct CRM: AsyncParsableCommand {
         discussion: "Exit codes: 0 success, 1 error (one line on stderr), 2 verification failed, 64 usage error. See docs/cli.md.",
         version: CRM.version,
         subcommands: [
-            Demo.self, Report.self, CustomerCommand.self, Pipeline.self, Lifecycle.self, Scorecard.self, Rebuild.self, Rules.self,
+            Demo.self, Report.self, CustomerCommand.self, Pipeline.self, Lifecycle.self, Scorecard.self, JourneyCommand.self, AttributionCommand.self, Rebuild.self, Rules.self,
             Verify.self, Head.self, Backup.self, Forget.self, Tail.self, Stats.self, Export.self, Import.self, Predict.self, Worklist.self, Policies.self, Migrate.self,
         ])
 

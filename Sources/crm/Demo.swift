@@ -74,12 +74,14 @@ struct Demo: AsyncParsableCommand {
             print("\n" + TextReport.pipeline(html.pipeline))
             print("\n" + TextReport.scorecard(html.scorecard))
             print("\n" + TextReport.lifecycle(html.lifecycle))
+            print("\n" + TextReport.journey(html.journey))
+            print("\n" + TextReport.attribution(html.attribution, limit: 5))
             if let top = html.value.topCustomer.flatMap(CustomerID.init) {
                 print("\n(the customer with the highest CLV)\n" + TextReport.customer360(try Customer360Report(source, customer: top)))
             }
             try write(html, to: report, options: options)
             print("\nwrote the HTML report to \(report)")
-            print("next: crm customer ID · crm pipeline · crm scorecard --period \(html.scorecard.period) · crm stats · crm tail (see docs/cli.md)")
+            print("next: crm customer ID · crm journey --customer ID · crm attribution --model dataDriven · crm scorecard --period \(html.scorecard.period) · crm stats (see docs/cli.md)")
         }
     }
 

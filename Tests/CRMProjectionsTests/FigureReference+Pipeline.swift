@@ -173,7 +173,7 @@ extension HistoryMaker {
             let stage = PipelineStage.allCases[random.int(3)]
             if try await run(.openOpportunity(o, customer: customer.id, title: "T", expectedRevenue: amount, expectedCloseOn: closeOn,
                                               probability: random.int(101), product: ["A", "B"][random.int(2)], owner: id(9),
-                                              stage: stage), at: at) {
+                                              stage: stage, campaign: someCampaign()), at: at) {
                 opportunities.append((o, at, at, amount.currency, false))
             }
             return

@@ -23,6 +23,12 @@ struct HistoryMaker {
     var quotes: [(id: QuoteID, last: Int64, stage: Int)] = []   // 0 drafted 1 approved 2 sent 3 decided or expired
     var employees: [(id: EmployeeID, minute: Int64)] = []   // those still employed
     var leads: [(id: LeadID, minute: Int64, stage: Int)] = []   // 0 open 1 qualified 2 converted
+    var campaigns: [(id: CampaignID, minute: Int64)] = []
+
+    /// A campaign for a lead or an opportunity, half of the time when there is one.
+    mutating func someCampaign() -> CampaignID? {
+        campaigns.isEmpty || random.chance(50) ? nil : campaigns[random.int(campaigns.count)].id
+    }
 
     mutating func identifier<K>(_ kind: UInt8) -> Identifier<K> {
         counter += 1
@@ -134,7 +140,7 @@ struct HistoryMaker {
             let t: TicketID = identifier(4)
             let at = time(after: customer.minute)
             let targets = random.chance(50) ? (60, 480) : (120, 1_440)
-            if try await run(.openTicket(t, customer: customer.id, channel: .email, priority: .normal, category: "c", subject: "s",
+            if try await run(.openTicket(t, customer: customer.id, channel: random.chance(50) ? .email : .phone, priority: .normal, category: "c", subject: "s",
                                          slaPolicy: "p", firstResponseTargetMinutes: targets.0, resolutionTargetMinutes: targets.1), at: at) {
                 tickets.append((t, at, targets, 0, at))
             }
@@ -171,7 +177,8 @@ struct HistoryMaker {
                                                      address: random.chance(30) ? "a2" : nil, industry: random.chance(30) ? "i2" : nil,
                                                      country: random.chance(30) ? "AT" : nil), at: time(after: customer.minute))
         case 86..<90:
-            _ = try await run(.recordInteraction(identifier(5), customer: customer.id, channel: .phone, direction: .inbound),
+            _ = try await run(.recordInteraction(identifier(5), customer: customer.id, channel: Channel.allCases[random.int(Channel.allCases.count)],
+                                                 direction: random.chance(50) ? .inbound : .outbound),
                               at: time(after: customer.minute))
         case 90..<92:
             _ = try await run(.receiveFeedback(customer.id, kind: .complaint, channel: .email, text: "bad"), at: time(after: customer.minute))
@@ -206,6 +213,10 @@ extension HistoryMaker {
     /// into customers).
     mutating func peopleStep() async throws {
         let roll = random.int(100)
+        if random.chance(12) {
+            try await campaignStep()
+            return
+        }
         switch roll {
         case 0..<8:
             let e: EmployeeID = identifier(10)
@@ -222,7 +233,7 @@ extension HistoryMaker {
         case 30..<44:
             let l: LeadID = identifier(11)
             let source = LeadSource.allCases[random.int(LeadSource.allCases.count)]
-            if try await run(.captureLead(l, source: source, name: "L"), at: cursor) { leads.append((l, cursor, 0)) }
+            if try await run(.captureLead(l, source: source, campaign: someCampaign(), name: "L"), at: cursor) { leads.append((l, cursor, 0)) }
         case 44..<72 where leads.contains(where: { $0.stage < 2 }):
             let lead = leads.filter { $0.stage < 2 }[random.int(leads.filter { $0.stage < 2 }.count)]
             let choices: [(String, [String])] = [("companySize", ["10", "50", "249", "250", "1000"]), ("webVisits", ["2", "5", "9"]),
@@ -247,5 +258,23 @@ extension HistoryMaker {
         default:
             break
         }
+    }
+}
+
+extension HistoryMaker {
+    /// Campaigns: planned over a random channel, costs booked in EUR or USD (sometimes late).
+    mutating func campaignStep() async throws {
+        if campaigns.count < 4, campaigns.isEmpty || random.chance(40) {
+            let k: CampaignID = identifier(12)
+            let start = CalendarDay(daysSince1970: Int32(cursor / 1_440))!
+            if try await run(.planCampaign(k, name: "K\(campaigns.count + 1)", goal: "g", segment: "s",
+                                           channel: Channel.allCases[random.int(Channel.allCases.count)], budget: money(100_000),
+                                           startsOn: start, endsOn: start.adding(days: 90)), at: cursor) {
+                campaigns.append((k, cursor))
+            }
+            return
+        }
+        let campaign = campaigns[random.int(campaigns.count)]
+        _ = try await run(.bookCampaignCost(campaign.id, amount: money(1_000 + random.int(50_000))), at: time(after: campaign.minute))
     }
 }

@@ -183,6 +183,8 @@ struct FigureReferenceTests {
                 }
             }
         }
+        compared += compareJourney(source, reference, day: day, period: thisQuarter, context: context)
+        compared += compareJourney(source, reference, day: day, period: .year(year), context: context)
         return compared
     }
 }

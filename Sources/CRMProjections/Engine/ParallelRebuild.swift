@@ -338,6 +338,7 @@ extension CRMReadModels {
                     models.pipeline.apply(event, info)
                     models.lifecycle.apply(event, info)
                     models.scorecard.apply(event, info)
+                    models.journey.apply(event, info)
                 }
                 // Handed on after this thread's fold: one thread at a time touches a batch.
                 channel.send(batch)
