@@ -82,7 +82,10 @@ public struct CRMReadModels: ReadModel {
         Self.tagged(1, pipeline.takeChanges(), into: &result)
         Self.tagged(2, lifecycle.takeChanges(), into: &result)
         Self.tagged(3, scorecard.takeChanges(), into: &result)
-        Self.tagged(4, journey.takeChanges(), into: &result)
+        let journeyChanges = journey.takeChanges()
+        // A stored state always has the journey's format mark: its absence tells state written
+        // before the journey model.
+        Self.tagged(4, journeyChanges.isEmpty && !result.isEmpty ? journey.formatEntries() : journeyChanges, into: &result)
         return result
     }
 

@@ -159,4 +159,39 @@ struct JourneyTests {
             JourneyTouchpoints(phase: .retention, channel: .phone, inbound: 0, outbound: 1),
         ])
     }
+
+    @Test("attribution over the journey: the touches before each order, the window, campaign cost and ROI, another currency left out")
+    func attributionPaths() async throws {
+        let t = try await leadHistory()
+        try await order(t, 63, 9_900, c1, on: "2025-02-10", currency: .usd)
+        let journey = try models(t).models.journey
+        let q1 = Period.quarter(year: 2025, quarter: 1), asOf = day("2025-04-01")
+        func credits(_ model: AttributionModel, _ dimension: AttributionDimension, window: Int? = nil) -> [String: Int64] {
+            let table = journey.attribution(model, dimension: dimension, period: q1, asOf: asOf, windowDays: window)
+            return Dictionary(uniqueKeysWithValues: table.rows.filter { $0.amount != 0 }.map { ($0.name, $0.amount) })
+        }
+        // The order of 02-01 (100.00 EUR) follows the lead captured through K1 by e-mail on 01-06
+        // and the call in on 01-25; the chat ticket later that day and the later events do not count.
+        #expect(credits(.firstTouch, .channel) == ["email": 10_000])
+        #expect(credits(.lastTouch, .channel) == ["phone": 10_000])
+        #expect(credits(.linear, .channel) == ["email": 5_000, "phone": 5_000])
+        #expect(credits(.positionBased, .channel) == ["email": 5_000, "phone": 5_000])
+        // Weights round(2^20 · 2^(−d/7)): 79,889 for 26 days, 524,288 for 7; floors 1,322 and
+        // 8,677, the last unit to the larger remainder (phone: 436,171 against 168,006).
+        #expect(credits(.timeDecay, .channel) == ["email": 1_322, "phone": 8_678])
+        #expect(credits(.linear, .leadSource) == ["tradeFair": 10_000])
+        // A 20-day window drops the e-mail touch (26 days before) and leaves the campaign none.
+        #expect(credits(.linear, .channel, window: 20) == ["phone": 10_000])
+        let narrow = journey.attribution(.linear, dimension: .campaign, period: q1, asOf: asOf, windowDays: 20)
+        #expect(narrow.result.attributed == 0 && narrow.result.unattributed == 10_000 && narrow.result.conversions == 0)
+        // The campaign's row: its name, the 20.00 EUR booked, ROI (100 − 20) / 20; the USD order left out.
+        let campaign = journey.attribution(.linear, dimension: .campaign, period: q1, asOf: asOf)
+        #expect(campaign.rows.map(\.name) == ["Spring fair"])
+        #expect(campaign.rows.first?.cost == 2_000)
+        #expect(campaign.rows.first?.roi == 4.0)
+        #expect(campaign.leftOutOtherCurrency == 1)
+        #expect(campaign.result.attributed == 10_000 && campaign.result.conversions == 1)
+        // Won opportunities: none in this history.
+        #expect(journey.attribution(.linear, dimension: .channel, goal: .wonOpportunities, period: q1, asOf: asOf).result.conversions == 0)
+    }
 }

@@ -54,6 +54,7 @@ public struct JourneyModel: ReadModel, Hashable {
     /// An empty model.
     public init(rules: CRMRules) {
         self.rules = rules
+        format.tracksChanges = false
         format.update(0, orInsert: JourneyFormat()) { _ in }
     }
 
@@ -65,7 +66,8 @@ public struct JourneyModel: ReadModel, Hashable {
         try orderOwners.restore(from: entries)
         try opportunityOwners.restore(from: entries)
         try campaigns.restore(from: entries)
-        try format.restore(from: entries)
+        format.tracksChanges = false
+        format.update(0, orInsert: JourneyFormat()) { _ in }
     }
 
     /// Turns change tracking of every table on or off.
@@ -75,9 +77,10 @@ public struct JourneyModel: ReadModel, Hashable {
         orderOwners.tracksChanges = on
         opportunityOwners.tracksChanges = on
         campaigns.tracksChanges = on
-        format.tracksChanges = on
     }
 
+    /// The changed entries; with any change, the format mark too (a stored state always has it,
+    /// whichever batch wrote first).
     public mutating func takeChanges() -> [ReadModelEntry] {
         var entries: [ReadModelEntry] = []
         customers.takeChanges(into: &entries)
@@ -85,7 +88,15 @@ public struct JourneyModel: ReadModel, Hashable {
         orderOwners.takeChanges(into: &entries)
         opportunityOwners.takeChanges(into: &entries)
         campaigns.takeChanges(into: &entries)
-        format.takeChanges(into: &entries)
+        if !entries.isEmpty { format.entries(into: &entries) }
+        return entries
+    }
+
+    /// The format mark alone, for a stored state the other models of ``CRMReadModels`` write to
+    /// when the journey has not changed.
+    public func formatEntries() -> [ReadModelEntry] {
+        var entries: [ReadModelEntry] = []
+        format.entries(into: &entries)
         return entries
     }
 
