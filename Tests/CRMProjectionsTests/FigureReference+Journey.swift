@@ -240,7 +240,7 @@ extension Reference {
                 switch model {
                 case .firstTouch: return i == 0 ? 1 : 0
                 case .lastTouch: return i == n - 1 ? 1 : 0
-                case .linear, .dataDriven: return 1
+                case .linear, .dataDriven: return 1   // data-driven is compared through ReferenceMarkov below
                 case .positionBased: return n <= 2 ? 1 : (i == 0 || i == n - 1 ? Int64(2 * (n - 2)) : 1)
                 case .timeDecay:
                     let d = Double(day - touches[i].day)
@@ -318,9 +318,20 @@ extension FigureReferenceTests {
             #expect(table.credits.reduce(0) { $0 + $1.amount } == table.attributed, "\(where_) credits sum")
             let credits = Dictionary(uniqueKeysWithValues: table.credits.filter { $0.amount != 0 }.map { ($0.key, $0.amount) })
             if model == .dataDriven {
-                // Removal effects are Doubles: the shares may round one unit apart.
-                let keys = Set(credits.keys).union(naive.credits.keys)
-                #expect(keys.allSatisfy { abs((credits[$0] ?? 0) - (naive.credits[$0] ?? 0)) <= Int64(naive.attributed) } , "\(where_)")
+                // The chain solved independently (value iteration, a key removed literally); the
+                // removal effects are Doubles, so a share may round one unit apart.
+                let markov = ReferenceMarkov(paths: paths.map { path in
+                    AttributionPath(touches: path.touches.map { AttributionTouch(key: $0.key, day: CalendarDay(daysSince1970: $0.day)!) },
+                                    conversionDay: path.conversion.map { CalendarDay(daysSince1970: $0)! }, value: path.value)
+                }, windowDays: attribution.windowDays)
+                let effects = markov.removalEffects()
+                let fastEffects = table.removalEffects ?? [:]
+                #expect(Set(fastEffects.keys) == Set(effects.keys), "\(where_) removal-effect keys")
+                #expect(effects.allSatisfy { abs((fastEffects[$0.key] ?? -1) - min(1, max(0, $0.value))) < 1e-9 }, "\(where_) removal effects")
+                let expectedCredits = effects.isEmpty ? [:] : markov.credits(effects.mapValues { min(1, max(0, $0)) }, total: naive.attributed)
+                let keys = Set(credits.keys).union(expectedCredits.keys)
+                #expect(keys.allSatisfy { abs((credits[$0] ?? 0) - (expectedCredits[$0] ?? 0)) <= 1 }, "\(where_) credits")
+                compared += effects.count
             } else {
                 #expect(credits == naive.credits.filter { $0.value != 0 }, "\(where_) credits")
             }
