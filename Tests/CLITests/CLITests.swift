@@ -172,14 +172,14 @@ import TestSupport
         let html = try String(contentsOfFile: out, encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         for part in ["id=\"pipeline\"", "id=\"forecast\"", "id=\"scorecard\"", "id=\"lifecycle\"", "id=\"segments\"", "id=\"churn\"",
-                     "id=\"loop\""] {
+                     "id=\"loop\"", "id=\"journey\"", "id=\"attribution\""] {
             #expect(html.contains(part))
         }
         #expect(html.components(separatedBy: "<svg").count > 30)
         for external in ["src=", "href=", "http:", "https:", "<script", "@import", "url("] { #expect(!html.contains(external)) }
 
         let json = try crm(["report", "--store", demo.store, "--out", out, "--json"]).json()
-        #expect(Set(json.keys) == ["title", "events", "pipeline", "scorecard", "lifecycle", "value", "closedLoop"])
+        #expect(Set(json.keys) == ["title", "events", "pipeline", "scorecard", "lifecycle", "value", "closedLoop", "journey", "attribution"])
         #expect(json["events"] as? Int == demo.head)
         let loop = try #require(json["closedLoop"] as? [String: Any])
         let reactions = try #require((loop["effect"] as? [String: Any])?["reactions"] as? [String: Int])

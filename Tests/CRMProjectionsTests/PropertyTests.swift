@@ -16,6 +16,17 @@ func fingerprint(_ models: CRMReadModels) -> [[UInt8]: [UInt8]] {
     return result
 }
 
+/// `models` with the journey's event positions renumbered through `numbering`.
+func renumbered(_ models: CRMReadModels, _ numbering: [Int: Int]) -> CRMReadModels {
+    var copy = models
+    func renumber(_ record: inout JourneyRecord) {
+        for index in record.touches.indices { record.touches[index].position = numbering[record.touches[index].position]! }
+    }
+    for key in copy.journey.customers.records.keys { copy.journey.customers.modify(key, renumber) }
+    for key in copy.journey.leads.records.keys { copy.journey.leads.modify(key, renumber) }
+    return copy
+}
+
 /// A random valid history: the commands of `customers` simulated customers, interleaved.
 func simulatedCommands(seed: UInt64, customers: Int, eventsPerCustomer: Int) -> [(CRMCommand, CommandContext)] {
     let (employees, staff) = SimulatedStaff.make(seed: seed, count: 6)
@@ -207,7 +218,10 @@ struct PropertyTests {
                 actor: event.actor, payload: event.payload)])
         }
         let rebuilt = try ProjectionEngine.rebuild(CRMReadModels.self, store: earlier)
-        #expect(fingerprint(asOf) == fingerprint(rebuilt))
+        // The journey keeps each event's log position, and the second log numbers the kept
+        // events 1, 2, …: compare in that numbering.
+        let numbering = Dictionary(uniqueKeysWithValues: kept.enumerated().map { (Int($0.element.position), $0.offset + 1) })
+        #expect(fingerprint(renumbered(asOf, numbering)) == fingerprint(rebuilt))
     }
 
     @Test("killing the projecting process mid-update and restarting gives the rebuild's state")
