@@ -6,7 +6,7 @@ extension ReactionPlanner {
     /// The journey programme: a lead in consideration whose capture came from one of
     /// ``JourneyProgrammeRules/followUpSources`` gets a sales follow-up task; a customer in
     /// advocacy gets the referral-programme invitation (marketing consent on its channel).
-    /// Disqualified leads, merged and erased customers are left alone. The cause is the event
+    /// Leads that dropped out (disqualified, dormant), merged and erased customers are left alone. The cause is the event
     /// that moved the subject into the phase.
     func journey(into result: inout [Reaction]) {
         let journey = facts.models.journey
@@ -17,8 +17,8 @@ extension ReactionPlanner {
             switch (subject, view.phase) {
             case (.lead(let lead), .consideration):
                 guard let record = journey.lead(lead), let source = record.touches.first(where: { $0.kind == .leadCaptured })?.leadSource,
-                      programme.followUpSources.contains(source), !record.touches.contains(where: { $0.kind == .leadDisqualified })
-                else { continue }
+                      programme.followUpSources.contains(source),
+                      !journey.hasDropped(subject, journey.touches(of: subject, asOf: day), asOf: day) else { continue }
                 let why = "lead from a \(source.name) considering since \(entered.day) (\(entered.event))"
                 result.append(make(.journeyProgramme, "consideration-follow-up", subject: "\(lead)/\(entered.day)",
                                    cause: UInt64(entered.position), customer: nil, lead: lead, reason: why) { id in

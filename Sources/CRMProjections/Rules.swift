@@ -311,14 +311,36 @@ public struct JourneyRules: Codable, Sendable, Hashable {
     public var attributionWindowDays: Int
     /// The half-life, in days, of the time-decay attribution model.
     public var timeDecayHalfLifeDays: Int
+    /// Days without any event after which a lead that has not become a customer has dropped out
+    /// of the journey (as a disqualified lead has at once).
+    public var dormantLeadDays: Int
 
     /// Creates journey rules.
     public init(considerationSources: [LeadSource] = [.newsletter, .event, .webinar], promoterMinScore: Int = 9,
-                detractorMaxScore: Int = 6, attributionWindowDays: Int = 90, timeDecayHalfLifeDays: Int = 7) {
+                detractorMaxScore: Int = 6, attributionWindowDays: Int = 90, timeDecayHalfLifeDays: Int = 7,
+                dormantLeadDays: Int = 180) {
         self.considerationSources = considerationSources
         self.promoterMinScore = promoterMinScore
         self.detractorMaxScore = detractorMaxScore
         self.attributionWindowDays = attributionWindowDays
         self.timeDecayHalfLifeDays = timeDecayHalfLifeDays
+        self.dormantLeadDays = dormantLeadDays
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case considerationSources, promoterMinScore, detractorMaxScore, attributionWindowDays, timeDecayHalfLifeDays, dormantLeadDays
+    }
+
+    /// Decodes journey rules; a field missing takes its default, so a partial rules file and
+    /// rules stored by an earlier version read.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = JourneyRules()
+        considerationSources = try container.decodeIfPresent([LeadSource].self, forKey: .considerationSources) ?? defaults.considerationSources
+        promoterMinScore = try container.decodeIfPresent(Int.self, forKey: .promoterMinScore) ?? defaults.promoterMinScore
+        detractorMaxScore = try container.decodeIfPresent(Int.self, forKey: .detractorMaxScore) ?? defaults.detractorMaxScore
+        attributionWindowDays = try container.decodeIfPresent(Int.self, forKey: .attributionWindowDays) ?? defaults.attributionWindowDays
+        timeDecayHalfLifeDays = try container.decodeIfPresent(Int.self, forKey: .timeDecayHalfLifeDays) ?? defaults.timeDecayHalfLifeDays
+        dormantLeadDays = try container.decodeIfPresent(Int.self, forKey: .dormantLeadDays) ?? defaults.dormantLeadDays
     }
 }

@@ -106,8 +106,10 @@ public struct JourneyReport: Codable, Sendable, Hashable {
     public let period: String
     /// Phase names in journey order.
     public let phaseOrder: [String]
-    /// Everyone's current phase per kind (absent with `--customer`).
+    /// Everyone's current phase per kind, leads that dropped out left out (absent with `--customer`).
     public let current: [PhaseCount]?
+    /// Leads that dropped out: disqualified, or dormant (absent with `--customer`).
+    public let droppedLeads: Int?
     /// The cohort: subjects whose journey began in the period.
     public let cohortSize: Int?
     /// The cohort's funnel.
@@ -127,6 +129,7 @@ public struct JourneyReport: Codable, Sendable, Hashable {
         self.period = period.description
         phaseOrder = JourneyReport.phases
         current = summary.current.map { PhaseCount(kind: $0.kind.rawValue, phase: "\($0.phase)", count: $0.count) }
+        droppedLeads = summary.droppedLeads
         cohortSize = summary.cohortSize
         funnel = summary.funnel.map {
             FunnelStep(phase: "\($0.phase)", reached: $0.reached, advanced: $0.advanced, dropOff: $0.dropOff, conversionRate: $0.conversionRate)
@@ -150,6 +153,7 @@ public struct JourneyReport: Codable, Sendable, Hashable {
         self.period = period.description
         phaseOrder = JourneyReport.phases
         current = nil
+        droppedLeads = nil
         cohortSize = nil
         funnel = nil
         timeInPhase = nil

@@ -14,6 +14,7 @@ extension TextReport {
             let counts = ["person", "account", "lead"].map { kind in current.first { $0.kind == kind && $0.phase == phase }?.count ?? 0 }
             lines.append("  " + Format.pad(phase, 16) + counts.map { Format.padLeft(String($0), 9) }.joined())
         }
+        lines.append("  leads that dropped out (disqualified or dormant): \(report.droppedLeads ?? 0)")
         lines.append("  funnel of the \(report.cohortSize ?? 0) journeys begun in \(report.period) (reached → next, drop-off):")
         for step in report.funnel ?? [] {
             var line = "    " + Format.pad(step.phase, 14) + Format.padLeft(String(step.reached), 7)

@@ -85,7 +85,9 @@ public enum DemoWorld {
     }
 
     /// The loop's reactions that create a task for a person (the task's id is the reaction's).
-    static let taskReactions: Set<String> = ["account-manager-call", "quote-follow-up", "second-order-follow-up", "business-review"]
+    static let taskReactions: Set<String> = [
+        "account-manager-call", "quote-follow-up", "second-order-follow-up", "business-review", "consideration-follow-up",
+    ]
 
     /// Completes `tasks`, each one to four days after it was created; returns how many. A task
     /// that is no longer open (or that the reaction did not create) is skipped.

@@ -331,4 +331,41 @@ struct PolicyTests {
         // B: two customers, each sharing one product (A) → weight 2; C: one → 1.
         #expect(offer.customerID == growing && offer.subject == "Suggestion: B")
     }
+
+    @Test("journey programme: a webinar lead in consideration gets a sales follow-up; an advocate the referral invitation, with consent")
+    func journeyProgramme() async throws {
+        let f = try await PolicyFixture()
+        let runner = try f.runner([.journeyProgramme])
+        try await runner.activate(at: at("2026-01-01"))
+        let webinar = id(60, LeadKindTag.self), fair = id(61, LeadKindTag.self), dropped = id(62, LeadKindTag.self)
+        let considering = try await f.run(.captureLead(webinar, source: .webinar, name: .plain("W")), on: "2026-01-05")
+        try await f.run(.captureLead(fair, source: .tradeFair, name: .plain("F")), on: "2026-01-05")
+        try await f.run(.captureLead(dropped, source: .webinar, name: .plain("D")), on: "2026-01-05")
+        try await f.run(.disqualifyLead(dropped, reason: "student"), on: "2026-01-06")
+        // A promoter after a purchase is an advocate; without consent the invitation is suppressed.
+        let advocate = try await f.customer(63), silent = try await f.customer(64, consent: false)
+        var promoted: [UInt64] = []
+        for customer in [advocate, silent] {
+            try await f.order(customer, on: "2026-01-10")
+            promoted.append(try await f.run(.answerNPS(customer, score: 10), on: "2026-01-12").lastPosition)
+        }
+        let head = try f.store.head()
+        let report = try await runner.run(at: at("2026-01-13"))
+        let reactions = try f.reactions(after: head)
+        try #require(reactions.count == 3)
+        #expect(reactions[0].0.actor == "policy:closed-loop/consideration-follow-up")
+        #expect(reactions[0].0.causationID == (try f.event(at: considering.lastPosition)).id)
+        guard case .taskCreated(let task) = reactions[0].1 else { Issue.record("no task"); return }
+        #expect(task.leadID == webinar && task.kind == .followUp && task.dueOn == CalendarDay(iso: "2026-01-07"))
+        #expect(reactions[1].0.actor == "policy:closed-loop/referral-invitation")
+        #expect(reactions[1].0.causationID == (try f.event(at: promoted[0])).id)
+        guard case .interactionRecorded(let invitation) = reactions[1].1 else { Issue.record("no invitation"); return }
+        #expect(invitation.customerID == advocate && invitation.subject == "Referral programme" && invitation.channel == .email)
+        guard case .reactionSuppressed(let suppressed) = reactions[2].1 else { Issue.record("not suppressed"); return }
+        #expect(suppressed.customerID == silent)
+        #expect(report.executed.map(\.reaction) == ["consideration-follow-up", "referral-invitation"])
+        // Run again: nothing new (the same causes, the same reaction ids).
+        let again = try await runner.run(at: at("2026-01-14"))
+        #expect(again.executed.isEmpty && again.suppressed.isEmpty)
+    }
 }

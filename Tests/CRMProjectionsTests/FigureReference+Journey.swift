@@ -151,7 +151,8 @@ extension Reference {
 extension Reference {
     /// The journey summary's figures for `period` on the report day `day`, from scratch.
     struct JourneyFigures: Equatable {
-        var current: [String: Int] = [:]          // "kind phase" → count
+        var current: [String: Int] = [:]          // "kind phase" → count, dropped-out leads left out
+        var dropped = 0
         var cohort = 0
         var reached: [Int] = [0, 0, 0, 0, 0]
         var completed: [Int] = [0, 0, 0, 0, 0]
@@ -165,7 +166,12 @@ extension Reference {
         let first = period.start.daysSince1970, last = period.end.daysSince1970
         for (subject, journey) in journeys() {
             let walked = walk(journey)
-            figures.current["\(kind(subject).rawValue) \(walked.phases.last!)", default: 0] += 1
+            if case .lead = subject, journey.contains(where: { $0.type == "LeadDisqualified" })
+                || day - journey.last!.day > Int32(rules.journey.dormantLeadDays) {
+                figures.dropped += 1
+            } else {
+                figures.current["\(kind(subject).rawValue) \(walked.phases.last!)", default: 0] += 1
+            }
             for (event, phase) in zip(journey, walked.phases) where event.day >= first && event.day <= last {
                 guard let channel = event.channel, let direction = event.direction else { continue }
                 figures.touchpoints["\(phase) \(channel.name)", default: [0, 0]][direction == .inbound ? 0 : 1] += 1
@@ -280,6 +286,7 @@ extension FigureReferenceTests {
         var fast = Reference.JourneyFigures()
         for entry in report.current ?? [] where entry.count > 0 { fast.current["\(entry.kind) \(entry.phase)"] = entry.count }
         fast.cohort = report.cohortSize ?? -1
+        fast.dropped = report.droppedLeads ?? -1
         fast.reached = (report.funnel ?? []).map(\.reached)
         fast.completed = (report.timeInPhase ?? []).map(\.completedStays)
         fast.running = (report.timeInPhase ?? []).map(\.currentStays)

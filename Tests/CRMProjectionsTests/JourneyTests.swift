@@ -141,6 +141,11 @@ struct JourneyTests {
         #expect(current(.person, .awareness) == 1)
         #expect(current(.lead, .consideration) == 1)
         #expect(summary.current.reduce(0) { $0 + $1.count } == 3)
+        #expect(summary.droppedLeads == 0)
+        // A lead without any event for more than 180 days has dropped out.
+        let later = try models(t).models.journey.summary(period: .quarter(year: 2025, quarter: 1), asOf: day("2025-08-10"))
+        #expect(later.droppedLeads == 1)
+        #expect(later.current.first { $0.kind == .lead && $0.phase == .consideration }?.count == 0)
         // Cohort: C1 (began 01-06 as L1), L2 (02-10), C2 (03-03).
         #expect(summary.cohortSize == 3)
         #expect(summary.funnel.map(\.reached) == [3, 2, 1, 1, 1])

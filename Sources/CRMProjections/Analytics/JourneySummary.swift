@@ -45,8 +45,12 @@ public struct JourneySummary: Sendable, Hashable {
     public let asOf: CalendarDay
     /// The period: the cohort is whoever's journey began in it, the touchpoints are those dated in it.
     public let period: Period
-    /// Everyone's current phase, per kind (every kind and phase listed, 0 when none).
+    /// Everyone's current phase, per kind (every kind and phase listed, 0 when none); leads that
+    /// dropped out are not listed.
     public let current: [PhaseCount]
+    /// Leads not converted that dropped out by the report day: disqualified, or without any event
+    /// for more than ``JourneyRules/dormantLeadDays``.
+    public let droppedLeads: Int
     /// Subjects whose journey began in the period.
     public let cohortSize: Int
     /// The cohort's funnel, one step per phase.
@@ -65,14 +69,18 @@ extension JourneyModel {
         var current: [JourneySubjectKind: [JourneyPhase: Int]] = [:]
         var reached = [Int](repeating: 0, count: phases.count)
         var completed = [Int](repeating: 0, count: phases.count), totalDays = completed, running = completed
-        var cohort = 0
+        var cohort = 0, dropped = 0
         var touchpoints: [JourneyTouchpoints] = []
         let days = period.start...period.end
         for subject in subjects(asOf: asOf) {
             let touches = touches(of: subject, asOf: asOf)
             guard let first = touches.first else { continue }
             let walked = JourneyPhases.walk(touches, asOf: asOf, rules: rules.journey)
-            current[kind(of: subject), default: [:]][walked.phases.last ?? .awareness, default: 0] += 1
+            if hasDropped(subject, touches, asOf: asOf) {
+                dropped += 1
+            } else {
+                current[kind(of: subject), default: [:]][walked.phases.last ?? .awareness, default: 0] += 1
+            }
             touchpoints += self.touchpoints(touches, walked.phases, in: days)
             guard days.contains(first.day) else { continue }
             cohort += 1
@@ -96,13 +104,21 @@ extension JourneyModel {
             current: JourneySubjectKind.allCases.flatMap { kind in
                 phases.map { JourneySummary.PhaseCount(kind: kind, phase: $0, count: current[kind]?[$0] ?? 0) }
             },
-            cohortSize: cohort, funnel: funnel,
+            droppedLeads: dropped, cohortSize: cohort, funnel: funnel,
             timeInPhase: phases.enumerated().map { index, phase in
                 JourneySummary.PhaseTime(phase: phase, completedStays: completed[index],
                                          averageDays: completed[index] > 0 ? Double(totalDays[index]) / Double(completed[index]) : nil,
                                          currentStays: running[index])
             },
             touchpoints: Self.merge(touchpoints))
+    }
+
+    /// Whether `subject` is a lead that dropped out by `day`: disqualified, or its latest event
+    /// more than ``JourneyRules/dormantLeadDays`` days before `day`.
+    public func hasDropped(_ subject: JourneySubject, _ touches: [JourneyTouch], asOf day: CalendarDay) -> Bool {
+        guard case .lead = subject, let last = touches.last else { return false }
+        if touches.contains(where: { $0.kind == .leadDisqualified }) { return true }
+        return Int(day.daysSince1970) - Int(last.day.daysSince1970) > rules.journey.dormantLeadDays
     }
 
     /// Sums touchpoint counts of the same phase and channel.

@@ -43,9 +43,9 @@ public struct JourneyModel: ReadModel, Hashable {
     /// Leads (tag 2).
     var leads = RecordTable<LeadID, JourneyRecord>(tag: 2)
     /// Order → customer (tag 3).
-    var orderOwners = RecordTable<OrderID, JourneyOwner>(tag: 3)
+    var orderOwners = RecordTable<OrderID, LifecycleOwner>(tag: 3)
     /// Opportunity → customer (tag 4).
-    var opportunityOwners = RecordTable<OpportunityID, JourneyOwner>(tag: 4)
+    var opportunityOwners = RecordTable<OpportunityID, LifecycleOwner>(tag: 4)
     /// Campaigns (tag 5).
     var campaigns = RecordTable<CampaignID, JourneyCampaign>(tag: 5)
     /// The format mark (tag 6, key 0).
@@ -203,7 +203,7 @@ public struct JourneyModel: ReadModel, Hashable {
             touch.kind = .opportunityOpened
             touch.campaign = e.campaignID
             touch.id = e.opportunityID.uuid
-            opportunityOwners.update(e.opportunityID, orInsert: JourneyOwner(e.customerID)) { _ in }
+            opportunityOwners.update(e.opportunityID, orInsert: LifecycleOwner(e.customerID)) { _ in }
             addToCustomer(e.customerID, touch)
         case .opportunityWon(let e):
             guard let owner = opportunityOwners[e.opportunityID] else { return }
@@ -216,7 +216,7 @@ public struct JourneyModel: ReadModel, Hashable {
             touch.channel = e.channel
             touch.id = e.orderID.uuid
             setAmount(e.total, of: &touch)
-            orderOwners.update(e.orderID, orInsert: JourneyOwner(e.customerID)) { _ in }
+            orderOwners.update(e.orderID, orInsert: LifecycleOwner(e.customerID)) { _ in }
             addToCustomer(e.customerID, touch)
         case .orderCancelled(let e):
             guard let owner = orderOwners[e.orderID] else { return }

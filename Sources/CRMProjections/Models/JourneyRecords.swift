@@ -215,21 +215,6 @@ public struct JourneyCampaign: RecordMessage, Sendable, Hashable {
     }
 }
 
-/// Which customer an order or opportunity belongs to (``JourneyModel`` tables 3 and 4).
-public struct JourneyOwner: RecordMessage, Sendable, Hashable {
-    /// The customer.
-    public internal(set) var customer = CustomerID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
-
-    /// An empty record for the decoder.
-    public init() {}
-
-    init(_ customer: CustomerID) { self.customer = customer }
-
-    public mutating func visit<V: RecordVisitor>(_ v: inout V) throws {
-        try v.field(1, "customer", &customer)
-    }
-}
-
 /// The journey model's format mark (table 6, one record): its presence tells a stored state
 /// written with the journey model from one written before it.
 public struct JourneyFormat: RecordMessage, Sendable, Hashable {

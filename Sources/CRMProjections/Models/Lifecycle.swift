@@ -186,8 +186,9 @@ public struct LifecycleRecord: RecordMessage, Sendable, Hashable {
     }
 }
 
-/// Which customer an order or a contract belongs to (tables 2 and 3 of ``LifecycleModel``),
-/// for the events that name only the order or the contract.
+/// Which customer an order or a contract belongs to (tables 2 and 3 of ``LifecycleModel``; an
+/// order or an opportunity in tables 3 and 4 of ``JourneyModel``), for the events that name only
+/// the order, the contract or the opportunity.
 public struct LifecycleOwner: RecordMessage, Sendable, Hashable {
     /// The customer.
     public internal(set) var customer = CustomerID(UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
