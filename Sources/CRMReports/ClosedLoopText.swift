@@ -62,8 +62,8 @@ extension TextReport {
         if let reason = EffectSummary.noLiftReason(report) { lines.append("  no lift: " + reason) }
         for campaign in report.campaigns.prefix(10) {
             lines.append("  campaign \(Format.pad(campaign.name, 24)) cost \(Format.padLeft(Format.money(campaign.cost, currency), 14))  "
-                + "attributed \(Format.padLeft(Format.money(campaign.attributedRevenue, currency), 14))  "
-                + "ROI \(campaign.roi.map { String(format: "%.2f", $0) } ?? "—")  leads \(campaign.leads), converted \(campaign.converted)")
+                + "lifetime revenue of converted leads \(Format.padLeft(Format.money(campaign.attributedRevenue, currency), 14))  "
+                + "revenue/cost \(campaign.roi.map { String(format: "%.2f", $0) } ?? "—")  leads \(campaign.leads), converted \(campaign.converted)")
         }
         lines.append("  leads handed over by the loop: \(report.leadsHandedOverByPolicy.handedOver), converted "
             + "\(Format.percent(report.leadsHandedOverByPolicy.rate)); by people: \(report.leadsHandedOverByPeople.handedOver), "

@@ -312,13 +312,13 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     /// spent in the phase and how many are in it now.
     private func journeyFlow() -> String {
         let steps = journey.funnel ?? []
-        let box = 150.0, gap = 70.0, height = 190.0
+        let box = 150.0, gap = 70.0, height = 190.0, left = 30.0
         let most = Double(max(1, steps.map(\.reached).max() ?? 1))
-        let width = Int(Double(steps.count) * box + Double(max(0, steps.count - 1)) * gap) + 10
+        let width = Int(Double(steps.count) * box + Double(max(0, steps.count - 1)) * gap + 2 * left)
         var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"Customer journey flow\" viewBox=\"0 0 \(width) \(Int(height))\" width=\"\(width)\" height=\"\(Int(height))\">"
         let now = journey.current ?? []
         for (index, step) in steps.enumerated() {
-            let x = Double(index) * (box + gap) + 5
+            let x = Double(index) * (box + gap) + left
             let h = max(18, 110 * Double(step.reached) / most)
             let y = 20 + (110 - h) / 2
             let current = now.filter { $0.phase == step.phase }.reduce(0) { $0 + $1.count }
@@ -356,12 +356,12 @@ public struct HTMLReport: Codable, Sendable, Hashable {
         guard let first = tables.first, !first.credits.isEmpty else { return "<p class=\"note\">No revenue with \(dimension) touches in the window.</p>" }
         let keys = Array(first.credits.prefix(6))
         let most = Double(max(1, tables.flatMap(\.credits).map(\.amount).max() ?? 1))
-        let row = 14.0 * Double(tables.count) + 12, labelWidth = 130.0, barWidth = 280.0
+        let row = 14.0 * Double(tables.count) + 12, labelWidth = 200.0, barWidth = 240.0
         let height = Int(row * Double(keys.count)) + 6
         var svg = "<svg class=\"chart\" role=\"img\" aria-label=\"Revenue by \(dimension) and model\" viewBox=\"0 0 \(Int(labelWidth + barWidth) + 90) \(height)\" width=\"\(Int(labelWidth + barWidth) + 90)\" height=\"\(height)\">"
         for (index, key) in keys.enumerated() {
             let y = Double(index) * row + 4
-            svg += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(y + row / 2))\" text-anchor=\"end\" class=\"label\">\(escape(String(key.name.prefix(18))))</text>"
+            svg += "<text x=\"\(f(labelWidth - 6))\" y=\"\(f(y + row / 2))\" text-anchor=\"end\" class=\"label\">\(escape(String(key.name.prefix(26))))</text>"
             for (m, table) in tables.enumerated() {
                 let amount = table.credits.first { $0.key == key.key }?.amount ?? 0
                 let w = barWidth * Double(max(0, amount)) / most
@@ -430,7 +430,7 @@ public struct HTMLReport: Codable, Sendable, Hashable {
     private func campaignTable(_ campaigns: [EffectSummary.Campaign]) -> String {
         guard !campaigns.isEmpty else { return "<p class=\"note\">No campaigns with costs or leads.</p>" }
         var html = "<h3>Campaigns</h3><table class=\"list\"><thead><tr><th>campaign</th><th class=\"num\">cost</th>"
-            + "<th class=\"num\">attributed revenue</th><th class=\"num\">ROI</th><th class=\"num\">leads</th><th class=\"num\">converted</th></tr></thead><tbody>"
+            + "<th class=\"num\">lifetime revenue of its converted leads</th><th class=\"num\">revenue / cost</th><th class=\"num\">leads</th><th class=\"num\">converted</th></tr></thead><tbody>"
         for campaign in campaigns {
             html += "<tr><td>\(escape(campaign.name))</td><td class=\"num\">\(escape(campaign.cost.description))</td>"
                 + "<td class=\"num\">\(escape(campaign.attributedRevenue.description))</td>"
