@@ -199,4 +199,26 @@ struct JourneyTests {
         // Won opportunities: none in this history.
         #expect(journey.attribution(.linear, dimension: .channel, goal: .wonOpportunities, period: q1, asOf: asOf).result.conversions == 0)
     }
+
+    @Test("an opportunity opened considers, a won one converts; won opportunities are attributed to the campaign they came through")
+    func wonOpportunity() async throws {
+        let t = try ProjectionTestStore()
+        let o1: OpportunityID = id(81)
+        try await t.run(.planCampaign(k1, name: "Fair", goal: "g", segment: "s", channel: .visit, budget: eur(10_000),
+                                      startsOn: day("2025-01-01"), endsOn: day("2025-12-31")), on: "2025-01-01")
+        try await t.run(.registerEmployee(id(9), name: "Seller", role: "sales"), on: "2025-01-01")
+        try await t.run(.registerCustomer(c1, kind: .account, name: "C1", email: nil, address: nil, country: "DE"), on: "2025-01-06")
+        try await t.run(.openOpportunity(o1, customer: c1, title: "Deal", expectedRevenue: eur(500_000), expectedCloseOn: day("2025-03-31"),
+                                         probability: 40, product: "P", owner: id(9), campaign: k1), on: "2025-01-08")
+        try await t.run(.winOpportunity(o1, amount: eur(450_000)), on: "2025-02-20")
+        let journey = try models(t).models.journey
+        #expect(steps(journey.journey(of: .customer(c1), asOf: day("2025-02-20"))) == [
+            "2025-01-06 ->awareness CustomerRegistered", "2025-01-08 awareness>consideration OpportunityOpened",
+            "2025-02-20 consideration>conversion OpportunityWon",
+        ])
+        let won = journey.attribution(.linear, dimension: .campaign, goal: .wonOpportunities, period: .year(2025), asOf: day("2025-02-20"))
+        #expect(won.rows.map(\.name) == ["Fair"] && won.rows.first?.amount == 450_000 && won.result.conversions == 1)
+        // No order: no revenue to attribute.
+        #expect(journey.attribution(.linear, dimension: .campaign, period: .year(2025), asOf: day("2025-02-20")).result.conversions == 0)
+    }
 }
