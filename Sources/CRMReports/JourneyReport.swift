@@ -178,21 +178,8 @@ public struct JourneyReport: Codable, Sendable, Hashable {
 /// to campaigns, lead sources and channels under one or every model. Definitions:
 /// docs/projections.md, "Attribution models".
 public struct AttributionReport: Codable, Sendable, Hashable {
-    /// One key's credit.
-    public struct Credit: Codable, Sendable, Hashable {
-        /// The campaign id, lead source or channel.
-        public let key: String
-        /// The campaign's name, otherwise the key.
-        public let name: String
-        /// Minor units of the rules' currency.
-        public let amount: Int64
-        /// Conversions credited (fractions of paths).
-        public let conversions: Double
-        /// Campaigns: cost booked up to the report day.
-        public let cost: Int64?
-        /// Campaigns with a cost: (amount − cost) / cost.
-        public let roi: Double?
-    }
+    /// One key's credit: key, name, amount, conversions, and for campaigns cost and ROI.
+    public typealias Credit = AttributionTable.Row
 
     /// One model, goal and dimension.
     public struct Table: Codable, Sendable, Hashable {
@@ -248,9 +235,7 @@ public struct AttributionReport: Codable, Sendable, Hashable {
                 for (model, table) in zip(models, computed) {
                     tables.append(Table(
                         model: model.rawValue, goal: goal.rawValue, dimension: dimension.rawValue,
-                        credits: table.rows.map {
-                            Credit(key: $0.key, name: $0.name, amount: $0.amount, conversions: $0.conversions, cost: $0.cost, roi: $0.roi)
-                        },
+                        credits: table.rows,
                         attributed: table.result.attributed, unattributed: table.result.unattributed, conversions: table.result.conversions,
                         leftOutOtherCurrency: table.leftOutOtherCurrency, nonConvertingPaths: table.nonConvertingPaths,
                         removalEffects: model == .dataDriven ? table.result.removalEffects : nil))

@@ -6,6 +6,15 @@ import Foundation
 
 extension AttributionModel: ExpressibleByArgument {}
 
+extension ReportOptions {
+    /// Opens the store read-only, loads the report's read models, and hands them to `body`.
+    func withSource<T>(_ options: StoreOptions, _ body: (ReportSource) throws -> T) async throws -> T {
+        let (store, state) = try await options.openLog(readOnly: true)
+        defer { state?.close(); store.close() }
+        return try body(try source(options, store: store, state: state))
+    }
+}
+
 struct JourneyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journey", abstract: "The customer journey: everyone's phase, the funnel and days per phase of a cohort, touchpoints by channel; or one customer's journey.")
@@ -19,11 +28,10 @@ struct JourneyCommand: AsyncParsableCommand {
         try await reportingErrors {
             let chosen = try period.map(ReportInput.period)
             let customerID = try customer.map(ReportInput.customerID)
-            let (store, state) = try await options.openLog(readOnly: true)
-            defer { state?.close(); store.close() }
-            let source = try report.source(options, store: store, state: state)
-            let period = chosen ?? .year(source.day.parts.year)
-            let value = try customerID.map { try JourneyReport(source, customer: $0, period: period) } ?? JourneyReport(source, period: period)
+            let value = try await report.withSource(options) { source in
+                let period = chosen ?? .year(source.day.parts.year)
+                return try customerID.map { try JourneyReport(source, customer: $0, period: period) } ?? JourneyReport(source, period: period)
+            }
             try report.emit(value) { TextReport.journey(value) }
         }
     }
@@ -46,11 +54,10 @@ struct AttributionCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let chosen = try period.map(ReportInput.period)
-            let (store, state) = try await options.openLog(readOnly: true)
-            defer { state?.close(); store.close() }
-            let source = try report.source(options, store: store, state: state)
-            let period = chosen ?? .year(source.day.parts.year)
-            let value = AttributionReport(source, models: model.map { [$0] } ?? AttributionModel.allCases, period: period, windowDays: window)
+            let value = try await report.withSource(options) { source in
+                AttributionReport(source, models: model.map { [$0] } ?? AttributionModel.allCases,
+                                  period: chosen ?? .year(source.day.parts.year), windowDays: window)
+            }
             try report.emit(value) { TextReport.attribution(value) }
         }
     }

@@ -16,9 +16,7 @@ struct CustomerCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let customer = try ReportInput.customerID(id)
-            let (store, state) = try await options.openLog(readOnly: true)
-            defer { state?.close(); store.close() }
-            let value = try Customer360Report(try report.source(options, store: store, state: state), customer: customer)
+            let value = try await report.withSource(options) { try Customer360Report($0, customer: customer) }
             try report.emit(value) { TextReport.customer360(value) }
         }
     }
@@ -31,9 +29,7 @@ struct Pipeline: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let (store, state) = try await options.openLog(readOnly: true)
-            defer { state?.close(); store.close() }
-            let value = PipelineReport(try report.source(options, store: store, state: state))
+            let value = try await report.withSource(options) { PipelineReport($0) }
             try report.emit(value) { TextReport.pipeline(value) }
         }
     }
@@ -51,9 +47,7 @@ struct Lifecycle: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let (store, state) = try await options.openLog(readOnly: true)
-            defer { state?.close(); store.close() }
-            let value = LifecycleReport(try report.source(options, store: store, state: state), months: months)
+            let value = try await report.withSource(options) { LifecycleReport($0, months: months) }
             try report.emit(value) { TextReport.lifecycle(value) }
         }
     }
@@ -73,14 +67,13 @@ struct Scorecard: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let chosen = try period.map(ReportInput.period)
-            let (store, state) = try await options.openLog(readOnly: true)
-            defer { state?.close(); store.close() }
-            let source = try report.source(options, store: store, state: state)
-            let period = chosen ?? ReportSource.lastCompleteQuarter(before: source.day)
-            if period.start > source.day {
-                throw CLIError("the period \(period) starts after the report day \(source.day); there is nothing to grade yet")
+            let value = try await report.withSource(options) { source in
+                let period = chosen ?? ReportSource.lastCompleteQuarter(before: source.day)
+                if period.start > source.day {
+                    throw CLIError("the period \(period) starts after the report day \(source.day); there is nothing to grade yet")
+                }
+                return ScorecardSummary(source, period: period, trend: trend)
             }
-            let value = ScorecardSummary(source, period: period, trend: trend)
             try report.emit(value) { TextReport.scorecard(value) }
         }
     }

@@ -22,8 +22,8 @@ public enum AttributionGoal: String, Sendable, Hashable, Codable, CaseIterable {
 /// One model's attribution of one goal over one dimension, with the names of the keys and, for
 /// campaigns, the cost booked and the return on it.
 public struct AttributionTable: Sendable, Hashable {
-    /// One key's credit.
-    public struct Row: Sendable, Hashable {
+    /// One key's credit (as `crm attribution --json` prints it).
+    public struct Row: Sendable, Hashable, Codable {
         /// The key: a campaign id, a lead source or a channel name.
         public let key: String
         /// The name to show: the campaign's name, otherwise the key.
