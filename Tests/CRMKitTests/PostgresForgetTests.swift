@@ -1,3 +1,4 @@
+@testable import CRMAudit
 import CRMKit
 import Foundation
 import Testing
@@ -7,8 +8,9 @@ import TestSupport
 /// reported as not run.
 private let postgresURL = ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
-/// Issue 18, "forget on a `postgres://` store": the subject keys of a PostgreSQL log live in the
-/// instance's state directory (the subject-key file), so forget works exactly as on LMDB.
+/// Issues 18 and 21, "forget on a `postgres://` store": the subject keys of a PostgreSQL log live
+/// in its table `subject_keys`, wrapped with the master key (which never enters the database), so
+/// every instance opens the same keys and forget works exactly as on LMDB.
 @Suite(.enabled(if: postgresURL != nil, "needs a PostgreSQL server: CRMKIT_POSTGRES_URL (make test starts one)"))
 struct PostgresForgetTests {
     func location(_ state: TemporaryDirectory) -> CRMLocation {
@@ -32,7 +34,10 @@ struct PostgresForgetTests {
             for (n, customer) in customers.enumerated() {
                 try await crm.execute(.registerCustomer(customer, kind: .person, name: PersonalText("Person \(n)")))
             }
-            #expect(FileManager.default.fileExists(atPath: state.sub("state") + "/subject-keys"))
+            #expect(!FileManager.default.fileExists(atPath: state.sub("state") + "/subject-keys"))
+            let log = try #require(crm.log as? PostgresEventStore)
+            #expect(try log.subjectKeys().map(\.subject) == customers.map { DataSubject.customer($0).description })
+            #expect(try log.subjectKeys().allSatisfy { $0.state == .live && $0.wrapped?.count == 60 })
             #expect(try await crm.forget(.customer(customers[0])) == 4)
             let unknown = DataSubject.customer(CustomerID.new())
             await #expect(throws: KeyVaultError.unknownSubject(unknown.description)) { try await crm.forget(unknown) }
@@ -43,9 +48,57 @@ struct PostgresForgetTests {
         }
         let crm = try await CRMStore.open(location)
         defer { crm.close() }
+        let log = try #require(crm.log as? PostgresEventStore)
+        #expect(try log.subjectKeys().map(\.state) == [.erased, .live, .live])
+        #expect(try log.subjectKey(DataSubject.customer(customers[0]).description)?.wrapped == nil)
         #expect(try await name(of: customers[0], in: crm) == .erased)
         #expect(try await name(of: customers[1], in: crm) == "Person 1")
         #expect(try await name(of: customers[2], in: crm) == "Person 2")
         #expect(try await crm.verify().isIntact)
     }
+}
+
+extension PostgresForgetTests {
+    /// The bytes of every file below the server's data directory (heap, indexes, WAL), after a
+    /// checkpoint: what someone holding the server's disk would have.
+    func serverFiles(_ log: PostgresEventStore) async throws -> [(String, Data)] {
+        let directory = try #require(try log.serverSetting("data_directory"))
+        try log.checkpoint()
+        let names = try #require(FileManager.default.subpaths(atPath: directory))
+        return names.compactMap { name in
+            let path = directory + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let data = FileManager.default.contents(atPath: path) else { return nil }
+            return (path, data)
+        }
+    }
+
+    @Test func aSubjectKeyIsNeverInTheClearOnTheServerAndItsWrappedCopyLeavesTheTable() async throws {
+        let state = TemporaryDirectory("pg-forget-files")
+        let crm = try await CRMStore.open(location(state))
+        defer { crm.close() }
+        let customers = (0..<2).map { _ in CustomerID.new() }
+        for customer in customers { try await crm.execute(.registerCustomer(customer, kind: .person, name: "Someone")) }
+        let vault = try #require(crm.vault)
+        let log = try #require(crm.log as? PostgresEventStore)
+        let subject = DataSubject.customer(customers[0])
+        let key = try #require(try vault.keyBytes(for: subject))
+        let wrapped = try #require(try log.subjectKey(subject.description)?.wrapped)
+        let before = try await serverFiles(log)
+        #expect(before.contains { occurs(wrapped, in: $0.1) }, "the wrapped key is stored on the server")
+        for (path, bytes) in before { #expect(!occurs(key, in: bytes), "the key in the clear is in \(path)") }
+        try await crm.forget(subject)
+        // No table file holds the wrapped key any more; only the write-ahead log still does,
+        // until its segments are recycled (docs/postgres.md, "Subject keys").
+        let after = try await serverFiles(log)
+        for (path, bytes) in after { #expect(!occurs(key, in: bytes), "the key in the clear is in \(path)") }
+        let holding = after.filter { occurs(wrapped, in: $0.1) }.map(\.0)
+        #expect(holding.allSatisfy { $0.contains("/pg_wal/") }, "the wrapped key is still in \(holding)")
+        #expect(try vault.hasKey(for: .customer(customers[1])))
+    }
+}
+
+private func occurs(_ needle: [UInt8], in haystack: Data) -> Bool {
+    !needle.isEmpty && haystack.range(of: Data(needle)) != nil
 }
