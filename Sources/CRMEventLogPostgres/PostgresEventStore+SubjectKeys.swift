@@ -114,13 +114,21 @@ extension PostgresEventStore {
     }
 
     /// Removes the wrapped key of `subject` (the row keeps its name, so no new key is ever made
-    /// for it), then rewrites the table (`VACUUM FULL`: a new file without the old row version;
-    /// the old file is truncated at once and deleted at the next checkpoint), so that no file
-    /// of the table holds the wrapped key any more. Copies in the write-ahead log, replicas and
-    /// backups age out with them; they are wrapped with a master key the server never sees.
+    /// for it), then rewrites the table (``rewriteSubjectKeys()``), so that no file of the table
+    /// holds the wrapped key any more once no older snapshot can read it. Copies in the
+    /// write-ahead log, replicas and backups age out with them; they are wrapped with a master
+    /// key the server never sees.
     public func eraseSubjectKey(_ subject: String) throws {
         _ = try rows("UPDATE \(unescaped: subjectKeysTable) SET state = 3, wrapped = NULL WHERE subject = \(subject) AND state <> 3",
                      "erasing the key of \(subject)")
+        try rewriteSubjectKeys()
+    }
+
+    /// Rewrites the subject-key table (`VACUUM FULL`): a new file without the row versions no
+    /// snapshot can read any more; the old file is truncated at once and deleted at the next
+    /// checkpoint. A transaction that began before an erasure and still runs keeps the erased
+    /// row version in the new file; the next rewrite (the next `forget`) drops it.
+    public func rewriteSubjectKeys() throws {
         _ = try rows("VACUUM FULL \(unescaped: subjectKeysTable)", "rewriting the subject keys")
     }
 

@@ -7,7 +7,7 @@ extension CRMStore {
     /// Writes a verified backup of `log` into the empty or new directory `directory`, with the
     /// subject keys of `vault` (wrapped, never in the clear) beside it, on either backend.
     ///
-    /// An LMDB store is copied as a compacting hot snapshot (``DataProtection/backup(_:vault:to:)``).
+    /// An LMDB store is copied as a compacting hot snapshot (`DataProtection.backup(_:vault:to:)`).
     /// A PostgreSQL log gets a **logical backup**: its events, exactly as recorded (positions,
     /// ids, recorded times, the same record bytes and chain hashes), are copied into a new LMDB
     /// store in a staging directory beside `directory`, which is then backed up the same way, so

@@ -11,7 +11,7 @@ import Foundation
 ///
 /// Keys are stored wrapped (AES-GCM under the master key), never in the clear. An insert is one
 /// statement (atomic across processes, durable on return, the first key stored for a subject
-/// wins); ``erase(_:)`` sets the wrapped key to `NULL` and vacuums the table. Old row versions in
+/// wins); ``erase(_:)`` sets the wrapped key to `NULL` and rewrites the table. Old row versions in
 /// PostgreSQL's write-ahead log, replicas and backups hold only wrapped keys; docs/postgres.md
 /// says what that means for erasure.
 public struct PostgresSubjectKeyStore: SubjectKeyStore {
@@ -54,7 +54,7 @@ public struct PostgresSubjectKeyStore: SubjectKeyStore {
     /// Marks a live key as being erased.
     public func markErasing(_ subject: String) throws { try log.markSubjectKeyErasing(subject) }
 
-    /// Removes the wrapped key and vacuums the table.
+    /// Removes the wrapped key and rewrites the table (`VACUUM FULL`).
     public func erase(_ subject: String) throws { try log.eraseSubjectKey(subject) }
 
     private static func entry(_ row: PostgresSubjectKeyRow) -> SubjectKeyEntry {

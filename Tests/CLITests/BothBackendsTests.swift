@@ -53,7 +53,7 @@ struct BothBackendsTests {
         let postgres = try crm(arguments + pair.postgresStore)
         #expect(lmdb.status == status, "LMDB: crm \(arguments.joined(separator: " ")): \(lmdb.stderr)", sourceLocation: sourceLocation)
         #expect(postgres.status == status, "PostgreSQL: crm \(arguments.joined(separator: " ")): \(postgres.stderr)", sourceLocation: sourceLocation)
-        #expect(!lmdb.stdout.isEmpty, sourceLocation: sourceLocation)
+        if status == 0 { #expect(!lmdb.stdout.isEmpty, sourceLocation: sourceLocation) }
         #expect(normalize(lmdb.stdout) == normalize(postgres.stdout),
                 "crm \(arguments.joined(separator: " ")) differs between the backends", sourceLocation: sourceLocation)
         return (lmdb, postgres)
@@ -113,7 +113,9 @@ struct BothBackendsTests {
 
     @Test func rebuildAndForgetChangeBothStoresAlike() throws {
         let pair = try migratedPair("both-write")
-        // The first report builds the PostgreSQL instance's read models, as the demo built the LMDB store's.
+        // A first rebuild gives the PostgreSQL instance served read models, as the demo gave the LMDB store.
+        let first = try crm(["rebuild"] + pair.postgresStore)
+        #expect(first.status == 0, "\(first.stderr)")
         try same(["pipeline", "--json"], pair)
         try same(["rebuild", "--json"], pair, Self.dropping(["seconds"]))
         try same(["scorecard", "--json"], pair)
@@ -129,10 +131,20 @@ struct BothBackendsTests {
         let (customer, _) = try same(["customer", top, "--json"], pair)
         #expect(try customer.json()["name"] as? String == "‹erased›")
         let again = try same(["forget", "customer-\(top)"], pair, status: 1)
-        #expect(again.0.stdout.isEmpty && again.0.stderr == again.1.stderr)
-        try same(["verify"], pair)
-        try same(["head"], pair)
-        try same(["export", "-"], pair)
+        #expect(again.0.stderrLines == ["crm: customer-\(top) was already forgotten: its key is destroyed"])
+        #expect(again.0.stderr == again.1.stderr)
+        // The erasure events differ in their ids and recorded times (each backend recorded its
+        // own), so the chains now differ from there on: the same head, both intact, the same
+        // events before it, and the same erasure apart from id and times.
+        let withoutHash: (String) -> String = { $0.replacingOccurrences(of: "[0-9a-f]{64}", with: "HASH", options: .regularExpression) }
+        try same(["verify"], pair, withoutHash)
+        try same(["head"], pair, withoutHash)
+        try same(["export", "-", "--to", "\(demo.head)"], pair)
+        let erasure: (String) -> String = {
+            $0.replacingOccurrences(of: "\"(id|recordedAt|occurredAt)\":\"[^\"]*\"", with: "", options: .regularExpression)
+        }
+        let (lmdbErasure, _) = try same(["export", "-", "--from", "\(demo.head + 1)"], pair, erasure)
+        #expect(lmdbErasure.stdout.contains("\"type\":\"PersonalDataErased\""))
         // Without a master key and state directory a PostgreSQL forget says what it needs.
         let bare = try crm(["forget", "customer-\(top)", "--store", pair.url])
         #expect(bare.status == 1)

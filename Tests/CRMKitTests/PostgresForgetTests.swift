@@ -89,12 +89,27 @@ extension PostgresForgetTests {
         #expect(before.contains { occurs(wrapped, in: $0.1) }, "the wrapped key is stored on the server")
         for (path, bytes) in before { #expect(!occurs(key, in: bytes), "the key in the clear is in \(path)") }
         try await crm.forget(subject)
+        #expect(try log.subjectKey(subject.description) == PostgresSubjectKeyRow(subject: subject.description, state: .erased, wrapped: nil))
         // No table file holds the wrapped key any more; only the write-ahead log still does,
-        // until its segments are recycled (docs/postgres.md, "Subject keys").
+        // until its segments are recycled (docs/postgres.md, "Subject keys"). Other tests'
+        // transactions that began before the forget may still need the old row version: the
+        // rewrite keeps it for them, and a later rewrite (the next forget) drops it.
+        let directory = try #require(try log.serverSetting("data_directory"))
+        func tableHoldsTheWrappedKey() throws -> Bool {
+            try log.checkpoint()
+            let table = try #require(try log.relationPath("subject_keys"))
+            return occurs(wrapped, in: FileManager.default.contents(atPath: directory + "/" + table) ?? Data())
+        }
+        var attempts = 1
+        while try tableHoldsTheWrappedKey() && attempts < 100 {
+            try await Task.sleep(for: .milliseconds(200))
+            try log.rewriteSubjectKeys()
+            attempts += 1
+        }
         let after = try await serverFiles(log)
         for (path, bytes) in after { #expect(!occurs(key, in: bytes), "the key in the clear is in \(path)") }
-        let holding = after.filter { occurs(wrapped, in: $0.1) }.map(\.0)
-        #expect(holding.allSatisfy { $0.contains("/pg_wal/") }, "the wrapped key is still in \(holding)")
+        let holding = after.filter { occurs(wrapped, in: $0.1) && !$0.0.contains("/pg_wal/") }.map(\.0)
+        #expect(holding.isEmpty, "the wrapped key is still in \(holding)")
         #expect(try vault.hasKey(for: .customer(customers[1])))
     }
 }

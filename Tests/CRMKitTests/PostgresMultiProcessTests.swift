@@ -16,6 +16,7 @@ private struct Child {
     init(_ arguments: [String], output: String) throws {
         self.output = output
         _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output + ".err", contents: nil)
         process = Process()
         process.executableURL = URL(fileURLWithPath: helperPath())
         process.arguments = arguments
@@ -64,7 +65,7 @@ struct PostgresMultiProcessTests {
     @Test func writersAndLiveProjectorsInSeparateProcessesEndByteIdenticalToARebuild() async throws {
         let long = (ProcessInfo.processInfo.environment["CRMKIT_TRIALS"].flatMap { Int($0) } ?? 100) >= 1000
         let writers = long ? 6 : 3, projectors = long ? 3 : 2
-        let customers = long ? 160 : 16, tasks = 4, eventsPerCustomer = 14
+        let customers = long ? 120 : 16, tasks = 4, eventsPerCustomer = 14
         let base = try #require(postgresURL)
         let url = base + (base.contains("?") ? "&" : "?") + "schema=multi_" + UUID().uuidString.prefix(8).lowercased()
         let dir = TemporaryDirectory("pg-multi")

@@ -15,7 +15,7 @@ import Foundation
 /// append returns, prints `ack POSITION ID` for each of its events (unbuffered, so what the
 /// parent read was acknowledged before a kill), then `done`.
 func postgresWrite(url: String, seed: UInt64, customers: Int, tasks: Int, eventsPerCustomer: Int) async throws {
-    let store = try await PostgresEventStore.connect(url: url, configuration: .init(connections: 2))
+    let store = try await PostgresEventStore.connect(url: url, configuration: .init(connections: tasks))
     defer { store.close() }
     let handler = CommandHandler(store: store)
     func acknowledge(_ result: AppendResult) {
