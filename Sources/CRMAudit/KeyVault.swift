@@ -240,7 +240,9 @@ public final class KeyVault: PersonalDataProtector, Sendable {
     /// value of its master key; every later one must hold the same key.
     ///
     /// - Parameters:
+    ///   - keys: where the wrapped keys are stored.
     ///   - name: how messages name the key store (e.g. the log's location without password).
+    ///   - masterKeys: the master key the keys are wrapped with.
     /// - Throws: ``KeyVaultError/wrongMasterKey`` when neither the current nor a staged master
     ///   key opens the recorded check value (nothing is changed then).
     public init(keys: any SubjectKeyStore, named name: String, masterKeys: any MasterKeyStore) throws {

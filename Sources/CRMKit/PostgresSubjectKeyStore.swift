@@ -73,6 +73,9 @@ extension CRMStore {
     /// that a later `forget` leaves no copy of a wrapped key behind in it).
     ///
     /// - Parameters:
+    ///   - log: the log whose keys the vault opens.
+    ///   - state: the state store of a PostgreSQL instance (where earlier versions kept its
+    ///     keys), or of another log; ignored for an LMDB store, which has its own.
     ///   - masterKeys: the master key every vault of the store opens its keys with.
     /// - Returns: `nil` for a log of neither backend without a state store.
     public static func keyVault(for log: any EventLogStore, state: StateStore?, masterKeys: any MasterKeyStore) throws -> KeyVault? {
