@@ -109,6 +109,17 @@ struct BothBackendsTests {
         #expect(name != nil && name != "‹erased›")
         #expect(try crm(["customer", top, "--store", target, "--master-key", pair.masterKey, "--json"]).json()["name"] as? String == name)
         #expect(try crm(["customer", top, "--json"] + pair.postgresStore).json()["name"] as? String == name)
+        // The LMDB export imports into a new PostgreSQL schema as it does into a new LMDB store:
+        // the same lines printed, the same chain, its keys in the schema's table.
+        let lmdbTarget = pair.directory.sub("imported-lmdb"), postgresTarget = Self.schemaURL("imported")
+        let intoLMDB = try crm(["import", lmdbFile, "--store", lmdbTarget, "--master-key", pair.masterKey])
+        let intoPostgres = try crm(["import", lmdbFile, "--store", postgresTarget, "--master-key", pair.masterKey])
+        #expect(intoLMDB.status == 0 && intoPostgres.status == 0, "\(intoLMDB.stderr) \(intoPostgres.stderr)")
+        #expect(intoLMDB.stdout == intoPostgres.stdout)
+        #expect(intoPostgres.lines.last == "imported \(demo.head) events; head is now \(demo.head)")
+        #expect(try crm(["verify", "--store", lmdbTarget]).stdout == (try crm(["verify", "--store", postgresTarget]).stdout))
+        #expect(try crm(["customer", top, "--store", postgresTarget, "--state", pair.directory.sub("imported-state"), "--master-key", pair.masterKey,
+                         "--json"]).json()["name"] as? String == name)
     }
 
     @Test func rebuildAndForgetChangeBothStoresAlike() throws {
