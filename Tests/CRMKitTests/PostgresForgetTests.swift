@@ -59,6 +59,44 @@ struct PostgresForgetTests {
 }
 
 extension PostgresForgetTests {
+    /// The steps of forget cut off where a kill would cut them (the crash points of #13's trials):
+    /// with the erasure event in the log the key is destroyed on the next open of any instance
+    /// (`completeErasures`), without it the subject keeps its key and forget runs again.
+    @Test func aForgetCutOffAfterAnyStepIsDecidedByTheLog() async throws {
+        let state = TemporaryDirectory("pg-forget-steps")
+        let location = location(state)
+        let customers = (0..<3).map { _ in CustomerID.new() }
+        do {
+            let crm = try await CRMStore.open(location)
+            defer { crm.close() }
+            for customer in customers { try await crm.execute(.registerCustomer(customer, kind: .person, name: "Kept")) }
+            let vault = try #require(crm.vault)
+            // Killed after marking, before the erasure was appended.
+            try vault.beginErasure(of: .customer(customers[0]))
+            // Killed after appending the erasure, before the key was erased.
+            try vault.beginErasure(of: .customer(customers[1]))
+            try await crm.execute(.recordErasure(.customer(customers[1])), context: CommandContext(actor: "data-protection"))
+        }
+        // Another instance (its own state directory) opens the same log and keys.
+        let other = TemporaryDirectory("pg-forget-steps-2")
+        guard case .postgres(let url, _) = location else { return }
+        try FileManager.default.copyItem(atPath: state.sub("state") + ".master-key", toPath: other.sub("state") + ".master-key")
+        let crm = try await CRMStore.open(.postgres(url: url, stateDirectory: other.sub("state")))
+        defer { crm.close() }
+        let vault = try #require(crm.vault)
+        let log = try #require(crm.log as? PostgresEventStore)
+        #expect(try log.subjectKeys().map(\.state) == [.erasing, .erasing, .live])
+        #expect(try vault.completeErasures(recordedIn: crm.log) == [DataSubject.customer(customers[1]).description])
+        #expect(try log.subjectKeys().map(\.state) == [.erasing, .erased, .live])
+        #expect(try await name(of: customers[0], in: crm) == "Kept")
+        #expect(try await name(of: customers[1], in: crm) == .erased)
+        #expect(try await crm.forget(.customer(customers[0])) == 5)
+        #expect(try await name(of: customers[0], in: crm) == .erased)
+        #expect(try await name(of: customers[2], in: crm) == "Kept")
+        #expect(try log.subjectKeys().map(\.state) == [.erased, .erased, .live])
+        #expect(try await crm.verify().isIntact)
+    }
+
     /// The bytes of every file below the server's data directory (heap, indexes, WAL), after a
     /// checkpoint: what someone holding the server's disk would have.
     func serverFiles(_ log: PostgresEventStore) async throws -> [(String, Data)] {
