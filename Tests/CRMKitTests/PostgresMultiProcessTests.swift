@@ -31,20 +31,27 @@ private struct Child {
 
     var stderr: String { (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? "" }
 
-    /// Waits until a line starting with `prefix` was written (or the process ended), up to `seconds`.
-    func waitForLine(_ prefix: String, seconds: Double = 60) -> String? {
+    /// Waits until a line starting with `prefix` was written (or the process ended), up to
+    /// `seconds`, sleeping between looks (never blocking a thread other tests need).
+    func waitForLine(_ prefix: String, seconds: Double = 60) async throws -> String? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let line = lines.first(where: { $0.hasPrefix(prefix) }) { return line }
             if !process.isRunning { return lines.first(where: { $0.hasPrefix(prefix) }) }
-            usleep(10_000)
+            try await Task.sleep(for: .milliseconds(10))
         }
         return nil
     }
 
-    func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+    /// Waits for the process to end, sleeping between looks.
+    func exit() async throws {
+        while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         process.waitUntilExit()
+    }
+
+    func kill() async throws {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        try await exit()
     }
 }
 
@@ -76,25 +83,25 @@ struct PostgresMultiProcessTests {
         var followers = try (0..<projectors).map { n in
             try Child(["pg-project", url, dir.sub("state-\(n)"), dir.sub("target")], output: dir.sub("projector-\(n).out"))
         }
-        for follower in followers { #expect(follower.waitForLine("ready") == "ready 0", "\(follower.stderr)") }
+        for follower in followers { #expect(try await follower.waitForLine("ready") == "ready 0", "\(follower.stderr)") }
         let appenders = try (0..<writers).map { n in
             try Child(["pg-write", url, "\(1_000 + n)", "\(customers)", "\(tasks)", "\(eventsPerCustomer)"], output: dir.sub("writer-\(n).out"))
         }
         // Writer 0 is killed once it has appended a while: mid-transaction, most likely with
         // appends in flight that it was never told about.
         let victim = appenders[0]
-        while victim.lines.count < (long ? 600 : 100) && victim.process.isRunning { usleep(5_000) }
-        usleep(UInt32.random(in: 0..<20_000))
-        victim.kill()
+        while victim.lines.count < (long ? 600 : 100) && victim.process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .microseconds(Int.random(in: 0..<20_000)))
+        try await victim.kill()
         #expect(victim.process.terminationReason == .uncaughtSignal, "the writer ended before it was killed")
         // Projector 0 is killed too and restarted on its own state directory: it resumes from its checkpoint.
-        followers[0].kill()
+        try await followers[0].kill()
         let killedAt = try log.head()
         followers[0] = try Child(["pg-project", url, dir.sub("state-0"), dir.sub("target")], output: dir.sub("projector-0b.out"))
-        #expect(followers[0].waitForLine("ready") != nil, "\(followers[0].stderr)")
+        #expect(try await followers[0].waitForLine("ready") != nil, "\(followers[0].stderr)")
 
         for writer in appenders.dropFirst() {
-            writer.process.waitUntilExit()
+            try await writer.exit()
             #expect(writer.process.terminationStatus == 0, "\(writer.stderr)")
             #expect(writer.lines.last == "done")
         }
@@ -102,16 +109,17 @@ struct PostgresMultiProcessTests {
         try "\(head)\n".write(toFile: dir.sub("target"), atomically: true, encoding: .utf8)
         var digests: Set<String> = []
         for follower in followers {
-            let done = try #require(follower.waitForLine("done", seconds: 120), "\(follower.stderr)")
+            let done = try #require(try await follower.waitForLine("done", seconds: 120), "\(follower.stderr)")
             let parts = done.split(separator: " ")
             #expect(parts.count == 3 && parts[1] == "\(head)", "\(done)")
             digests.insert(String(parts.last ?? ""))
-            follower.process.waitUntilExit()
+            try await follower.exit()
             #expect(follower.process.terminationStatus == 0, "\(follower.stderr)")
         }
         let elapsed = Date().timeIntervalSince(started)
-        let rebuild = try runHelper(["pg-rebuild", url, dir.sub("rebuilt")])
-        #expect(rebuild.status == 0)
+        let rebuild = try Child(["pg-rebuild", url, dir.sub("rebuilt")], output: dir.sub("rebuild.out"))
+        try await rebuild.exit()
+        #expect(rebuild.process.terminationStatus == 0, "\(rebuild.stderr)")
         let rebuilt = try #require(rebuild.lines.first).split(separator: " ")
         #expect(rebuilt.count == 3 && rebuilt[1] == "\(head)")
         #expect(digests == [String(rebuilt.last ?? "")], "projectors \(digests), rebuild \(rebuilt)")
