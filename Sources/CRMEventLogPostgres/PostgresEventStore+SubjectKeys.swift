@@ -142,6 +142,18 @@ extension PostgresEventStore {
         _ = try rows("CHECKPOINT", "checkpointing")
     }
 
+    /// How many other sessions of the database hold a snapshot taken before `date` (tests wait
+    /// for them before checking that a rewrite dropped an erased key).
+    package func sessionsWithSnapshots(before date: Date) throws -> Int {
+        let micros = Int64(date.timeIntervalSince1970 * 1_000_000)
+        let found = try rows("""
+            SELECT count(*)::int8 FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
+              AND xact_start < to_timestamp(\(micros)::float8 / 1000000)
+            """, "looking for older snapshots")
+        return Int(try found.first?.decode(Int64.self) ?? 0)
+    }
+
     /// The path of a table of this log's schema below the data directory (`pg_relation_filepath`).
     package func relationPath(_ table: String) throws -> String? {
         let name = "\"\(location.schema)\".\(table)"
