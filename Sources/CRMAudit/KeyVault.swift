@@ -198,11 +198,14 @@ extension SymmetricKey {
 /// migration of stores that kept their keys in the LMDB database `subject-keys`, and the
 /// threat model.
 public final class KeyVault: PersonalDataProtector, Sendable {
-    /// The state store whose directory holds the subject-key file.
-    public let stateStore: StateStore
-    /// The subject-key file.
+    /// The state store whose directory holds the subject-key file; `nil` for a vault whose keys
+    /// live in another ``SubjectKeyStore`` (see ``init(keys:named:masterKeys:)``).
+    public let stateStore: StateStore?
+    /// The subject-key file, or for another ``SubjectKeyStore`` the name it was opened with.
     public let keyFilePath: String
-    let keys: SubjectKeyFile
+    let keys: any SubjectKeyStore
+    /// The subject-key file when the keys are in one (`nil` for another store).
+    let keyFile: SubjectKeyFile?
     private let masterKeys: any MasterKeyStore
     /// A read-only vault of a store not yet migrated: its keys as found in the LMDB database.
     private let legacy: [String: SubjectKeyEntry]
@@ -231,17 +234,44 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         try self.init(state: state, masterKeys: masterKeys, recorder: nil)
     }
 
+    /// Opens a vault whose wrapped keys live in `keys` — e.g. the subject-key table of a
+    /// PostgreSQL log, shared by every instance of a deployment — with the master key of
+    /// `masterKeys`, which never enters `keys`. The first vault to open `keys` records the check
+    /// value of its master key; every later one must hold the same key.
+    ///
+    /// - Parameters:
+    ///   - keys: where the wrapped keys are stored.
+    ///   - name: how messages name the key store (e.g. the log's location without password).
+    ///   - masterKeys: the master key the keys are wrapped with.
+    /// - Throws: ``KeyVaultError/wrongMasterKey`` when neither the current nor a staged master
+    ///   key opens the recorded check value (nothing is changed then).
+    public init(keys: any SubjectKeyStore, named name: String, masterKeys: any MasterKeyStore) throws {
+        stateStore = nil
+        keyFilePath = name
+        self.keys = keys
+        keyFile = nil
+        self.masterKeys = masterKeys
+        legacy = [:]
+        let (current, pending) = try masterKeys.load()
+        let check = try keys.masterCheck() ?? keys.recordMasterCheck(try Self.check(for: current))
+        guard let (master, isPending) = Self.choose(check: check, current: current, pending: pending) else { throw KeyVaultError.wrongMasterKey }
+        // A rotation that re-wrapped the keys but was cut off before promoting its master key.
+        if isPending { try masterKeys.promote() }
+        state = Mutex((master.bytes, [:]))
+    }
+
     init(state: StateStore, masterKeys: any MasterKeyStore, recorder: DurabilityRecorder?) throws {
         stateStore = state
         self.masterKeys = masterKeys
         keyFilePath = Self.keyFilePath(of: state)
-        keys = SubjectKeyFile(path: keyFilePath, readOnly: state.isReadOnly, recorder: recorder)
+        let keys = SubjectKeyFile(path: keyFilePath, readOnly: state.isReadOnly, recorder: recorder)
+        self.keys = keys
+        keyFile = keys
         let master: SymmetricKey
         var legacy: [String: SubjectKeyEntry] = [:]
         if state.isReadOnly {
             (master, legacy) = try Self.openReadOnly(state: state, keys: keys, masterKeys: masterKeys)
         } else {
-            let keys = keys
             master = try keys.withLock { try Self.openWritable(state: state, keys: keys, masterKeys: masterKeys, recorder: recorder) }
         }
         self.legacy = legacy
@@ -371,7 +401,7 @@ public final class KeyVault: PersonalDataProtector, Sendable {
                 // An erasure overwriting this slot right now; anything else is damage.
                 if case .erased? = try keys.entry(for: subject.description) { return nil }
                 if case .erasing = entry { return nil }
-                throw KeyVaultError.cannotOpen(subject: subject.description, reason: "its wrapped key in \(keys.path) is damaged")
+                throw KeyVaultError.cannotOpen(subject: subject.description, reason: "its wrapped key in \(keyFilePath) is damaged")
             }
             return key
         case .erased:
@@ -518,13 +548,13 @@ public final class KeyVault: PersonalDataProtector, Sendable {
         let check = try keys.masterCheck() ?? Self.check(for: master)
         let entries = try keys.entries()
         let temporary = path + ".\(getpid()).tmp"
-        try SubjectKeyFile.writeNew(path: temporary, check: check, keys: entries, recorder: keys.recorder)
+        try SubjectKeyFile.writeNew(path: temporary, check: check, keys: entries, recorder: keyFile?.recorder)
         guard rename(temporary, path) == 0 else {
             let reason = FileOps.reason("cannot rename \(temporary)")
             unlink(temporary)
             throw KeyVaultError.keyFile(path: path, reason: reason)
         }
-        try FileOps.syncDirectory(of: path, recorder: keys.recorder)
+        try FileOps.syncDirectory(of: path, recorder: keyFile?.recorder)
     }
 
     /// Adds the keys of an exported subject-key file (see ``exportKeys(to:)``) that this vault

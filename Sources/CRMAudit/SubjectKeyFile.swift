@@ -26,6 +26,9 @@ public enum SubjectKeyEntry: Sendable, Hashable {
 public protocol SubjectKeyStore: Sendable {
     /// The master-key check value recorded when the store was created, or `nil` before.
     func masterCheck() throws -> [UInt8]?
+    /// Records `check` as the master-key check value unless one is recorded (atomically with
+    /// respect to other processes, durably), and returns the recorded one.
+    func recordMasterCheck(_ check: [UInt8]) throws -> [UInt8]
     /// The entry of `subject` (its stream name), or `nil` when it never had a key.
     func entry(for subject: String) throws -> SubjectKeyEntry?
     /// Every subject with an entry, in the order they were stored.
@@ -242,6 +245,14 @@ final class SubjectKeyFile: SubjectKeyStore, @unchecked Sendable {
         try sync(fd)
         try FileOps.syncDirectory(of: path, recorder: recorder)
         crashPoint("keyfile.create.afterHeader")
+    }
+
+    func recordMasterCheck(_ check: [UInt8]) throws -> [UInt8] {
+        try withLock {
+            try create(check: check)
+            guard let recorded = try masterCheck() else { throw KeyVaultError.keyFile(path: path, reason: "no header after creating it") }
+            return recorded
+        }
     }
 
     /// Writes a complete file (header and live slots) at `path` without replacing anything:

@@ -45,13 +45,18 @@ public final class PostgresEventStore: EventLogStore {
         public var connectTimeout: Duration
         /// Where the store logs. Silent by default.
         public var logger: Logger
+        /// Whether connecting creates the schema and tables when the log does not exist yet;
+        /// when `false`, connecting to a schema without a log throws ``PostgresLogError/noLog(_:)``.
+        public var createIfMissing: Bool
 
         /// Creates a configuration.
         public init(
             connections: Int = 4, maxEventsPerTransaction: Int = 10_000, pollInterval: Duration = .milliseconds(10),
             connectTimeout: Duration = .seconds(10),
-            logger: Logger = Logger(label: "crmkit.eventlog.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+            logger: Logger = Logger(label: "crmkit.eventlog.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
+            createIfMissing: Bool = true
         ) {
+            self.createIfMissing = createIfMissing
             self.connections = connections
             self.maxEventsPerTransaction = maxEventsPerTransaction
             self.pollInterval = pollInterval
@@ -126,7 +131,10 @@ public final class PostgresEventStore: EventLogStore {
                                      configuration: connectionConfiguration, logger: configuration.logger)
         do {
             let head = try await writers.withConnection { connection in
-                try await Self.prepareSchema(location.schema, lockKey: lockKey(schema: location.schema), on: connection, logger: configuration.logger)
+                if !configuration.createIfMissing, try await !Self.logExists(location.schema, on: connection, logger: configuration.logger) {
+                    throw PostgresLogError.noLog(location.description)
+                }
+                return try await Self.prepareSchema(location.schema, lockKey: lockKey(schema: location.schema), on: connection, logger: configuration.logger)
             }
             let store = PostgresEventStore(location: location, configuration: configuration, writers: writers, readers: readers,
                                            head: head)
@@ -137,6 +145,27 @@ public final class PostgresEventStore: EventLogStore {
             readers.close()
             throw error
         }
+    }
+
+    /// Whether the schema holds a log (its `events` table).
+    private static func logExists(_ schema: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        do {
+            let name = "\"\(schema)\".events"
+            for try await found in try await connection.query("SELECT to_regclass(\(name)) IS NOT NULL", logger: logger).decode(Bool.self) {
+                return found
+            }
+            return false
+        } catch {
+            throw PostgresLogError.wrapping(error, while: "looking for the log in schema \(schema)")
+        }
+    }
+
+    /// The bytes the log's table takes on the server, its indexes and TOAST data included
+    /// (`pg_total_relation_size`).
+    public func storageBytes() throws -> Int {
+        let name = events
+        let found = try rows("SELECT pg_total_relation_size(to_regclass(\(name)))", "reading the size of the log")
+        return Int(try found.first?.decode(Int64?.self) ?? 0)
     }
 
     /// Creates the schema, tables and indexes (under the writers' lock, so two processes
@@ -166,6 +195,7 @@ public final class PostgresEventStore: EventLogStore {
                 try await connection.query("CREATE INDEX IF NOT EXISTS events_category ON \(unescaped: events) (category, position)", logger: logger)
                 try await connection.query("CREATE INDEX IF NOT EXISTS events_type ON \(unescaped: events) (type, position)", logger: logger)
                 try await connection.query("CREATE TABLE IF NOT EXISTS \(unescaped: meta) (key text PRIMARY KEY, value text NOT NULL)", logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: Self.createSubjectKeysTable(schema)), logger: logger)
                 try await connection.query(
                     "INSERT INTO \(unescaped: meta) (key, value) VALUES ('format-version', \(String(formatVersion))) ON CONFLICT (key) DO NOTHING",
                     logger: logger)

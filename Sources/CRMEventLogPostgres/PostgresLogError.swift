@@ -18,6 +18,9 @@ public enum PostgresLogError: Error, Sendable, Equatable, CustomStringConvertibl
     case server(operation: String, sqlState: String?, message: String)
     /// The configuration asks for something impossible (e.g. no connections).
     case invalidConfiguration(String)
+    /// The schema holds no log (connecting with `createIfMissing` off); the location is named
+    /// without its password.
+    case noLog(String)
 
     /// A sentence a user can act on.
     public var description: String {
@@ -32,6 +35,8 @@ public enum PostgresLogError: Error, Sendable, Equatable, CustomStringConvertibl
             return "PostgreSQL error\(sqlState.map { " \($0)" } ?? "") while \(operation): \(message)"
         case let .invalidConfiguration(reason):
             return "invalid PostgreSQL store configuration: \(reason)"
+        case let .noLog(location):
+            return "no log at \(location)"
         }
     }
 

@@ -2,13 +2,13 @@ import CRMEventLogPostgres
 import Foundation
 
 /// Where a CRM lives: an embedded LMDB store directory (the default), or a PostgreSQL log shared
-/// by several service instances, whose read models and subject keys are kept in a local state
-/// directory of each instance.
+/// by several service instances, whose subject keys are kept in the database beside the log and
+/// whose read models are kept in a local state directory of each instance.
 public enum CRMLocation: Sendable, Hashable, CustomStringConvertible {
     /// An LMDB store directory; the log, the read models and the subject keys all live in it.
     case lmdb(path: String)
     /// A PostgreSQL log (`postgres://user[:password]@host[:port]/database[?schema=…]`) with the
-    /// local directory where this instance keeps its read models and subject keys.
+    /// local directory where this instance keeps its read models.
     case postgres(url: String, stateDirectory: String)
 
     /// Parses a location as the command line takes it: a `postgres://` or `postgresql://` URL

@@ -24,8 +24,8 @@ import Logging
 /// try await crm.forget(.customer(customer))                       // GDPR erasure
 /// ```
 ///
-/// It owns the log (LMDB or PostgreSQL), the state store where read models and subject keys are
-/// kept, the key vault that seals personal data, and the command handler; read models, reports,
+/// It owns the log (LMDB or PostgreSQL), the state store where read models are kept, the key
+/// vault that seals personal data (its keys beside the log), and the command handler; read models, reports,
 /// policies and predictions are built from them. Long folds run off Swift's cooperative thread
 /// pool and check for cancellation between batches.
 public final class CRMStore: Sendable {
@@ -68,10 +68,11 @@ public final class CRMStore: Sendable {
     public let configuration: Configuration
     /// The log (`EventStore` on LMDB, `PostgresEventStore` on PostgreSQL).
     public let log: any EventLogStore
-    /// Where the read models and subject keys are kept: the LMDB store's own environment, or a
-    /// PostgreSQL instance's local state directory.
+    /// Where the read models are kept: the LMDB store's own environment (with the subject-key
+    /// file beside it), or a PostgreSQL instance's local state directory.
     public let state: StateStore
-    /// The vault sealing personal data, `nil` when sealing is off.
+    /// The vault sealing personal data, `nil` when sealing is off: its keys are in the LMDB
+    /// store's subject-key file, or in the PostgreSQL log's table `subject_keys`.
     public let vault: KeyVault?
     /// Validates commands against the domain rules and appends their events, sealing personal data.
     public let commands: CommandHandler
@@ -105,7 +106,7 @@ public final class CRMStore: Sendable {
             let vault: KeyVault?
             switch configuration.sealing {
             case .masterKeyFile(let path):
-                vault = try KeyVault(state: state, masterKeys: FileMasterKeyStore(path: path ?? location.defaultMasterKeyPath))
+                vault = try keyVault(for: log, state: state, masterKeys: FileMasterKeyStore(path: path ?? location.defaultMasterKeyPath))
             case .off:
                 vault = nil
             }
@@ -142,7 +143,7 @@ public final class CRMStore: Sendable {
         return try EventStore(path: location, configuration: configuration)
     }
 
-    /// Where the read models and subject keys of `log` are kept: an LMDB store's own
+    /// Where the read models of `log` are kept: an LMDB store's own
     /// environment, else the local state directory `directory`, else none.
     public static func stateStore(for log: any EventLogStore, directory: String?, readOnly: Bool = false) throws -> StateStore? {
         if let store = log as? EventStore { return StateStore(environment: store.environment) }

@@ -33,7 +33,7 @@ public struct StoreStatistics: Codable, Sendable, Hashable {
     public let events: UInt64
     /// Distinct streams.
     public let streams: Int
-    /// Size of the data file in bytes.
+    /// Size of the data file in bytes (on PostgreSQL: of the events table with its indexes).
     public let bytes: Int
     /// The business time of the first and the last event, ISO 8601 days (absent when empty).
     public let firstDay: String?
@@ -46,8 +46,16 @@ public struct StoreStatistics: Codable, Sendable, Hashable {
     /// The persisted read models; absent when none were built (`crm demo` or `crm rebuild`).
     public let projection: Projection?
 
-    /// Reads the statistics of `store` in one pass over the log.
+    /// Reads the statistics of `store` in one pass over the log, with the read models of its
+    /// own environment and the size of its data file.
     public init(store: EventStore) throws {
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: store.path + "/data.mdb")[.size] as? Int) ?? 0
+        try self.init(store: store, state: StateStore(environment: store.environment), bytes: bytes)
+    }
+
+    /// Reads the statistics of a log on any backend in one pass, with the read models persisted
+    /// in `state` (none when `nil`) and `bytes`, the size its backend reports.
+    public init(store: any EventLogStore, state: StateStore?, bytes: Int) throws {
         var categories: [String: Int] = [:]
         var types: [String: Int] = [:]
         var streams = 0
@@ -69,12 +77,12 @@ public struct StoreStatistics: Codable, Sendable, Hashable {
         }
         events = head
         self.streams = streams
-        bytes = (try? FileManager.default.attributesOfItem(atPath: store.path + "/data.mdb")[.size] as? Int) ?? 0
+        self.bytes = bytes
         firstDay = first.map { CalendarDay.containing(micros: $0).description }
         lastDay = last.map { CalendarDay.containing(micros: $0).description }
         self.categories = sorted(categories)
         self.types = sorted(types)
-        projection = try StoredGeneration.active(CRMReadModels.self, in: StateStore(environment: store.environment)).map {
+        projection = try state.flatMap { try StoredGeneration.active(CRMReadModels.self, in: $0) }.map {
             Projection(model: CRMReadModels.name, generation: $0.generation, rulesVersion: $0.rules.version,
                        checkpoint: $0.checkpoint, lag: head > $0.checkpoint ? head - $0.checkpoint : 0)
         }

@@ -6,6 +6,7 @@ import CRMProjections
 import CRMReports
 import CRMEventLog
 import CRMEventLogLMDB
+import CRMEventLogPostgres
 import Foundation
 import Logging
 
@@ -95,24 +96,46 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    func openReadOnly() throws -> EventStore {
-        guard exists else { throw CLIError("no store at \(store) (run `crm demo` to create one)") }
-        return try EventStore.openReadOnly(path: store, configuration: .init(logger: logger))
+    /// Opens the existing store of a command that reads or changes it, on either backend: an
+    /// LMDB directory (read-only when `readOnly`; it must hold a store) or the log of a
+    /// `postgres://` URL (which such a command never creates), with the state store its read
+    /// models are kept in (`nil` for a PostgreSQL log without `--state`).
+    func openExisting(readOnly: Bool) async throws -> (any EventLogStore, StateStore?) {
+        let log: any EventLogStore
+        if PostgresLocation.isPostgresURL(store) {
+            do {
+                log = try await PostgresEventStore.connect(url: store, configuration: .init(logger: logger, createIfMissing: false))
+            } catch PostgresLogError.noLog {
+                throw CLIError("no store at \(describeStore(store)) (`crm migrate --to` or `crm import` creates one)")
+            }
+        } else {
+            guard exists else { throw CLIError("no store at \(store) (run `crm demo` to create one)") }
+            let configuration = EventStore.Configuration(logger: logger)
+            log = readOnly ? try EventStore.openReadOnly(path: store, configuration: configuration)
+                : try EventStore(path: store, configuration: configuration)
+        }
+        do {
+            return (log, try openStateStore(for: log, stateDirectory: state))
+        } catch {
+            log.close()
+            throw error
+        }
     }
 
-    func openWritable() throws -> EventStore {
-        guard exists else { throw CLIError("no store at \(store) (run `crm demo` to create one)") }
-        return try EventStore(path: store, configuration: .init(logger: logger))
+    /// The state store of a command that keeps read models: an LMDB store's own, or the
+    /// `--state` directory of a PostgreSQL instance.
+    func requireState(_ state: StateStore?) throws -> StateStore {
+        guard let state else {
+            throw CLIError("a postgres:// store keeps its read models in the instance's state directory: give --state DIR")
+        }
+        return state
     }
 
-    /// The vault opening sealed personal data, when the master key file exists.
-    ///
-    /// Subject keys live in an LMDB store's environment, or for a PostgreSQL log in its local
-    /// state directory (`state`); without either a PostgreSQL log shows sealed values.
+    /// The vault opening sealed personal data, when the master key file exists: the subject
+    /// keys of an LMDB store's directory, or of a PostgreSQL log's table `subject_keys`.
     func vault(for store: any EventLogStore, state: StateStore? = nil) throws -> KeyVault? {
-        guard FileManager.default.fileExists(atPath: masterKeyPath),
-              let keys = (store as? EventStore).map({ StateStore(environment: $0.environment) }) ?? state else { return nil }
-        return try KeyVault(state: keys, masterKeys: FileMasterKeyStore(path: masterKeyPath))
+        guard FileManager.default.fileExists(atPath: masterKeyPath) else { return nil }
+        return try CRMStore.keyVault(for: store, state: state, masterKeys: FileMasterKeyStore(path: masterKeyPath))
     }
 }
 

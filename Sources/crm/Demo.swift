@@ -7,6 +7,7 @@ import CRMReports
 import CRMSimulation
 import CRMEventLog
 import CRMEventLogLMDB
+import CRMEventLogPostgres
 import Foundation
 
 struct Demo: AsyncParsableCommand {
@@ -31,6 +32,10 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            guard !PostgresLocation.isPostgresURL(options.store) else {
+                // The demo writes its history, hot backup and report into one local store.
+                throw CLIError("crm demo builds an LMDB store directory; for a PostgreSQL demo run `crm demo --store DIR`, then `crm migrate --from DIR --to \(describeStore(options.store))`")
+            }
             let backupDirectory = options.store + "-backup"
             let generate = reset || !options.exists
             try OutputFile.check(report, options: options, what: "the HTML report")

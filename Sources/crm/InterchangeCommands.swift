@@ -4,6 +4,7 @@ import CRMDomain
 import CRMProjections
 import CRMEventLog
 import CRMEventLogLMDB
+import CRMKit
 import Foundation
 
 struct Export: AsyncParsableCommand {
@@ -16,8 +17,8 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openReadOnly()
-            defer { store.close() }
+            let (store, state) = try await options.openExisting(readOnly: true)
+            defer { store.close(); state?.close() }
             let last = try through.map { min($0, try store.head()) } ?? store.head()
             let progress = ProgressDisplay(total: Int(last >= (from ?? 1) ? last - (from ?? 1) + 1 : 0), label: "exporting", quiet: options.quiet)
             defer { progress.finish() }
@@ -28,7 +29,7 @@ struct Export: AsyncParsableCommand {
                     try FileHandle.standardOutput.write(contentsOf: $0)
                 }
                 progress.finish()
-                let keys = try options.vault(for: store) != nil ? "; subject keys stay in the store (export to a file to carry them)" : ""
+                let keys = try options.vault(for: store, state: state) != nil ? "; subject keys stay in the store (export to a file to carry them)" : ""
                 FileHandle.standardError.write(Data("exported \(count) events to standard output\(keys)\n".utf8))
                 return
             }
@@ -39,7 +40,7 @@ struct Export: AsyncParsableCommand {
             }
             progress.finish()
             // The subject keys travel beside the export, wrapped with this store's master key.
-            if let vault = try options.vault(for: store) {
+            if let vault = try options.vault(for: store, state: state) {
                 try vault.exportKeys(to: file + ".subject-keys")
                 print("exported \(count) events to \(file), subject keys (wrapped) to \(file).subject-keys")
             } else {
@@ -67,8 +68,8 @@ struct Import: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try EventStore(path: options.store)
-            defer { store.close() }
+            let (store, state) = try await options.openLog(readOnly: false)
+            defer { store.close(); state?.close() }
             // Keys first: an event is never appended before the key its sealed values need.
             let keyFile = file + ".subject-keys"
             let files = FileManager.default
@@ -76,7 +77,7 @@ struct Import: AsyncParsableCommand {
             // personal data the file holds in the clear is sealed on the way in.
             var vault: KeyVault?
             if files.fileExists(atPath: keyFile) || files.fileExists(atPath: options.masterKeyPath) {
-                vault = try KeyVault(state: StateStore(environment: store.environment), masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
+                vault = try CRMStore.keyVault(for: store, state: state, masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
             }
             if let vault, files.fileExists(atPath: keyFile) {
                 let added = try vault.importKeys(from: keyFile, sourceMasterKeys: try sourceMasterKey.map { try FileMasterKeyStore(path: $0) })

@@ -4,6 +4,9 @@ import CRMDomain
 import CRMReports
 import CRMEventLog
 import CRMEventLogLMDB
+import CRMEventLogPostgres
+import CRMKit
+import CRMProjections
 import Foundation
 
 struct Head: AsyncParsableCommand {
@@ -13,8 +16,8 @@ struct Head: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openReadOnly()
-            defer { store.close() }
+            let (store, state) = try await options.openExisting(readOnly: true)
+            defer { store.close(); state?.close() }
             let anchor = try store.headAnchor()
             if json { printJSON(AnchorJSON(position: anchor.position, hash: anchor.hash.hex)) } else { print(anchor.description) }
         }
@@ -34,9 +37,9 @@ struct Verify: AsyncParsableCommand {
                 guard let value = HeadAnchor(anchor) else { throw CLIError("bad anchor '\(anchor)': expected POSITION:64-HEX-DIGITS") }
                 parsed = value
             }
-            let store: EventStore
+            let store: any EventLogStore, state: StateStore?
             do {
-                store = try options.openReadOnly()
+                (store, state) = try await options.openExisting(readOnly: true)
             } catch EventLogError.truncatedDataFile(_, let reason) {
                 // A cut-off data file is a damaged log, reported like any other (exit 2).
                 if json {
@@ -46,9 +49,14 @@ struct Verify: AsyncParsableCommand {
                 }
                 throw ExitCode(2)
             }
-            defer { store.close() }
+            defer { store.close(); state?.close() }
             let progress = ProgressDisplay(total: Int(try store.head()), label: "verifying", quiet: options.quiet)
-            let report = try await store.verify(anchor: parsed) { progress.set(Int($0)) }
+            let report: VerificationReport
+            if let lmdb = store as? EventStore {
+                report = try await lmdb.verify(anchor: parsed) { progress.set(Int($0)) }
+            } else {
+                report = try await store.verify(anchor: parsed)
+            }
             progress.finish()
             if let problem = report.problem {
                 if json {
@@ -72,13 +80,13 @@ struct Backup: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openReadOnly()
-            defer { store.close() }
+            let (store, state) = try await options.openExisting(readOnly: true)
+            defer { store.close(); state?.close() }
             let report: BackupReport
             do {
-                let vault = try options.vault(for: store)
+                let vault = try options.vault(for: store, state: state)
                 report = try await ProgressDisplay.ticking("copying and verifying", quiet: options.quiet) {
-                    try await DataProtection.backup(store, vault: vault, to: directory)
+                    try await CRMStore.backup(store, vault: vault, to: directory)
                 }
             } catch EventLogError.storage(let failure) {
                 throw CLIError(describeStorageFailure(failure, store: options.store, target: directory))
@@ -95,9 +103,11 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openReadOnly()
-            defer { store.close() }
-            let stats = try StoreStatistics(store: store)
+            let (store, state) = try await options.openExisting(readOnly: true)
+            defer { store.close(); state?.close() }
+            let bytes = try (store as? PostgresEventStore)?.storageBytes()
+                ?? (try? FileManager.default.attributesOfItem(atPath: options.store + "/data.mdb")[.size] as? Int) ?? 0
+            let stats = try StoreStatistics(store: store, state: state, bytes: bytes)
             if json { printJSON(stats) } else { print(TextReport.statistics(stats)) }
         }
     }
@@ -111,8 +121,8 @@ struct Tail: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openReadOnly()
-            defer { store.close() }
+            let (store, state) = try await options.openExisting(readOnly: true)
+            defer { store.close(); state?.close() }
             let head = try store.head()
             let start = head > last ? head - last : 0
             if noFollow {

@@ -27,9 +27,9 @@ struct Rebuild: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openWritable()
-            defer { store.close() }
-            let state = StateStore(environment: store.environment)
+            let (store, opened) = try await options.openExisting(readOnly: false)
+            defer { store.close(); opened?.close() }
+            let state = try options.requireState(opened)
             let newRules = try rules.map { try ReportInput.rules(file: $0, over: try ReportSource.servedRules(in: state, for: store)) }
             var registry = EventRegistry()
             let skipped = UndecodableEvents()
@@ -59,9 +59,9 @@ struct Rules: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try options.openReadOnly()
-            defer { store.close() }
-            printJSON(try ReportSource.servedRules(in: StateStore(environment: store.environment), for: store))
+            let (store, state) = try await options.openExisting(readOnly: true)
+            defer { store.close(); state?.close() }
+            printJSON(try ReportSource.servedRules(in: state, for: store))
         }
     }
 }
@@ -78,38 +78,22 @@ struct Forget: AsyncParsableCommand {
             guard let parsed = ReportInput.subject(subject) else {
                 throw CLIError("bad subject '\(subject)': expected customer-<uuid>, contact-<uuid>, lead-<uuid> or employee-<uuid>")
             }
-            let (store, state) = try await openLogAndKeys()
-            defer { store.close() }
+            guard options.masterKey != nil || options.state != nil || !PostgresLocation.isPostgresURL(options.store) else {
+                throw CLIError("a postgres:// store's subject keys open with the master key every instance holds: give --master-key FILE (or --state DIR, beside which it is DIR.master-key)")
+            }
+            let (store, state) = try await options.openExisting(readOnly: false)
+            defer { store.close(); state?.close() }
             guard try store.streamVersion(of: parsed.description) > 0 || isContact(parsed) else {
                 throw CLIError("unknown subject \(parsed): the store has no stream \(parsed)")
             }
-            guard FileManager.default.fileExists(atPath: options.masterKeyPath) else {
+            guard let vault = try options.vault(for: store, state: state) else {
                 throw CLIError("no master key at \(options.masterKeyPath): this store's personal data is not sealed, so it cannot be forgotten by destroying a key")
             }
-            let vault = try KeyVault(state: state, masterKeys: FileMasterKeyStore(path: options.masterKeyPath))
             // Unknown or already forgotten subjects are typed errors naming the subject; nothing is appended then.
             let position = try await DataProtection.forget(parsed, vault: vault, handler: CommandHandler(store: store, protector: vault),
                                                            context: CommandContext(actor: actor))
             print("forgot \(parsed): key destroyed, erasure recorded at position \(position)")
         }
-    }
-
-    /// The log, writable, and the state store holding its subject keys: an LMDB store's own
-    /// environment, or for a `postgres://` log the instance's `--state` directory.
-    private func openLogAndKeys() async throws -> (any EventLogStore, StateStore) {
-        guard PostgresLocation.isPostgresURL(options.store) else {
-            let store = try options.openWritable()
-            return (store, StateStore(environment: store.environment))
-        }
-        guard options.state != nil else {
-            throw CLIError("a postgres:// store keeps its subject keys in the instance's state directory: give --state DIR")
-        }
-        let (log, state) = try await options.openLog(readOnly: false)
-        guard let state else {
-            log.close()
-            throw CLIError("no state directory for \(describeStore(options.store))")
-        }
-        return (log, state)
     }
 
     /// Contacts live in their account's stream, not a stream of their own.

@@ -3,6 +3,7 @@ import CRMAudit
 import CRMEventLog
 import CRMEventLogLMDB
 import CRMEventLogPostgres
+import CRMKit
 import CRMProjections
 import Foundation
 
@@ -26,7 +27,7 @@ struct Migrate: AsyncParsableCommand {
     @Option(help: "Events per import transaction.")
     var batch = 10_000
 
-    @Option(help: "For a postgres:// target: the instance's state directory, where the source's subject-key file is copied.")
+    @Option(help: "For a postgres:// target: an instance's state directory whose subject-key file (kept there before 0.6) joins the log's keys.")
     var state: String?
 
     @Option(help: "The source's master key file (default: <from>.master-key); its subject keys travel wrapped with it.")
@@ -63,24 +64,21 @@ struct Migrate: AsyncParsableCommand {
         }
     }
 
-    /// Adds the subject keys of an LMDB source that seals to the target's key file (its
-    /// directory, or `--state` for a PostgreSQL log), wrapped with the same master key, never in
-    /// the clear; keys the target already has stay (a resumed migration adds the missing ones).
-    /// Returns the line to print, `nil` when the source seals nothing.
+    /// Adds the subject keys of an LMDB source that seals to the target's key store (the
+    /// subject-key file of an LMDB target, the table `subject_keys` of a PostgreSQL one), wrapped
+    /// with the same master key, never in the clear; keys the target already has stay (a resumed
+    /// migration adds the missing ones). Returns the line to print, `nil` when the source seals
+    /// nothing.
     private func carryKeys(from source: any EventLogStore, to target: any EventLogStore) throws -> String? {
         let files = FileManager.default
         let masterKeyPath = masterKey ?? (from.hasSuffix("/") ? String(from.dropLast()) : from) + ".master-key"
         let sourceKeys = (from as NSString).appendingPathComponent("subject-keys")
         guard source is EventStore, files.fileExists(atPath: sourceKeys), files.fileExists(atPath: masterKeyPath) else { return nil }
-        let keys: StateStore
-        if let lmdb = target as? EventStore {
-            keys = StateStore(environment: lmdb.environment)
-        } else if let state {
-            keys = try StateStore(path: state)
-        } else {
-            return "subject keys not copied: give --state DIR, the PostgreSQL instance's state directory"
+        let state = try self.state.map { try StateStore(path: $0) }
+        defer { state?.close() }
+        guard let vault = try CRMStore.keyVault(for: target, state: state, masterKeys: FileMasterKeyStore(path: masterKeyPath)) else {
+            return "subject keys not copied: the target keeps no subject keys"
         }
-        let vault = try KeyVault(state: keys, masterKeys: FileMasterKeyStore(path: masterKeyPath))
         let added = try vault.importKeys(from: sourceKeys)
         return "added \(added) subject keys (wrapped with \(masterKeyPath)) to \(vault.keyFilePath)"
     }

@@ -50,9 +50,9 @@ struct Predict: AsyncParsableCommand {
             }
             let rules = PredictiveRules(unit: try TimeUnit(parsing: unit), horizon: horizon, yearlyDiscountRate: discountRate)
             try rules.validate()
-            let store = try options.openReadOnly()
-            defer { store.close() }
-            let code = try given ?? ReportSource.servedRules(in: StateStore(environment: store.environment), for: store).currency
+            let (store, state) = try await options.openExisting(readOnly: true)
+            defer { store.close(); state?.close() }
+            let code = try given ?? ReportSource.servedRules(in: state, for: store).currency
             if all {
                 try writeAll(store: store, calibrationEnd: end, rules: rules, currency: code)
                 return

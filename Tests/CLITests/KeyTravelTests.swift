@@ -142,7 +142,7 @@ import TestSupport
         #expect(try crm(["verify", "--store", store]).status == 0)
     }
 
-    @Test("forget on a postgres:// store: the keys live in the instance's --state directory; one subject erased, the others open",
+    @Test("forget on a postgres:// store: the keys live in the log's table subject_keys; one subject erased, the others open",
           .enabled(if: ProcessInfo.processInfo.environment["CRMKIT_POSTGRES_URL"]?.isEmpty == false,
                    "needs a PostgreSQL server: CRMKIT_POSTGRES_URL (make test starts one)"))
     func forgetOnPostgreSQL() throws {
@@ -150,14 +150,15 @@ import TestSupport
         let url = base + (base.contains("?") ? "&" : "?") + "schema=forget_" + UUID().uuidString.prefix(8).lowercased()
         let dir = TemporaryDirectory("pg-forget-cli")
         let state = dir.sub("state")
-        // The keys travel with the log: migrate copies the key file into the instance's state directory.
-        let migrate = try crm(["migrate", "--from", demo.store, "--to", url, "--state", state])
+        // The keys travel with the log: migrate adds them, wrapped, to the log's table.
+        let table = url.replacingOccurrences(of: "?schema=", with: " (schema ") + "), table subject_keys"
+        let migrate = try crm(["migrate", "--from", demo.store, "--to", url])
         #expect(migrate.status == 0, "\(migrate.stderr)")
-        #expect(migrate.lines.dropFirst().first == "added \(demo.subjectKeys) subject keys (wrapped with \(demo.store).master-key) to \(state)/subject-keys")
+        #expect(migrate.lines.dropFirst().first == "added \(demo.subjectKeys) subject keys (wrapped with \(demo.store).master-key) to \(table)")
         // Run again (a resumed migration): nothing to copy, no key added, nothing replaced.
-        let again = try crm(["migrate", "--from", demo.store, "--to", url, "--state", state])
+        let again = try crm(["migrate", "--from", demo.store, "--to", url])
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.lines.dropFirst().first == "added 0 subject keys (wrapped with \(demo.store).master-key) to \(state)/subject-keys")
+        #expect(again.lines.dropFirst().first == "added 0 subject keys (wrapped with \(demo.store).master-key) to \(table)")
         try FileManager.default.copyItem(atPath: demo.store + ".master-key", toPath: state + ".master-key")
         let file = dir.sub("log.jsonl")
         #expect(try crm(["export", file, "--store", demo.store]).status == 0)
@@ -168,7 +169,7 @@ import TestSupport
         #expect(try postgresName(ids[0]) == (try name(ids[0], store: demo.store)))
         let noState = try crm(["forget", "customer-\(ids[0])", "--store", url])
         #expect(noState.status == 1)
-        #expect(noState.stderrLines == ["crm: a postgres:// store keeps its subject keys in the instance's state directory: give --state DIR"])
+        #expect(noState.stderrLines == ["crm: a postgres:// store's subject keys open with the master key every instance holds: give --master-key FILE (or --state DIR, beside which it is DIR.master-key)"])
         let forget = try crm(["forget", "customer-\(ids[0])", "--store", url, "--state", state])
         #expect(forget.status == 0, "\(forget.stderr)")
         #expect(forget.lines == ["forgot customer-\(ids[0]): key destroyed, erasure recorded at position \(demo.head + 1)"])

@@ -115,3 +115,27 @@ final class DemoStore: Sendable {
         return try #require(value["topCustomer"] as? String)
     }
 }
+
+/// Runs `crm` like ``crm(_:in:)``, but waits by sleeping between looks instead of blocking the
+/// calling thread: for async tests that run many commands, so that the suite's other async
+/// tests keep the cooperative threads (2 on the CI machine).
+func crmAwaiting(_ arguments: [String]) async throws -> Run {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: crmPath())
+    process.arguments = arguments
+    process.standardOutput = try FileHandle(forWritingTo: out)
+    process.standardError = try FileHandle(forWritingTo: err)
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus,
+               stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+               stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+}

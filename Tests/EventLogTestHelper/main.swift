@@ -208,6 +208,19 @@ case "append-and-project":
     follower.cancel()
     say("done")
 
+case "pg-write":
+    // pg-write URL SEED CUSTOMERS TASKS EVENTS: see postgresWrite.
+    try await postgresWrite(url: directory, seed: UInt64(arguments[3])!, customers: Int(arguments[4])!, tasks: Int(arguments[5])!,
+                            eventsPerCustomer: Int(arguments[6])!)
+
+case "pg-project":
+    // pg-project URL STATE-DIR TARGET-FILE: see postgresProject.
+    try await postgresProject(url: directory, stateDirectory: arguments[3], targetFile: arguments[4])
+
+case "pg-rebuild":
+    // pg-rebuild URL STATE-DIR: see postgresRebuild.
+    try await postgresRebuild(url: directory, stateDirectory: arguments[3])
+
 case "run-policies":
     // Runs the closed-loop policies once at the ISO 8601 time ARG and prints
     // "executed E suppressed S already A".

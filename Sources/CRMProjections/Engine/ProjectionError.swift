@@ -17,6 +17,9 @@ public enum ProjectionError: Error, Sendable, CustomStringConvertible {
     /// No ``StateStore`` was given where projection state is needed (a PostgreSQL log opened
     /// without a local state directory).
     case noLocalState
+    /// A live projector was handed an event that does not follow its checkpoint: the log (or a
+    /// subscription) skipped a position. Nothing of the batch was stored.
+    case gap(model: String, checkpoint: UInt64, next: UInt64)
 
     /// A sentence naming what went wrong.
     public var description: String {
@@ -27,6 +30,8 @@ public enum ProjectionError: Error, Sendable, CustomStringConvertible {
             return "\(model) generation \(generation) was built with rules version \(stored), not \(given); rebuild it"
         case .invalidGeneration(let name): return "'\(name)' is not a generation name (letters, digits, '-' and '_')"
         case .readOnlyStore: return "the store is open read-only; a projector needs to write its state"
+        case .gap(let model, let checkpoint, let next):
+            return "\(model) is at position \(checkpoint) but was handed the event at \(next): the log skipped positions; nothing was folded"
         case .noLocalState: return "the store has no local state directory for projections; give it one (a StateStore; `--state DIR` on the command line)"
         }
     }

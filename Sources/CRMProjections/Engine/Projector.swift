@@ -183,7 +183,12 @@ public final class Projector<Model: ReadModel>: Sendable {
             let start = state.checkpoint
             try step(&state) { model in
                 var checkpoint = start
+                // Positions are gapless: a live event after the checkpoint must be the next one,
+                // and one at or below it was folded already (exactly once).
                 for event in events where event.position > checkpoint {
+                    guard event.position == checkpoint + 1 else {
+                        throw ProjectionError.gap(model: Model.name, checkpoint: checkpoint, next: event.position)
+                    }
                     try fold.apply(event, to: &model)
                     checkpoint = event.position
                 }
