@@ -132,6 +132,12 @@ extension PostgresEventStore {
         _ = try rows("VACUUM FULL \(unescaped: subjectKeysTable)", "rewriting the subject keys")
     }
 
+    /// The subject-key table's file node (tests: a rewrite gives the table a new one).
+    package func subjectKeysFileNode() throws -> Int64? {
+        let name = subjectKeysTable
+        return try rows("SELECT pg_relation_filenode(\(name)::regclass)::int8", "reading the subject keys' file node").first?.decode(Int64?.self)
+    }
+
     /// A server setting (`current_setting`), e.g. `data_directory` (tests read the server's files).
     package func serverSetting(_ name: String) throws -> String? {
         try rows("SELECT current_setting(\(name), true)", "reading setting \(name)").first?.decode(String?.self)

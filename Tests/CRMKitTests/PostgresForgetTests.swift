@@ -130,8 +130,11 @@ extension PostgresForgetTests {
         let wrapped = try #require(try log.subjectKey(subject.description)?.wrapped)
         #expect(try await !serverFiles(log, holding: wrapped).isEmpty, "the wrapped key is stored on the server")
         #expect(try await serverFiles(log, holding: key) == [], "the key in the clear is on the server")
+        let fileBefore = try log.subjectKeysFileNode()
         try await crm.forget(subject)
         let forgotten = Date()
+        // The forget itself rewrote the table (a new file; the old one is unlinked).
+        #expect(try log.subjectKeysFileNode() != fileBefore, "forget did not rewrite the subject-key table")
         #expect(try log.subjectKey(subject.description) == PostgresSubjectKeyRow(subject: subject.description, state: .erased, wrapped: nil))
         // No table file holds the wrapped key any more; only the write-ahead log still does,
         // until its segments are recycled (docs/postgres.md, "Subject keys"). Other tests'
