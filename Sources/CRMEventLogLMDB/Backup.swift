@@ -41,16 +41,8 @@ extension EventStore {
     /// temporary one, which is removed when the failure is an error.
     public func backupNow(to directory: String, including extraFiles: ((String) throws -> Void)? = nil) throws -> BackupReport {
         let files = FileManager.default
-        var isDirectory: ObjCBool = false
-        if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue, let contents = try? files.contentsOfDirectory(atPath: directory), contents.isEmpty else {
-                throw EventLogError.backupTargetNotEmpty(directory)
-            }
-        }
-        let trimmed = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
-        let url = URL(fileURLWithPath: trimmed)
-        let parent = url.deletingLastPathComponent().path
-        let temporary = parent + "/." + url.lastPathComponent + ".partial-" + UUID().uuidString.prefix(8).lowercased()
+        try BackupTarget.requireEmpty(directory)
+        let (trimmed, parent, temporary) = BackupTarget.sibling(of: directory, tag: "partial")
         if !files.fileExists(atPath: parent) {
             try? files.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
@@ -102,5 +94,28 @@ extension EventStore {
             let code = errno
             throw EventLogError.fileSystem(path: directory, reason: "cannot sync \(path): \(String(cString: strerror(code)))")
         }
+    }
+}
+
+/// The target directory of a backup, shared by the LMDB snapshot and the PostgreSQL logical backup.
+package enum BackupTarget {
+    /// Throws ``EventLogError/backupTargetNotEmpty(_:)`` unless `directory` is absent or an
+    /// empty directory.
+    package static func requireEmpty(_ directory: String) throws {
+        let files = FileManager.default
+        var isDirectory: ObjCBool = false
+        guard files.fileExists(atPath: directory, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue, let contents = try? files.contentsOfDirectory(atPath: directory), contents.isEmpty else {
+            throw EventLogError.backupTargetNotEmpty(directory)
+        }
+    }
+
+    /// `directory` without a trailing slash, its parent, and a hidden sibling beside it,
+    /// `<parent>/.<name>.<tag>-<random>`.
+    package static func sibling(of directory: String, tag: String) -> (directory: String, parent: String, path: String) {
+        let trimmed = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        let url = URL(fileURLWithPath: trimmed)
+        let parent = url.deletingLastPathComponent().path
+        return (trimmed, parent, parent + "/." + url.lastPathComponent + ".\(tag)-" + UUID().uuidString.prefix(8).lowercased())
     }
 }

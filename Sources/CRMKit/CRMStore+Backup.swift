@@ -21,17 +21,9 @@ extension CRMStore {
     ///   empty (before anything is copied), and the backends' errors.
     public static func backup(_ log: any EventLogStore, vault: KeyVault?, to directory: String) async throws -> BackupReport {
         if let lmdb = log as? EventStore { return try await DataProtection.backup(lmdb, vault: vault, to: directory) }
-        let files = FileManager.default
-        var isDirectory: ObjCBool = false
-        if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue, let contents = try? files.contentsOfDirectory(atPath: directory), contents.isEmpty else {
-                throw EventLogError.backupTargetNotEmpty(directory)
-            }
-        }
-        let trimmed = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
-        let url = URL(fileURLWithPath: trimmed)
-        let staging = url.deletingLastPathComponent().path + "/." + url.lastPathComponent + ".staging-" + UUID().uuidString.prefix(8).lowercased()
-        defer { try? files.removeItem(atPath: staging) }
+        try BackupTarget.requireEmpty(directory)
+        let staging = BackupTarget.sibling(of: directory, tag: "staging").path
+        defer { try? FileManager.default.removeItem(atPath: staging) }
         let copy = try EventStore(path: staging)
         defer { copy.close() }
         _ = try await LogMigration.copy(from: log, to: copy)
