@@ -11,7 +11,17 @@ extension ReactionPlanner {
     func journey(into result: inout [Reaction]) {
         let journey = facts.models.journey
         let programme = rules.journey
+        let promoter = modelRules.journey.promoterMinScore
         for subject in journey.subjects(asOf: day) {
+            // Only a lead captured from a follow-up source can be due a follow-up, and only a
+            // customer with a promoter answer can be an advocate: the others need no walk.
+            switch subject {
+            case .lead(let lead):
+                guard let source = journey.lead(lead)?.touches.first(where: { $0.kind == .leadCaptured })?.leadSource,
+                      programme.followUpSources.contains(source) else { continue }
+            case .customer(let customer):
+                guard journey.customer(customer)?.touches.contains(where: { $0.kind == .nps && $0.score >= promoter }) == true else { continue }
+            }
             guard let view = journey.journey(of: subject, asOf: day), let entered = view.history.last,
                   entered.to == view.phase, UInt64(entered.position) >= from else { continue }
             switch (subject, view.phase) {

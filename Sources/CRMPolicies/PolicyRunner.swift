@@ -73,6 +73,8 @@ public actor PolicyRunner {
     private let logger: Logger
     private var facts: PolicyFacts
     private let actorPrefix: [UInt8]
+    /// How many customers' reactions a run appends at once (their durable commits are shared).
+    public nonisolated let writers: Int
 
     /// Creates a runner; nothing is read until the first call.
     ///
@@ -83,11 +85,13 @@ public actor PolicyRunner {
     ///   - name: the policy set's name (lowercase letters, digits, `-`); reaction ids derive from it.
     ///   - readModelRules: the analysis rules (churn levels, lead threshold, lifecycle stages).
     ///   - rules: the reaction rules.
+    ///   - writers: how many customers' reactions a run appends at once (at least 1); the
+    ///     reactions of one customer or lead are appended in order.
     ///   - logger: where refused reactions are logged; nowhere by default.
     /// - Throws: ``PolicyRulesError`` for rules out of range; `DomainRuleError/invalidName(field:value:)`
     ///   for a name that cannot be part of a stream name.
     public init(store: any EventLogStore, handler: CommandHandler? = nil, name: String = "closed-loop",
-                readModelRules: CRMRules = .standard, rules: PolicyRules = .standard,
+                readModelRules: CRMRules = .standard, rules: PolicyRules = .standard, writers: Int = 64,
                 logger: Logger = Logger(label: "crmkit.policies", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
         try rules.validate()
         try PolicyActivated.checkName(name)
@@ -97,6 +101,7 @@ public actor PolicyRunner {
         self.handler = handler ?? CommandHandler(store: store)
         registry = self.handler.registry
         self.logger = logger
+        self.writers = max(1, writers)
         facts = PolicyFacts(rules: readModelRules)
         actorPrefix = Array("policy:\(name)/".utf8)
     }
@@ -164,6 +169,8 @@ public actor PolicyRunner {
         let due = try due(at: now, backfillFrom: backfillFrom)
         var report = PolicyRunReport()
         report.position = facts.position
+        // Decided here, on the runner's state; carried out below, lane by lane.
+        var work: [Pending] = []
         for reaction in due {
             if try store.position(ofEventID: reaction.id) != nil || isSuperseded(reaction) {
                 report.alreadyDone += 1
@@ -181,28 +188,85 @@ public actor PolicyRunner {
             }
             let context = CommandContext(actor: actor(for: reaction.name), occurredAt: now, correlationID: cause?.correlationID ?? cause?.id,
                                          causationID: cause?.id, idempotencyKey: reaction.id)
-            do {
-                let result = try await handler.execute(command, context: context)
-                if result.wasAlreadyStored {
-                    report.alreadyDone += 1
-                } else if suppressed {
-                    report.suppressed.append(outcome)
-                } else {
-                    report.executed.append(outcome)
-                }
-            } catch {
-                // Another runner may have carried it out between our check and our append.
-                if try store.position(ofEventID: reaction.id) != nil {
-                    report.alreadyDone += 1
-                    continue
-                }
-                guard let refusal = error as? DomainRuleError else { throw error }
-                logger.info("reaction refused", metadata: ["reaction": "\(reaction.name)", "rule": "\(refusal.rule)"])
-                report.refused.append("\(reaction.name): \(refusal.rule): \(refusal)")
+            work.append(Pending(outcome: outcome, command: command, context: context, suppressed: suppressed))
+        }
+        let results = try await carryOut(work)
+        for (pending, result) in zip(work, results) {
+            switch result {
+            case .done where pending.suppressed: report.suppressed.append(pending.outcome)
+            case .done: report.executed.append(pending.outcome)
+            case .alreadyDone: report.alreadyDone += 1
+            case .refused(let line): report.refused.append(line)
             }
         }
         try catchUp()
         return report
+    }
+
+    /// A reaction decided and ready to be appended.
+    private struct Pending: Sendable {
+        let outcome: PolicyRunReport.Outcome
+        let command: CRMCommand
+        let context: CommandContext
+        let suppressed: Bool
+    }
+
+    /// What became of a ``Pending`` reaction.
+    private enum Result: Sendable {
+        case done, alreadyDone, refused(String)
+    }
+
+    /// Appends the reactions through the handler, those of one customer (or lead) in their
+    /// order, up to ``writers`` customers at once (so their durable commits are shared); returns
+    /// what became of each, in the order given.
+    private func carryOut(_ work: [Pending]) async throws -> [Result] {
+        var lanes: [[Int]] = []
+        var laneOf: [UUID: Int] = [:]
+        for (index, pending) in work.enumerated() {
+            let key = pending.outcome.customer?.uuid ?? pending.outcome.lead?.uuid ?? pending.outcome.id
+            if let lane = laneOf[key] {
+                lanes[lane].append(index)
+            } else {
+                laneOf[key] = lanes.count
+                lanes.append([index])
+            }
+        }
+        let handler = handler
+        let store = store
+        let logger = logger
+        let lanesOfWork = lanes
+        let workers = max(1, min(writers, lanesOfWork.count))
+        return try await withThrowingTaskGroup(of: [(Int, Result)].self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var results: [(Int, Result)] = []
+                    for lane in stride(from: worker, to: lanesOfWork.count, by: workers) {
+                        for index in lanesOfWork[lane] {
+                            let pending = work[index]
+                            do {
+                                let result = try await handler.execute(pending.command, context: pending.context)
+                                results.append((index, result.wasAlreadyStored ? .alreadyDone : .done))
+                            } catch {
+                                // Another runner may have carried it out between our check and our append.
+                                if try store.position(ofEventID: pending.outcome.id) != nil {
+                                    results.append((index, .alreadyDone))
+                                    continue
+                                }
+                                guard let refusal = error as? DomainRuleError else { throw error }
+                                logger.info("reaction refused", metadata: ["reaction": "\(pending.outcome.reaction)", "rule": "\(refusal.rule)"])
+                                results.append((index, .refused("\(pending.outcome.reaction): \(refusal.rule): \(refusal)")))
+                            }
+                        }
+                    }
+                    return results
+                }
+            }
+            var all = [Result](repeating: .alreadyDone, count: work.count)
+            for try await part in group {
+                for (index, result) in part { all[index] = result }
+            }
+            return all
+        }
     }
 
     /// Keeps the loop running: decides and carries out what is due at `now()`, then again every
@@ -300,8 +364,16 @@ public actor PolicyRunner {
 
     /// Folds the events appended since the last fold.
     private func catchUp() throws {
-        var facts = self.facts
-        try fold(into: &facts, through: try store.head())
-        self.facts = facts
+        let head = try store.head()
+        guard head > facts.position else { return }
+        // Folded in place (a copy would duplicate every table the fold touches); a fold that
+        // fails part-way leaves no half-folded facts behind: they are folded again from the
+        // start on the next call.
+        do {
+            try fold(into: &facts, through: head)
+        } catch {
+            facts = PolicyFacts(rules: facts.models.rules)
+            throw error
+        }
     }
 }

@@ -29,6 +29,9 @@ public enum DemoWorld {
         public var tasksCompleted = 0
         /// Customers at the end.
         public var customers = 0
+        /// Wall-clock time spent in the weekly runs of the closed loop (deciding and appending
+        /// its reactions), part of the whole generation's time.
+        public var closedLoopTime: Duration = .zero
     }
 
     /// Appends the whole history of `parameters` through `handler` into `store` (which should
@@ -53,7 +56,7 @@ public enum DemoWorld {
             summary.events += try await handler.execute(command, context: context).events.count
             summary.commands += 1
         }
-        let runner = try PolicyRunner(store: store, handler: handler, readModelRules: readModelRules, rules: policyRules)
+        let runner = try PolicyRunner(store: store, handler: handler, readModelRules: readModelRules, rules: policyRules, writers: writers)
         try await runner.activate(at: MarketSimulation.start)
         var openTasks: [(id: UUID, createdAt: Date)] = []
         for week in 0..<market.weeks {
@@ -62,9 +65,11 @@ public enum DemoWorld {
             try await execute(Array(lanes.dropFirst()), handler: handler, writers: writers, into: &summary)
             // The staff work off last week's tasks of the loop within the week (the last
             // week's stay on the work lists).
-            summary.tasksCompleted += try await complete(openTasks, handler: handler)
+            summary.tasksCompleted += try await complete(openTasks, handler: handler, writers: writers)
             let at = market.loopTime(afterWeek: week)
+            let loopStart = ContinuousClock.now
             let report = try await runner.run(at: at)
+            summary.closedLoopTime += ContinuousClock.now - loopStart
             openTasks = report.executed.filter { taskReactions.contains($0.reaction) }.map { ($0.id, at) }
             summary.loopRuns += 1
             summary.reactions += report.executed.count
@@ -89,20 +94,31 @@ public enum DemoWorld {
         "account-manager-call", "quote-follow-up", "second-order-follow-up", "business-review", "consideration-follow-up",
     ]
 
-    /// Completes `tasks`, each one to four days after it was created; returns how many. A task
-    /// that is no longer open (or that the reaction did not create) is skipped.
-    private static func complete(_ tasks: [(id: UUID, createdAt: Date)], handler: CommandHandler) async throws -> Int {
-        var completed = 0
-        for task in tasks {
-            let at = task.createdAt.addingTimeInterval(Double(1 + Int(task.id.uuid.0) % 4) * 86_400)
-            do {
-                _ = try await handler.execute(.completeTask(TaskID(task.id), outcome: "done"), context: CommandContext(actor: "demo", occurredAt: at))
-                completed += 1
-            } catch is DomainRuleError {
-                continue
+    /// Completes `tasks`, each one to four days after it was created, up to `writers` at once;
+    /// returns how many. A task that is no longer open (or that the reaction did not create) is
+    /// skipped.
+    private static func complete(_ tasks: [(id: UUID, createdAt: Date)], handler: CommandHandler, writers: Int) async throws -> Int {
+        guard !tasks.isEmpty else { return 0 }
+        let workers = max(1, min(writers, tasks.count))
+        return try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<workers {
+                group.addTask {
+                    var completed = 0
+                    for task in stride(from: worker, to: tasks.count, by: workers).map({ tasks[$0] }) {
+                        let at = task.createdAt.addingTimeInterval(Double(1 + Int(task.id.uuid.0) % 4) * 86_400)
+                        do {
+                            _ = try await handler.execute(.completeTask(TaskID(task.id), outcome: "done"),
+                                                          context: CommandContext(actor: "demo", occurredAt: at))
+                            completed += 1
+                        } catch is DomainRuleError {
+                            continue
+                        }
+                    }
+                    return completed
+                }
             }
+            return try await group.reduce(0, +)
         }
-        return completed
     }
 
     /// Executes the lanes, each in order, up to `writers` lanes at once.

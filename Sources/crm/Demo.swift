@@ -18,7 +18,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Customers to generate.") var customers = 5_000
     @Option(help: "Events to generate (about); by default the calibrated activity, about 70 per customer.") var events: Int?
     @Option(help: "Random seed; the same seed gives the same history.") var seed: UInt64 = 2026
-    @Option(help: "Concurrent writers appending at once.") var writers = 64
+    @Option(help: "Concurrent writers appending at once (each a simulated user sending commands).") var writers = 256
     @Option(help: "The HTML report to write.") var report = "report.html"
     @Flag(help: "Delete an existing store (its backup and master key) and generate a new history; refused when --store is not a store.") var reset = false
 
@@ -109,7 +109,7 @@ struct Demo: AsyncParsableCommand {
         print("appended \(stats.eventsAppended) events for \(summary.customers) customers over \(summary.loopRuns) weeks in "
             + "\(String(format: "%.1f", elapsed)) s (\(Int(Double(stats.eventsAppended) / max(elapsed, 0.001))) events/s, durable; "
             + "personal data sealed, key in \(options.masterKeyPath))")
-        print("closed loop ran weekly: \(summary.reactions) reactions, \(summary.suppressed) suppressed for want of consent, "
+        print("closed loop ran weekly (\(String(format: "%.1f", Double(summary.closedLoopTime.components.seconds) + Double(summary.closedLoopTime.components.attoseconds) / 1e18)) s of it): \(summary.reactions) reactions, \(summary.suppressed) suppressed for want of consent, "
             + "\(summary.tasksCompleted) of its tasks completed by the staff"
             + (summary.refused == 0 ? "" : "; \(summary.refused) simulated commands refused by the domain rules"
                 + (summary.refusals.first.map { " (first: \($0))" } ?? "")))
