@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // The live projection benchmarks listen to the projector's own folded-events counter.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // The SQLite peer of the command path seals with AES-GCM as CRMKit does.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // Plain C over liblmdb: the ceiling CRMKit is measured against.
@@ -51,6 +53,12 @@ let package = Package(
             dependencies: [.product(name: "CRMEventLog", package: rootIdentity), .product(name: "CRMEventLogLMDB", package: rootIdentity)],
             path: "Sources/ScaleRun"
         ),
+        // The SQLite (GRDB) peer's event table and temporary directories, shared by the benchmarks.
+        .target(
+            name: "SQLitePeer",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/SQLitePeer"
+        ),
         .executableTarget(
             name: "EventLogBenchmarks",
             dependencies: [
@@ -59,6 +67,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 "RawLMDB",
+                "SQLitePeer",
             ],
             path: "Benchmarks/EventLogBenchmarks",
             plugins: [
@@ -99,6 +108,7 @@ let package = Package(
                 .product(name: "CRMProjections", package: rootIdentity),
                 .product(name: "CRMSimulation", package: rootIdentity),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                "SQLitePeer",
             ],
             path: "Sources/ProjectionData"
         ),
@@ -113,6 +123,29 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Benchmarks/ProjectionBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+        // The paths users run (issue 20): commands, import, export and the CLI rebuild, each
+        // against its SQLite peer; see docs/benchmarks.md.
+        .executableTarget(
+            name: "UserPathBenchmarks",
+            dependencies: [
+                "ProjectionData",
+                "SQLitePeer",
+                .product(name: "CRMAudit", package: rootIdentity),
+                .product(name: "CRMDomain", package: rootIdentity),
+                .product(name: "CRMEventLog", package: rootIdentity),
+                .product(name: "CRMEventLogLMDB", package: rootIdentity),
+                .product(name: "CRMProjections", package: rootIdentity),
+                .product(name: "CRMReports", package: rootIdentity),
+                .product(name: "CRMSimulation", package: rootIdentity),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/UserPathBenchmarks",
             plugins: [
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]

@@ -2,6 +2,7 @@ import CRMDomain
 import CRMProjections
 import CRMEventLog
 import Foundation
+import Synchronization
 
 /// One operative reaction a policy decided on: the command it sends, the event that caused it,
 /// and the consent it needs. Its ``id`` is derived from the policy set, the reaction and the
@@ -40,7 +41,7 @@ public struct Reaction: Sendable, Hashable {
 }
 
 /// Decides the reactions due at a moment from the folded facts.
-struct ReactionPlanner {
+struct ReactionPlanner: Sendable {
     let facts: PolicyFacts
     let rules: PolicyRules
     let name: String
@@ -54,13 +55,24 @@ struct ReactionPlanner {
 
     /// Every reaction due at ``now`` whose cause is at or after ``from``, ordered by cause.
     func plan() -> [Reaction] {
-        var result: [Reaction] = []
-        if rules.isEnabled(.churnRetention) { churn(into: &result) }
-        if rules.isEnabled(.leadHandOver) { leads(into: &result) }
-        if rules.isEnabled(.slaEscalation) { tickets(into: &result) }
-        if rules.isEnabled(.quoteFollowUp) { quotes(into: &result) }
-        if rules.isEnabled(.lifecycleProgramme) || rules.isEnabled(.crossSelling) { lifecycle(into: &result) }
-        if rules.isEnabled(.journeyProgramme) { journey(into: &result) }
+        // The policies read the same facts and decide independently: each on a thread of its
+        // own, their reactions then listed in this order.
+        var policies: [@Sendable (ReactionPlanner, inout [Reaction]) -> Void] = []
+        if rules.isEnabled(.churnRetention) { policies.append { $0.churn(into: &$1) } }
+        if rules.isEnabled(.leadHandOver) { policies.append { $0.leads(into: &$1) } }
+        if rules.isEnabled(.slaEscalation) { policies.append { $0.tickets(into: &$1) } }
+        if rules.isEnabled(.quoteFollowUp) { policies.append { $0.quotes(into: &$1) } }
+        if rules.isEnabled(.lifecycleProgramme) || rules.isEnabled(.crossSelling) { policies.append { $0.lifecycle(into: &$1) } }
+        if rules.isEnabled(.journeyProgramme) { policies.append { $0.journey(into: &$1) } }
+        let decided = Mutex([[Reaction]](repeating: [], count: policies.count))
+        let planner = self
+        let planners = policies
+        DispatchQueue.concurrentPerform(iterations: planners.count) { index in
+            var reactions: [Reaction] = []
+            planners[index](planner, &reactions)
+            decided.withLock { $0[index] = reactions }
+        }
+        let result = decided.withLock { $0 }.flatMap { $0 }
         return result.enumerated().sorted {
             $0.element.causePosition != $1.element.causePosition
                 ? $0.element.causePosition < $1.element.causePosition : $0.offset < $1.offset

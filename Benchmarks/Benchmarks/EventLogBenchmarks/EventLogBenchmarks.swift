@@ -12,6 +12,7 @@ import CRMEventLogLMDB
 import Foundation
 import GRDB
 import RawLMDB
+import SQLitePeer
 
 let eventsPerSecond = BenchmarkMetric.custom("events/s", polarity: .prefersLarger, useScalingFactor: false)
 let eventsPerCommit = BenchmarkMetric.custom("events per commit", polarity: .prefersLarger, useScalingFactor: false)

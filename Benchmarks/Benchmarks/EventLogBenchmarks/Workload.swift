@@ -2,6 +2,7 @@ import CRMEventLog
 import Foundation
 import GRDB
 import RawLMDB
+import SQLitePeer
 
 // MARK: - The shape of the workload, shared by CRMKit, the SQLite peer and raw LMDB
 
@@ -77,79 +78,12 @@ struct PeerEvent: Sendable {
     }
 }
 
-// MARK: - Temporary directories
+// MARK: - The SQLite peer's rows of this workload
 
-func makeTemporaryDirectory(_ label: String) throws -> String {
-    let path = NSTemporaryDirectory() + "crmkit-bench-\(label)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-func removeDirectory(_ path: String?) {
-    guard let path else { return }
-    try? FileManager.default.removeItem(atPath: path)
-}
-
-// MARK: - The SQLite peer through GRDB
-
-/// An event table in SQLite: WAL (DatabasePool), `synchronous = FULL`, `UNIQUE(stream, version)`,
-/// a unique event id (CRMKit keeps an event-id index too) and JSON payloads.
-final class SQLitePeer: Sendable {
-    let pool: DatabasePool
-    let directory: String
-
-    init(label: String) throws {
-        directory = try makeTemporaryDirectory("sqlite-\(label)")
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        pool = try DatabasePool(path: directory + "/events.sqlite", configuration: configuration)
-        try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE events (
-                    position INTEGER PRIMARY KEY,
-                    stream TEXT NOT NULL,
-                    version INTEGER NOT NULL,
-                    event_id BLOB NOT NULL UNIQUE,
-                    type TEXT NOT NULL,
-                    schema_version INTEGER NOT NULL,
-                    occurred_at INTEGER NOT NULL,
-                    recorded_at INTEGER NOT NULL,
-                    actor TEXT NOT NULL,
-                    payload TEXT NOT NULL,
-                    UNIQUE (stream, version)
-                )
-                """)
-        }
-        // GRDB's DatabasePool sets `synchronous = NORMAL` on its writer connection after
-        // `prepareDatabase` runs (GRDB/Core/Database.swift, setUpWALMode), which syncs the WAL only
-        // at checkpoints: set FULL again on the writer, and check it there.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-        let synchronous = try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-        let journal = try pool.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
-        precondition(synchronous == 2 && journal == "wal", "SQLite peer is not WAL + synchronous=FULL: \(String(describing: synchronous)) \(String(describing: journal))")
-    }
-
-    func close() {
-        try? pool.close()
-        removeDirectory(directory)
-    }
-
-    static func currentVersion(_ db: Database, stream: String) throws -> Int64 {
-        let statement = try db.cachedStatement(sql: "SELECT MAX(version) FROM events WHERE stream = ?")
-        return try Int64.fetchOne(statement, arguments: [stream]) ?? 0
-    }
-
+extension SQLitePeer {
     static func insert(_ db: Database, stream: String, version: Int64, event: PeerEvent, recordedAt: Int64) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO events (stream, version, event_id, type, schema_version, occurred_at, recorded_at, actor, payload)
-            VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)
-            """)
-        statement.setUncheckedArguments([
-            stream, version, event.id, Workload.eventType, event.occurredAtMicros, recordedAt, Workload.actor, event.payload,
-        ])
-        try statement.execute()
+        try insert(db, stream: stream, version: version, id: event.id, type: Workload.eventType, schemaVersion: 1,
+                   occurredAt: event.occurredAtMicros, recordedAt: recordedAt, actor: Workload.actor, payload: event.payload)
     }
 
     /// Appends events to streams in one transaction, each stream's versions continuing its last.
@@ -190,9 +124,6 @@ final class RawStore: @unchecked Sendable {
     }
 }
 
-struct BenchmarkFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Raw LMDB with CRMKit's three-database layout (log, streams, event-ids; time-ordered ids) (see `raw_indexed_batch`).

@@ -3,6 +3,8 @@ import CRMProjections
 import CRMEventLog
 import CRMEventLogLMDB
 import Foundation
+// The temporary directories (and the SQLite peer's table) every benchmark shares.
+@_exported import SQLitePeer
 import GRDB
 import Synchronization
 
@@ -293,18 +295,4 @@ public enum SQLiteProjector {
         }
         try db.execute(sql: "UPDATE projection_checkpoint SET position = ? WHERE model = 'crm'", arguments: [checkpoint])
     }
-}
-
-// MARK: - Temporary directories
-
-/// A fresh directory under the system's temporary directory.
-public func makeTemporaryDirectory(_ label: String) throws -> String {
-    let path = NSTemporaryDirectory() + "crmkit-bench-\(label)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-public func removeDirectory(_ path: String?) {
-    guard let path else { return }
-    try? FileManager.default.removeItem(atPath: path)
 }

@@ -89,9 +89,12 @@ public final class CommandHandler: Sendable {
                 let subjects = Set(decider.appends.flatMap { $0.1.compactMap(\.subjectToSeal) })
                 if !subjects.isEmpty { try await protector.prepareKeys(for: subjects) }
             }
-            let decision = try appends(of: decider, context: context)
+            var sealed: [(String, [DomainEvent])] = []
+            let decision = try appends(of: decider, context: context, sealed: &sealed)
             do {
-                return try await store.append(decision)
+                let result = try await store.append(decision)
+                if !result.wasAlreadyStored { decider.advanceCache(by: sealed, at: Micros.from(context.occurredAt)) }
+                return result
             } catch let error as EventLogError {
                 guard case .wrongExpectedVersion(let stream, _, _) = error, attempt < maximumAttempts else { throw error }
                 logger.debug("concurrent append, deciding again", metadata: ["stream": "\(stream)", "attempt": "\(attempt)"])
@@ -132,13 +135,22 @@ public final class CommandHandler: Sendable {
 
     /// A decision's events sealed, encoded and grouped into appends with the versions it read.
     func appends(of decider: Decider, context: CommandContext) throws -> [StreamAppend] {
+        var sealed: [(String, [DomainEvent])] = []
+        return try appends(of: decider, context: context, sealed: &sealed)
+    }
+
+    /// The appends, and in `sealed` each stream's events as they are stored (personal data sealed).
+    func appends(of decider: Decider, context: CommandContext, sealed stored: inout [(String, [DomainEvent])]) throws -> [StreamAppend] {
         var index = 0
         return try decider.appends.map { stream, events in
-            StreamAppend(
+            var storedEvents: [DomainEvent] = []
+            defer { stored.append((stream, storedEvents)) }
+            return StreamAppend(
                 stream: stream,
                 expectedVersion: decider.versions[stream].map { $0 == 0 ? .noStream : .exactly($0) } ?? .any,
                 events: try events.map { event in
                     let sealed = try protector.map { try event.sealingPersonalData(with: $0) } ?? event
+                    storedEvents.append(sealed)
                     let (type, version, payload) = registry.encode(sealed)
                     defer { index += 1 }
                     return NewEvent(id: context.eventID(at: index), type: type, schemaVersion: version, occurredAt: context.occurredAt,
@@ -160,6 +172,8 @@ struct Decider {
     /// The business times of each read stream's first and latest events (``BusinessOrder``).
     var times: [String: StreamTimes] = [:]
     var appends: [(String, [DomainEvent])] = []
+    /// The states read, by stream, as the decision saw them.
+    var states: [String: any StreamState] = [:]
 
     init(store: any EventLogStore, registry: EventRegistry, today: CalendarDay, cache: StateCache) {
         self.store = store
@@ -183,7 +197,24 @@ struct Decider {
         if version > cachedVersion { cache.store(state, version: version, times: times, for: stream) }
         versions[stream] = version
         self.times[stream] = times
+        states[stream] = state
         return state
+    }
+
+    /// After the decision's events were appended: the cached states of the streams it read
+    /// advance by the events as stored, so the next command on them reads nothing from the log.
+    /// (The append succeeded with the versions read as expected versions, so these events
+    /// directly follow the states read.)
+    func advanceCache(by stored: [(String, [DomainEvent])], at micros: Int64) {
+        for (stream, events) in stored {
+            guard var state = states[stream], let read = versions[stream], !events.isEmpty else { continue }
+            var times: StreamTimes? = self.times[stream]
+            for event in events {
+                state.apply(event)
+                times.add(micros)
+            }
+            cache.store(state, version: read + UInt64(events.count), times: times, for: stream)
+        }
     }
 
     /// The state of an entity that must exist.
@@ -293,6 +324,11 @@ final class StateCache: Sendable {
             guard let entry = entries[stream], let state = entry.state as? S else { return nil }
             return (state, entry.version, entry.times)
         }
+    }
+
+    /// The version a stream's cached state reflects, if it is cached.
+    func version(of stream: String) -> UInt64? {
+        entries.withLock { $0[stream]?.version }
     }
 
     func store<S: StreamState>(_ state: S, version: UInt64, times: StreamTimes?, for stream: String) {
