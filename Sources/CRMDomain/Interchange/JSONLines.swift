@@ -90,7 +90,7 @@ public enum JSONLines {
                       into out: inout [UInt8]) throws {
         var members: [(String, JSONValue)] = [
             ("position", .integer(Int64(event.position))),
-            ("id", .string(event.id.uuidString.lowercased())),
+            ("id", .string(event.id.lowercasedText)),
             ("stream", .string(event.stream)),
             ("streamVersion", .integer(Int64(event.streamVersion))),
             ("type", .string(event.type)),
@@ -98,8 +98,8 @@ public enum JSONLines {
             ("occurredAt", .string(Timestamp.format(Micros.from(event.occurredAt)))),
             ("recordedAt", .string(Timestamp.format(Micros.from(event.recordedAt)))),
             ("actor", .string(event.actor)),
-            ("correlationID", event.correlationID.map { .string($0.uuidString.lowercased()) } ?? .null),
-            ("causationID", event.causationID.map { .string($0.uuidString.lowercased()) } ?? .null),
+            ("correlationID", event.correlationID.map { .string($0.lowercasedText) } ?? .null),
+            ("causationID", event.causationID.map { .string($0.lowercasedText) } ?? .null),
         ]
         var decoded = try registry.decode(event)
         if let protector { decoded = try decoded.erasingForgottenPersonalData(with: protector) }
@@ -192,13 +192,15 @@ public enum JSONLines {
 
     // MARK: Import
 
+    /// The members a line may have.
+    static let lineMembers: Set<String> = ["position", "id", "stream", "streamVersion", "type", "schemaVersion", "occurredAt",
+                                           "recordedAt", "actor", "correlationID", "causationID", "data", "payloadBase64"]
+
     /// Reads one JSON line into the event it describes, validating every field.
     public static func event(fromLine text: some Collection<UInt8>, registry: EventRegistry = EventRegistry()) throws -> ImportedEvent {
         let json = try JSONValue.parse(text)
         guard case .object(let members) = json else { throw LineError("the line is not a JSON object") }
-        let allowed: Set<String> = ["position", "id", "stream", "streamVersion", "type", "schemaVersion", "occurredAt",
-                                    "recordedAt", "actor", "correlationID", "causationID", "data", "payloadBase64"]
-        if let unknown = members.first(where: { !allowed.contains($0.0) }) { throw LineError("unknown member \(LineError.quote(unknown.0))") }
+        if let unknown = members.first(where: { !Self.lineMembers.contains($0.0) }) { throw LineError("unknown member \(LineError.quote(unknown.0))") }
 
         func integer(_ name: String) throws -> Int64 {
             guard case .integer(let value)? = json[name] else { throw LineError("'\(name)' must be an integer") }
@@ -213,7 +215,7 @@ public enum JSONLines {
                 if optional { return nil }
                 throw LineError("'\(name)' is missing")
             }
-            guard case .string(let text) = value, let id = UUID(uuidString: text) else { throw LineError("'\(name)' must be a UUID") }
+            guard case .string(let text) = value, let id = UUID(text: text) else { throw LineError("'\(name)' must be a UUID") }
             return id
         }
         func time(_ name: String) throws -> Date {
@@ -319,8 +321,12 @@ public enum JSONLines {
                                   registry: EventRegistry = EventRegistry(),
                                   protector: (any PersonalDataProtector)? = nil,
                                   progress: (JSONLinesImportProgress) -> Void = { _ in }) async throws -> Int {
+        // One transaction holds every event anyway: the validating pass keeps them, and the
+        // file is read once. Chunks read it twice, holding one chunk at a time.
+        let single = mode == .singleTransaction
+        var validated: [(line: Int, event: ImportedEvent)] = []
         let count = try validate(path, into: store, startingAtLine: startingAtLine, checkingDomainRules: checkingDomainRules,
-                                 registry: registry, progress: progress)
+                                 registry: registry, progress: progress, keep: single ? { validated.append(($0, $1)) } : nil)
         guard count > 0 else { throw JSONLinesError.emptyFile }
         let chunk: Int
         switch mode {
@@ -344,6 +350,12 @@ public enum JSONLines {
             pending.removeAll(keepingCapacity: true)
             progress(JSONLinesImportProgress(phase: .appending, done: imported, total: count))
             CrashPoints.reach("import.chunk")
+        }
+        if single {
+            pending = validated
+            validated = []
+            try await flush()
+            return imported
         }
         let reader = try LineReader(path: path)
         defer { reader.close() }
@@ -378,7 +390,8 @@ public enum JSONLines {
 
     /// Parses and checks every line of the file, streaming; the number of events.
     static func validate(_ path: String, into store: any EventLogStore, startingAtLine: Int, checkingDomainRules: Bool,
-                         registry: EventRegistry, progress: (JSONLinesImportProgress) -> Void = { _ in }) throws -> Int {
+                         registry: EventRegistry, progress: (JSONLinesImportProgress) -> Void = { _ in },
+                         keep: ((Int, ImportedEvent) -> Void)? = nil) throws -> Int {
         let head = try store.head()
         var nextPosition = head + 1
         var versions: [String: UInt64] = [:]
@@ -418,6 +431,7 @@ public enum JSONLines {
             versions[event.stream] = event.streamVersion
             nextPosition += 1
             count += 1
+            keep?(lineNumber, event)
             if count % progressInterval == 0 { progress(JSONLinesImportProgress(phase: .checking, done: reader.bytesRead, total: reader.size)) }
         }
         progress(JSONLinesImportProgress(phase: .checking, done: reader.size, total: reader.size))
@@ -508,28 +522,33 @@ enum Timestamp {
     static func format(_ micros: Int64) -> String {
         let day = CalendarDay.containing(micros: micros)
         let within = micros - Int64(day.daysSince1970) * 86_400_000_000
-        let seconds = within / 1_000_000
-        let fraction = within % 1_000_000
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        let seconds = Int(within / 1_000_000)
+        let fraction = Int(within % 1_000_000)
+        return String(unsafeUninitializedCapacity: 27) { buffer in
+            day.writeISO(into: buffer)
+            buffer[10] = UInt8(ascii: "T")
+            writeDigits(seconds / 3600, 2, into: buffer, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            writeDigits(seconds / 60 % 60, 2, into: buffer, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            writeDigits(seconds % 60, 2, into: buffer, at: 17)
+            buffer[19] = UInt8(ascii: ".")
+            writeDigits(fraction, 6, into: buffer, at: 20)
+            buffer[26] = UInt8(ascii: "Z")
+            return 27
         }
-        return "\(day)T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
     }
 
     static func parse(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 27, bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
-              bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."), bytes[26] == UInt8(ascii: "Z"),
-              let day = CalendarDay(iso: String(decoding: bytes[0..<10], as: UTF8.self))
-        else { return nil }
-        func number(_ range: Range<Int>) -> Int64? {
-            guard bytes[range].allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
-            return Int64(String(decoding: bytes[range], as: UTF8.self))
+        var text = text
+        return text.withUTF8 { bytes -> Int64? in
+            guard bytes.count == 27, bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
+                  bytes[16] == UInt8(ascii: ":"), bytes[19] == UInt8(ascii: "."), bytes[26] == UInt8(ascii: "Z"),
+                  let day = CalendarDay(isoBytes: UnsafeBufferPointer(rebasing: bytes[0..<10])),
+                  let hour = Int64(decimalDigits: bytes[11..<13]), hour < 24, let minute = Int64(decimalDigits: bytes[14..<16]), minute < 60,
+                  let second = Int64(decimalDigits: bytes[17..<19]), second < 60, let fraction = Int64(decimalDigits: bytes[20..<26])
+            else { return nil }
+            return Int64(day.daysSince1970) * 86_400_000_000 + ((hour * 60 + minute) * 60 + second) * 1_000_000 + fraction
         }
-        guard let hour = number(11..<13), hour < 24, let minute = number(14..<16), minute < 60,
-              let second = number(17..<19), second < 60, let fraction = number(20..<26)
-        else { return nil }
-        return Int64(day.daysSince1970) * 86_400_000_000 + ((hour * 60 + minute) * 60 + second) * 1_000_000 + fraction
     }
 }

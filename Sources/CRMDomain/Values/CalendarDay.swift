@@ -77,22 +77,26 @@ public struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertib
 
     /// ISO 8601, `YYYY-MM-DD`.
     public var description: String {
-        let (year, month, day) = parts
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        String(unsafeUninitializedCapacity: 10) { buffer in
+            writeISO(into: buffer)
+            return 10
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
     /// Parses `YYYY-MM-DD`.
     public init?(iso text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        var text = text
+        guard let day = text.withUTF8({ CalendarDay(isoBytes: $0) }) else { return nil }
+        self = day
+    }
+
+    /// Parses `YYYY-MM-DD` from UTF-8 bytes (exactly ten, ASCII digits and dashes).
+    init?(isoBytes bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              let year = Int64(decimalDigits: bytes[0..<4]), let month = Int64(decimalDigits: bytes[5..<7]),
+              let day = Int64(decimalDigits: bytes[8..<10])
         else { return nil }
-        self.init(year: year, month: month, day: day)
+        self.init(year: Int(year), month: Int(month), day: Int(day))
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.daysSince1970 < rhs.daysSince1970 }
@@ -137,5 +141,41 @@ extension CalendarDay: Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(description)
+    }
+}
+
+extension Int64 {
+    /// The value of a run of ASCII decimal digits (at most 18); `nil` for an empty run or any
+    /// other byte.
+    init?(decimalDigits digits: Slice<UnsafeBufferPointer<UInt8>>) {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            let digit = Int64(byte) &- 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            value = value * 10 + digit
+        }
+        self = value
+    }
+}
+
+extension CalendarDay {
+    /// Writes `YYYY-MM-DD` into the first ten bytes of `buffer`.
+    func writeISO(into buffer: UnsafeMutableBufferPointer<UInt8>) {
+        let (year, month, day) = parts
+        writeDigits(year, 4, into: buffer, at: 0)
+        buffer[4] = UInt8(ascii: "-")
+        writeDigits(month, 2, into: buffer, at: 5)
+        buffer[7] = UInt8(ascii: "-")
+        writeDigits(day, 2, into: buffer, at: 8)
+    }
+}
+
+/// Writes `value` (≥ 0) as exactly `width` decimal digits, zero-padded, at `offset`.
+func writeDigits(_ value: Int, _ width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+    var value = value
+    for index in stride(from: offset + width - 1, through: offset, by: -1) {
+        buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+        value /= 10
     }
 }

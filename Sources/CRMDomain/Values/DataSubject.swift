@@ -35,7 +35,7 @@ public enum DataSubject: Sendable, Hashable, LosslessStringConvertible {
     /// `employee-<uuid>`); `nil` for any other text.
     public init?(_ description: String) {
         let pieces = description.split(separator: "-", maxSplits: 1)
-        guard pieces.count == 2, let uuid = UUID(uuidString: String(pieces[1])) else { return nil }
+        guard pieces.count == 2, let uuid = UUID(text: String(pieces[1])) else { return nil }
         switch pieces[0] {
         case "customer": self = .customer(CustomerID(uuid))
         case "contact": self = .contact(ContactID(uuid))

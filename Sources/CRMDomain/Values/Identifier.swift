@@ -19,7 +19,7 @@ public struct Identifier<Kind: EntityKind>: Sendable, Hashable, Comparable, Cust
 
     /// Parses a UUID string; `nil` when it is not one.
     public init?(_ text: String) {
-        guard let uuid = UUID(uuidString: text) else { return nil }
+        guard let uuid = UUID(text: text) else { return nil }
         self.uuid = uuid
     }
 
@@ -27,10 +27,10 @@ public struct Identifier<Kind: EntityKind>: Sendable, Hashable, Comparable, Cust
     public static func new() -> Self { Self(NewEvent.makeID()) }
 
     /// The entity's stream, `<category>-<uuid>` with the UUID in lower case.
-    public var stream: String { Kind.category + "-" + uuid.uuidString.lowercased() }
+    public var stream: String { Kind.category + "-" + uuid.lowercasedText }
 
     /// The UUID in lower case.
-    public var description: String { uuid.uuidString.lowercased() }
+    public var description: String { uuid.lowercasedText }
 
     public static func < (lhs: Self, rhs: Self) -> Bool {
         withUnsafeBytes(of: lhs.uuid.uuid) { a in
@@ -119,3 +119,63 @@ extension Identifier: Codable {
         try container.encode(description)
     }
 }
+
+extension UUID {
+    /// Parses the 36-character text form (`8-4-4-4-12` hex digits, either case) without
+    /// Foundation's `sscanf`-based parser, which dominates a JSON Lines import.
+    init?(text: String) {
+        var text = text
+        guard let uuid = text.withUTF8({ UUID(textBytes: $0) }) else { return nil }
+        self = uuid
+    }
+
+    private init?(textBytes bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count == 36, bytes[8] == UInt8(ascii: "-"), bytes[13] == UInt8(ascii: "-"),
+              bytes[18] == UInt8(ascii: "-"), bytes[23] == UInt8(ascii: "-") else { return nil }
+        func nibble(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte &- UInt8(ascii: "A") &+ 10
+            default: nil
+            }
+        }
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        let parsed = withUnsafeMutableBytes(of: &value) { raw -> Bool in
+            var offset = 0
+            for index in 0..<16 {
+                if offset == 8 || offset == 13 || offset == 18 || offset == 23 { offset += 1 }
+                guard let high = nibble(bytes[offset]), let low = nibble(bytes[offset + 1]) else { return false }
+                raw[index] = high << 4 | low
+                offset += 2
+            }
+            return true
+        }
+        guard parsed else { return nil }
+        self.init(uuid: value)
+    }
+}
+
+extension UUID {
+    /// The 36-character text form in lowercase, written without Foundation's formatter.
+    package var lowercasedText: String {
+        let hex = lowercaseHexDigits
+        return withUnsafeBytes(of: uuid) { raw in
+            String(unsafeUninitializedCapacity: 36) { buffer in
+                var offset = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        buffer[offset] = UInt8(ascii: "-")
+                        offset += 1
+                    }
+                    buffer[offset] = hex[Int(raw[index] >> 4)]
+                    buffer[offset + 1] = hex[Int(raw[index] & 0x0F)]
+                    offset += 2
+                }
+                return 36
+            }
+        }
+    }
+}
+
+private let lowercaseHexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -94,6 +94,12 @@ enum JSONValue: Sendable, Hashable {
 
     static func writeString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
@@ -131,7 +137,12 @@ private struct JSONParser {
     init(bytes: [UInt8]) { self.bytes = bytes }
 
     mutating func skipWhitespace() {
-        while offset < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[offset]) { offset += 1 }
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case 0x20, 0x09, 0x0A, 0x0D: offset += 1
+            default: return
+            }
+        }
     }
 
     func fail(_ reason: String) -> CodecError { .invalidJSON(reason: reason, offset: offset) }
@@ -163,7 +174,8 @@ private struct JSONParser {
     mutating func parseObject(depth: Int) throws(CodecError) -> JSONValue {
         offset += 1
         var members: [(String, JSONValue)] = []
-        var names = Set<String>()
+        // Duplicate names: a linear look for the usual small object, a set beyond.
+        var names: Set<String>?
         skipWhitespace()
         if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
             offset += 1
@@ -174,7 +186,14 @@ private struct JSONParser {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
             let nameOffset = offset
             let name = try parseString()
-            guard names.insert(name).inserted else {
+            let duplicate: Bool
+            if members.count < 16 {
+                duplicate = members.contains { $0.0 == name }
+            } else {
+                if names == nil { names = Set(members.map(\.0)) }
+                duplicate = !names!.insert(name).inserted
+            }
+            guard !duplicate else {
                 throw CodecError.invalidJSON(reason: "duplicate member '\(name)'", offset: nameOffset)
             }
             skipWhitespace()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension String: FieldValue {
     static var wireType: WireType { .bytes }
@@ -84,7 +85,7 @@ extension UUID: FieldValue {
 
     static func fromJSON(_ json: JSONValue) throws(FieldError) -> UUID {
         guard case .string(let text) = json else { throw .wrongJSON(expected: "a UUID string") }
-        guard let id = UUID(uuidString: text) else { throw .invalid("'\(text)' is not a UUID") }
+        guard let id = UUID(text: text) else { throw .invalid("'\(text)' is not a UUID") }
         return id
     }
 }
@@ -109,16 +110,48 @@ extension CatalogEnum {
         return result
     }
 
-    var json: JSONValue { .string(name) }
+    var json: JSONValue { .string(Self.names.name[Int(rawValue)]) }
 
     static func fromJSON(_ json: JSONValue) throws(FieldError) -> Self {
         guard case .string(let name) = json else { throw .wrongJSON(expected: "a \(Self.self) name") }
-        guard let match = allCases.first(where: { $0.name == name }) else {
+        guard let raw = names.rawValue[name], let match = Self(rawValue: raw) else {
             throw .invalid("'\(name)' is not one of \(allCases.map(\.name).joined(separator: ", "))")
         }
         return match
     }
 
+    /// The cases' names both ways, made once per type (`String(describing:)` is slow).
+    static var names: CatalogEnumNames { CatalogEnumNames.of(Self.self) }
+}
+
+/// The names of a ``CatalogEnum``'s cases by raw value, and the raw values by name.
+final class CatalogEnumNames: Sendable {
+    let name: [String]
+    let rawValue: [String: UInt8]
+
+    private init<E: CatalogEnum>(_: E.Type) {
+        var name = [String](repeating: "", count: 256)
+        var rawValue: [String: UInt8] = [:]
+        for value in E.allCases {
+            name[Int(value.rawValue)] = value.name
+            rawValue[value.name] = value.rawValue
+        }
+        self.name = name
+        self.rawValue = rawValue
+    }
+
+    private static let tables = Mutex<[ObjectIdentifier: CatalogEnumNames]>([:])
+
+    static func of<E: CatalogEnum>(_ type: E.Type) -> CatalogEnumNames {
+        let key = ObjectIdentifier(type)
+        if let table = tables.withLock({ $0[key] }) { return table }
+        let table = CatalogEnumNames(type)
+        return tables.withLock { tables in
+            if let existing = tables[key] { return existing }
+            tables[key] = table
+            return table
+        }
+    }
 }
 
 /// An enum whose cases are written by name in JSON and reports.
