@@ -109,10 +109,12 @@ struct Demo: AsyncParsableCommand {
         print("appended \(stats.eventsAppended) events for \(summary.customers) customers over \(summary.loopRuns) weeks in "
             + "\(String(format: "%.1f", elapsed)) s (\(Int(Double(stats.eventsAppended) / max(elapsed, 0.001))) events/s, durable; "
             + "personal data sealed, key in \(options.masterKeyPath))")
-        print("closed loop ran weekly (\(String(format: "%.1f", Double(summary.closedLoopTime.components.seconds) + Double(summary.closedLoopTime.components.attoseconds) / 1e18)) s of it): \(summary.reactions) reactions, \(summary.suppressed) suppressed for want of consent, "
+        let loopSeconds = Double(summary.closedLoopTime.components.seconds) + Double(summary.closedLoopTime.components.attoseconds) / 1e18
+        print("closed loop ran weekly: \(summary.reactions) reactions, \(summary.suppressed) suppressed for want of consent, "
             + "\(summary.tasksCompleted) of its tasks completed by the staff"
             + (summary.refused == 0 ? "" : "; \(summary.refused) simulated commands refused by the domain rules"
-                + (summary.refusals.first.map { " (first: \($0))" } ?? "")))
+                + (summary.refusals.first.map { " (first: \($0))" } ?? ""))
+            + "; deciding and appending them took \(String(format: "%.1f", loopSeconds)) s of the \(String(format: "%.1f", elapsed)) s")
         print("group commit: \(stats.appendCalls) appends from \(writers) writers in \(stats.writeTransactions) synced transactions")
     }
 }

@@ -124,8 +124,6 @@ final class RawStore: @unchecked Sendable {
     }
 }
 
-}
-
 /// Raw LMDB with CRMKit's three-database layout (log, streams, event-ids; time-ordered ids) (see `raw_indexed_batch`).
 final class RawIndexedStore: @unchecked Sendable {
     let handle: OpaquePointer
