@@ -134,7 +134,10 @@ public final class PostgresEventStore: EventLogStore, ConcurrentlyScannable {
         }
         let writers = ConnectionPool(name: "writers", limit: configuration.connections, location: location,
                                      configuration: connectionConfiguration, logger: configuration.logger)
-        let readers = ConnectionPool(name: "readers", limit: configuration.connections, location: location,
+        // Readers never wait for a connection (a busy pool opens another); the limit is how many
+        // stay open when idle: enough for two threads replaying at once (a parallel rebuild), so
+        // its ranges do not open and close connections over and over.
+        let readers = ConnectionPool(name: "readers", limit: max(configuration.connections, 2 * configuration.replayConnections), location: location,
                                      configuration: connectionConfiguration, logger: configuration.logger)
         do {
             let head = try await writers.withConnection { connection in
