@@ -60,7 +60,7 @@ public final class PostgresEventStore: EventLogStore, ConcurrentlyScannable {
             connections: Int = 4, maxEventsPerTransaction: Int = 10_000, pollInterval: Duration = .milliseconds(10),
             connectTimeout: Duration = .seconds(10),
             logger: Logger = Logger(label: "crmkit.eventlog.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
-            createIfMissing: Bool = true, replayConnections: Int = 3
+            createIfMissing: Bool = true, replayConnections: Int = 4
         ) {
             self.replayConnections = replayConnections
             self.createIfMissing = createIfMissing
