@@ -1,12 +1,16 @@
+import CRMDomain
 import CRMEventLog
+import CRMEventLogLMDB
 import CRMEventLogPostgres
+@testable import CRMProjections
 import Foundation
 import Synchronization
 import Testing
 
 /// The replay read of a PostgreSQL log (a forward scan of the whole log, fetched as ranges of
 /// positions over several connections at once): every record exactly once, in order, across
-/// range borders, with appends going on, with bounds, after a gap, and from several threads.
+/// range borders, with appends going on, with bounds, after a gap, from several threads, and
+/// into a parallel rebuild.
 @Suite struct PostgresReplayTests {
     /// Appends `count` events to `stream` in one append, each with a payload of `bytes` bytes
     /// that names its stream and index; returns the payloads by position.
@@ -103,6 +107,30 @@ import Testing
         try store.scan(.all) { positions.append($0.position) }
         #expect(positions == Array(1...1_499) + Array(1_501...3_000))
         try await store.dropSchema()
+    }
+
+    @Test(.enabled(if: postgresURL != nil, postgresSkipReason))
+    func parallelRebuildFromPostgreSQLEqualsTheOneThreadFoldOnLMDB() async throws {
+        let dir = TemporaryDirectory("replay-rebuild")
+        let lmdb = try EventStore(path: dir.sub("lmdb"), configuration: .init(durability: .relaxed))
+        defer { lmdb.close() }
+        _ = try await writeHistory(into: lmdb, customers: 12, eventsPerCustomer: 80)
+        let head = try lmdb.head()
+        let postgres = try await LogFixture.connectPostgres(schema: LogFixture.freshSchema())
+        #expect(try await LogMigration.copy(from: lmdb, to: postgres, batchSize: 500).copied == head)
+
+        var single = CRMReadModels(rules: .standard)
+        let fold = Fold<CRMReadModels>(registry: EventRegistry(), cutoffMicros: nil)
+        try lmdb.scan(.all) { view in try fold.apply(view, to: &single) }
+        // Many chunks of positions, more than the window, an uneven last one, more workers than cores.
+        var parallel = CRMReadModels(rules: .standard)
+        parallel.setTracksChanges(false)
+        try ProjectionEngine.rebuildInParallel(&parallel, store: postgres, through: head, cutoffMicros: nil, registry: EventRegistry(),
+                                               plan: ParallelRebuildPlan(workers: 3, chunkSize: 97, window: 4))
+        let expected = Set(single.entries())
+        #expect(expected.count > 100)
+        #expect(Set(parallel.entries()) == expected)
+        try await postgres.dropSchema()
     }
 
     @Test(.enabled(if: postgresURL != nil, postgresSkipReason))
