@@ -6,7 +6,7 @@
 // The workload is the event-log benchmarks' own (`Workload.swift`, the same file as in
 // Benchmarks/EventLogBenchmarks, linked here rather than copied): batches of 10,000 events over
 // 1,000 customer streams with ~150-byte JSON payloads, and the SQLite peer (GRDB, WAL,
-// `synchronous = FULL`, unique (stream, version) and event id) built by `SQLitePeer`.
+// `synchronous = FULL`, unique (stream, version) and event id) of the shared `SQLitePeer` target.
 //
 // For each backend: durable appends of N events in batches of 10,000 (one transaction each);
 // 32 concurrent writers appending one event per call for S seconds; a full replay (every record
@@ -21,6 +21,7 @@ import CRMEventLogLMDB
 import CRMEventLogPostgres
 import Foundation
 import GRDB
+import SQLitePeer
 
 var events = 1_000_000
 var seconds = 10
