@@ -73,13 +73,7 @@ final class ConnectionPool: Sendable {
     /// Runs `body` on an idle connection, or on a new one when none is idle; blocks the calling
     /// thread (never call it on an event loop).
     func withConnectionBlocking<R>(_ body: (PostgresConnection) throws -> R) throws -> R {
-        let connection: PostgresConnection
-        if let idle = try takeIdle() {
-            connection = idle
-        } else {
-            connection = try connect().wait()
-            state.withLock { $0.open += 1 }
-        }
+        let connection = try leaseBlocking()
         do {
             let result = try body(connection)
             release(connection)
@@ -88,6 +82,20 @@ final class ConnectionPool: Sendable {
             release(connection)
             throw error
         }
+    }
+
+    /// An idle connection, or a new one when none is idle; blocks the calling thread (never call
+    /// it on an event loop). Hand it back with ``giveBack(_:)``.
+    func leaseBlocking() throws -> PostgresConnection {
+        if let idle = try takeIdle() { return idle }
+        let connection = try connect().wait()
+        state.withLock { $0.open += 1 }
+        return connection
+    }
+
+    /// Returns a connection of ``leaseBlocking()`` to the pool (or closes it).
+    func giveBack(_ connection: PostgresConnection) {
+        release(connection)
     }
 
     /// Runs `body` on an idle connection, or on a new one when none is idle, without waiting

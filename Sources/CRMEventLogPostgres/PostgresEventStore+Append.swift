@@ -142,9 +142,16 @@ extension PostgresEventStore {
     /// The current versions of `streams` (absent streams are left out, i.e. version 0).
     private func streamVersions(_ streams: [String], on connection: PostgresConnection) async throws -> [String: UInt64] {
         var versions: [String: UInt64] = [:]
-        let rows = try await connection.query(
-            "SELECT stream, max(stream_version) FROM \(unescaped: events) WHERE stream = ANY(\(streams)) GROUP BY stream", logger: logger)
-        for try await (stream, version) in rows.decode((String, Int64).self) { versions[stream] = UInt64(version) }
+        // One backward probe of the stream index per stream: `max(…) … GROUP BY stream` over
+        // `stream = ANY(…)` fetched every stored event of those streams (a bitmap heap scan),
+        // which grows with the streams' length.
+        let rows = try await connection.query("""
+            SELECT name, (SELECT stream_version FROM \(unescaped: events) WHERE stream = name ORDER BY stream_version DESC LIMIT 1)
+            FROM unnest(\(streams)::text[]) AS name
+            """, logger: logger)
+        for try await (stream, version) in rows.decode((String, Int64?).self) {
+            if let version { versions[stream] = UInt64(version) }
+        }
         return versions
     }
 

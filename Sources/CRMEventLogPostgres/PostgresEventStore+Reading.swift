@@ -77,12 +77,24 @@ extension PostgresEventStore {
     ///
     /// The parameters are those of `EventStore/scan(_:from:direction:limit:through:_:)`:
     /// for a `EventFilter/stream(_:)` filter `from` is a stream version, and `through`
-    /// defaults to the head when the scan starts. Records are fetched in chunks of up to 20,000 records or 32 MiB.
+    /// defaults to the head when the scan starts.
+    ///
+    /// A forward read of the whole log (``EventFilter/all``, the read of rebuilds) fetches
+    /// ranges of positions over up to ``Configuration/replayConnections`` reader connections at
+    /// once, the next ranges while the records of one are visited; other reads fetch chunks of
+    /// up to 20,000 records or 32 MiB, one round trip at a time. Either way each record is
+    /// visited once, in order.
     public func scan(
         _ filter: EventFilter = .all, from: UInt64? = nil, direction: ReadDirection = .forward,
         limit: Int? = nil, through: UInt64? = nil, _ body: (RecordView) throws -> Void
     ) throws {
         let bound = try through ?? head()
+        var from = from, limit = limit
+        if case .all = filter, direction == .forward {
+            guard let rest = try replayRanges(from: max(from ?? 1, 1), through: bound, limit: limit ?? Int.max, body) else { return }
+            from = rest.next
+            limit = limit == nil && rest.remaining > Int.max / 2 ? nil : rest.remaining
+        }
         var cursor = ChunkCursor(filter: filter, direction: direction, from: from, through: bound, limit: limit)
         while let query = cursor.nextQuery(events: events) {
             let chunk = try rows(query, "reading the log")

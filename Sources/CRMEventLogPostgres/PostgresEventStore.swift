@@ -28,9 +28,11 @@ import Synchronization
 /// batching is what lets many concurrent writers share each durable commit.
 ///
 /// Reads are synchronous, as on `EventStore`: each waits for a round trip on a
-/// connection of its own, never on an event loop. Appends and imports are asynchronous and use a
+/// connection of its own, never on an event loop. Scans may run on several threads at once, each
+/// on its own connections and in its own snapshots (`ConcurrentlyScannable`), so a rebuild reads
+/// ranges of positions in parallel. Appends and imports are asynchronous and use a
 /// pool of ``Configuration/connections`` connections.
-public final class PostgresEventStore: EventLogStore {
+public final class PostgresEventStore: EventLogStore, ConcurrentlyScannable {
     /// Options for connecting.
     public struct Configuration: Sendable {
         /// The most connections appends and imports use at once (each holds one transaction).
@@ -38,6 +40,10 @@ public final class PostgresEventStore: EventLogStore {
         /// The most events one transaction takes when concurrent appends of this store are
         /// committed together (a larger single append still goes through whole).
         public var maxEventsPerTransaction: Int
+        /// How many reader connections a forward read of the whole log (a replay) uses at once:
+        /// each fetches a later range of positions while the records of an earlier one are
+        /// visited. 1 fetches one range at a time.
+        public var replayConnections: Int
         /// How often a waiting subscription asks the server for events appended through other
         /// connections (appends through this store wake it at once).
         public var pollInterval: Duration
@@ -54,8 +60,9 @@ public final class PostgresEventStore: EventLogStore {
             connections: Int = 4, maxEventsPerTransaction: Int = 10_000, pollInterval: Duration = .milliseconds(10),
             connectTimeout: Duration = .seconds(10),
             logger: Logger = Logger(label: "crmkit.eventlog.postgres", factory: { _ in SwiftLogNoOpLogHandler() }),
-            createIfMissing: Bool = true
+            createIfMissing: Bool = true, replayConnections: Int = 4
         ) {
+            self.replayConnections = replayConnections
             self.createIfMissing = createIfMissing
             self.connections = connections
             self.maxEventsPerTransaction = maxEventsPerTransaction
@@ -127,7 +134,10 @@ public final class PostgresEventStore: EventLogStore {
         }
         let writers = ConnectionPool(name: "writers", limit: configuration.connections, location: location,
                                      configuration: connectionConfiguration, logger: configuration.logger)
-        let readers = ConnectionPool(name: "readers", limit: configuration.connections, location: location,
+        // Readers never wait for a connection (a busy pool opens another); the limit is how many
+        // stay open when idle: enough for two threads replaying at once (a parallel rebuild), so
+        // its ranges do not open and close connections over and over.
+        let readers = ConnectionPool(name: "readers", limit: max(configuration.connections, 2 * configuration.replayConnections), location: location,
                                      configuration: connectionConfiguration, logger: configuration.logger)
         do {
             let head = try await writers.withConnection { connection in

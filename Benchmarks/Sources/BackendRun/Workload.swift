@@ -1,0 +1,1 @@
+../../Benchmarks/EventLogBenchmarks/Workload.swift
