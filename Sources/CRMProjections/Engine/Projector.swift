@@ -43,8 +43,16 @@ public final class Projector<Model: ReadModel>: Sendable {
     ///   - logger: where progress is logged; nowhere by default.
     /// - Throws: ``ProjectionError/rulesMismatch(model:generation:stored:given:)`` when the
     ///   stored state was built with other rules.
-    public init(store: any EventLogStore, state: StateStore, rules: CRMRules = .standard, generation: String? = nil, registry: EventRegistry = EventRegistry(),
-                logger: Logger = Logger(label: "crmkit.projections", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+    public convenience init(store: any EventLogStore, state: StateStore, rules: CRMRules = .standard, generation: String? = nil,
+                            registry: EventRegistry = EventRegistry(),
+                            logger: Logger = Logger(label: "crmkit.projections", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+        try self.init(store: store, state: state, rules: rules, generation: generation, registry: registry, logger: logger, built: nil)
+    }
+
+    /// Opens the generation; with `built`, the model just written to it by ``rebuild(store:state:rules:generation:registry:batchSize:)``
+    /// (with its rules and checkpoint) instead of reading it back.
+    private init(store: any EventLogStore, state: StateStore, rules: CRMRules, generation: String?, registry: EventRegistry,
+                 logger: Logger, built: (model: Model, checkpoint: UInt64)?) throws {
         guard !store.isReadOnly, !state.isReadOnly else { throw ProjectionError.readOnlyStore }
         self.store = store
         self.state = state
@@ -59,7 +67,8 @@ public final class Projector<Model: ReadModel>: Sendable {
         self.database = database
         fold = Fold(registry: registry, cutoffMicros: nil)
 
-        let (model, checkpoint, storedRules) = try Self.load(environment: environment, database: database, meta: meta, generation: chosen, rules: rules)
+        let (model, checkpoint, storedRules) = try built.map { ($0.model, $0.checkpoint, Data?.none) }
+            ?? Self.load(environment: environment, database: database, meta: meta, generation: chosen, rules: rules)
         if let storedRules {
             let stored = try CRMRules(json: storedRules)
             guard stored == rules else {
@@ -67,7 +76,7 @@ public final class Projector<Model: ReadModel>: Sendable {
             }
         }
         current = Mutex((model, checkpoint))
-        if storedRules == nil {
+        if storedRules == nil && built == nil {
             let json = try rules.json()
             try environment.write { txn in
                 try txn.put(in: meta, key: ProjectionStorage.rulesKey(Model.name, chosen), value: Array(json))
@@ -244,8 +253,10 @@ public final class Projector<Model: ReadModel>: Sendable {
         let (database, meta) = try clear(state: state, generation: generation)
         CrashPoints.reach("rebuild.cleared")
         let head = try store.head()
-        let model = try ProjectionEngine.rebuild(Model.self, store: store, rules: rules, asOf: .position(head), registry: registry)
+        var model = try ProjectionEngine.rebuild(Model.self, store: store, rules: rules, asOf: .position(head), registry: registry)
         let entries = model.entries()
+        // Every entry is written below: nothing is left for the projector to persist.
+        _ = model.takeChanges()
         var index = 0
         repeat {
             let slice = entries[index..<min(entries.count, index + batchSize)]
@@ -260,7 +271,10 @@ public final class Projector<Model: ReadModel>: Sendable {
             CrashPoints.reach("rebuild.batch")
             index += batchSize
         } while index < entries.count
-        let projector = try Projector(store: store, state: state, rules: rules, generation: generation, registry: registry)
+        // The model just written is the generation's state: it is not read back.
+        let projector = try Projector(store: store, state: state, rules: rules, generation: generation, registry: registry,
+                                      logger: Logger(label: "crmkit.projections", factory: { _ in SwiftLogNoOpLogHandler() }),
+                                      built: (model, head))
         try projector.catchUp()
         CrashPoints.reach("rebuild.caughtUp")
         return projector
