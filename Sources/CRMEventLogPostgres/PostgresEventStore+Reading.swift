@@ -242,11 +242,7 @@ struct ChunkCursor: Sendable {
             try blob.withUnsafeReadableBytes { bytes in
                 var offset = 0
                 while offset < bytes.count {
-                    let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-                    guard let length = RecordFormat.recordLength(startingAt: rest), length <= rest.count else {
-                        throw EventLogError.corruptRecord(position: bounds.next, reason: "a record of the chunk is cut short")
-                    }
-                    let view = try RecordView(validating: UnsafeRawBufferPointer(rebasing: rest[..<length]), at: bounds.next)
+                    let (view, length) = try RecordBlob.record(in: bytes, at: offset, position: bounds.next, of: "chunk")
                     try body(view)
                     let key: UInt64
                     if case .stream = matcher { key = view.streamVersion } else { key = view.position }
@@ -262,5 +258,18 @@ struct ChunkCursor: Sendable {
         }
         let cutByBytes = taken < matched
         if bounds.remaining == 0 || (bounds.direction == .backward && bounds.next == 0) || (!cutByBytes && Int(matched) < requested) { bounds.exhausted = true }
+    }
+}
+
+/// The records of a chunk or range, laid end to end in one `bytea`.
+enum RecordBlob {
+    /// The record starting at `offset` of `bytes`, validated, and its length; `position` names
+    /// the record in errors, `what` the read ("chunk", "range").
+    static func record(in bytes: UnsafeRawBufferPointer, at offset: Int, position: UInt64, of what: String) throws -> (RecordView, Int) {
+        let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+        guard let length = RecordFormat.recordLength(startingAt: rest), length <= rest.count else {
+            throw EventLogError.corruptRecord(position: position, reason: "a record of the \(what) is cut short")
+        }
+        return (try RecordView(validating: UnsafeRawBufferPointer(rebasing: rest[..<length]), at: position), length)
     }
 }

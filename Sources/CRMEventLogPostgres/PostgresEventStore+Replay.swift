@@ -125,11 +125,7 @@ extension PostgresEventStore {
                 try blob.withUnsafeReadableBytes { bytes in
                     var offset = 0
                     while offset < bytes.count {
-                        let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
-                        guard let length = RecordFormat.recordLength(startingAt: rest), length <= rest.count else {
-                            throw EventLogError.corruptRecord(position: next, reason: "a record of the range is cut short")
-                        }
-                        let view = try RecordView(validating: UnsafeRawBufferPointer(rebasing: rest[..<length]), at: next)
+                        let (view, length) = try RecordBlob.record(in: bytes, at: offset, position: next, of: "range")
                         guard view.position == next else {
                             outOfOrder = true
                             return

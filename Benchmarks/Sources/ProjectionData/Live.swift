@@ -211,21 +211,7 @@ public enum SQLiteProjector {
     /// keeps per event (id, unique; schema version; recorded time; actor), as in
     /// EventLogBenchmarks' SQLite peer.
     public static func createLog(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE events (
-                position INTEGER PRIMARY KEY,
-                stream TEXT NOT NULL,
-                version INTEGER NOT NULL,
-                event_id BLOB NOT NULL UNIQUE,
-                type TEXT NOT NULL,
-                schema_version INTEGER NOT NULL,
-                occurred_at INTEGER NOT NULL,
-                recorded_at INTEGER NOT NULL,
-                actor TEXT NOT NULL,
-                payload TEXT NOT NULL,
-                UNIQUE (stream, version)
-            )
-            """)
+        try SQLitePeer.createEventTable(db)
     }
 
     /// Appends one commit's rows (the writer's transaction body).

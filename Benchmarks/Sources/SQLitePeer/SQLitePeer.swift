@@ -43,23 +43,7 @@ public final class SQLitePeer: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: directory + "/events.sqlite", configuration: configuration)
-        try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE events (
-                    position INTEGER PRIMARY KEY,
-                    stream TEXT NOT NULL,
-                    version INTEGER NOT NULL,
-                    event_id BLOB NOT NULL UNIQUE,
-                    type TEXT NOT NULL,
-                    schema_version INTEGER NOT NULL,
-                    occurred_at INTEGER NOT NULL,
-                    recorded_at INTEGER NOT NULL,
-                    actor TEXT NOT NULL,
-                    payload TEXT NOT NULL,
-                    UNIQUE (stream, version)
-                )
-                """)
-        }
+        try pool.write { db in try Self.createEventTable(db) }
         // GRDB's DatabasePool sets `synchronous = NORMAL` on its writer connection after
         // `prepareDatabase` runs (GRDB/Core/Database.swift, setUpWALMode), which syncs the WAL only
         // at checkpoints: set FULL again on the writer, and check it there.
@@ -67,6 +51,26 @@ public final class SQLitePeer: Sendable {
         let synchronous = try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
         let journal = try pool.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         precondition(synchronous == 2 && journal == "wal", "SQLite peer is not WAL + synchronous=FULL: \(String(describing: synchronous)) \(String(describing: journal))")
+    }
+
+    /// The event table: the log's columns per event (id, unique; schema version; recorded time;
+    /// actor), one row per event, `UNIQUE (stream, version)`.
+    public static func createEventTable(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE events (
+                position INTEGER PRIMARY KEY,
+                stream TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                event_id BLOB NOT NULL UNIQUE,
+                type TEXT NOT NULL,
+                schema_version INTEGER NOT NULL,
+                occurred_at INTEGER NOT NULL,
+                recorded_at INTEGER NOT NULL,
+                actor TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                UNIQUE (stream, version)
+            )
+            """)
     }
 
     /// Closes the database and removes its directory.
