@@ -242,6 +242,8 @@ public actor PolicyRunner {
                     var results: [(Int, Result)] = []
                     for lane in stride(from: worker, to: lanesOfWork.count, by: workers) {
                         for index in lanesOfWork[lane] {
+                            // Another lane failed: the run stops, as it did at that reaction.
+                            try Task.checkCancellation()
                             let pending = work[index]
                             do {
                                 let result = try await handler.execute(pending.command, context: pending.context)
@@ -366,14 +368,10 @@ public actor PolicyRunner {
     private func catchUp() throws {
         let head = try store.head()
         guard head > facts.position else { return }
-        // Folded in place (a copy would duplicate every table the fold touches); a fold that
-        // fails part-way leaves no half-folded facts behind: they are folded again from the
-        // start on the next call.
-        do {
-            try fold(into: &facts, through: head)
-        } catch {
-            facts = PolicyFacts(rules: facts.models.rules)
-            throw error
-        }
+        // Folded in place (a copy would duplicate every table the fold touches). A fold that
+        // fails part-way (an event that cannot be read) stops before that event: the facts are
+        // those of the events applied, at the position of the last one, and the next call goes
+        // on from there.
+        try fold(into: &facts, through: head)
     }
 }

@@ -21,6 +21,10 @@ struct TextParsingTests {
             #expect(UUID(text: bad) == nil, "\(bad)")
             #expect(UUID(uuidString: bad) == nil, "\(bad)")
         }
+        // What Foundation's parser takes beyond the plain form, UUID(text:) takes too.
+        for odd in ["+1234567-1234-1234-1234-123456789abc", " 1234567-1234-1234-1234-123456789abc"] {
+            #expect(UUID(text: odd) == UUID(uuidString: odd), "\(odd)")
+        }
     }
 
     @Test("CalendarDay(iso:) takes YYYY-MM-DD of real days only, and description writes it back")
@@ -52,6 +56,14 @@ struct TextParsingTests {
         }
         for micros in [Int64(0), 1_772_442_000_000_001, 253_402_300_799_999_999] {
             #expect(Timestamp.parse(Timestamp.format(micros)) == micros)
+        }
+        // Outside years 1…9999 (the log takes such times): written, and refused by import.
+        let early: Int64 = -62_200_000_000_000_000
+        let late: Int64 = 253_402_300_800_000_000 + 417 * 86_400_000_000 + 22 * 3_600_000_000
+        #expect(Timestamp.format(early) == "0001-01-01T-17889:-46:-40.000000Z")
+        #expect(Timestamp.format(late) == "9999-12-31T10054:00:00.000000Z")
+        for micros in [early, late] {
+            #expect(Timestamp.parse(Timestamp.format(micros)) == nil)
         }
     }
 }

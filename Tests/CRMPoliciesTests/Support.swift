@@ -40,9 +40,14 @@ final class PolicyFixture: @unchecked Sendable {
     }
 
     /// The events policies appended after `position`, with their decoded form.
+    ///
+    /// In the order a run plans them — by the position of their cause, then as appended — since a
+    /// run appends different customers' reactions concurrently, in any order.
     func reactions(after position: UInt64 = 0) throws -> [(RecordedEvent, DomainEvent)] {
-        try store.events(from: position + 1).filter { $0.actor.hasPrefix("policy:") && $0.type != "PolicyActivated" }
-            .map { ($0, try registry.decode($0)) }
+        let events = try store.events(from: position + 1).filter { $0.actor.hasPrefix("policy:") && $0.type != "PolicyActivated" }
+        let causes = try events.map { event in try event.causationID.flatMap { try store.position(ofEventID: $0) } ?? 0 }
+        return try zip(causes, events).sorted { ($0.0, $0.1.position) < ($1.0, $1.1.position) }
+            .map { ($0.1, try registry.decode($0.1)) }
     }
 
     /// The event at `position`.

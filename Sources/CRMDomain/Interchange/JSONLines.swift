@@ -354,6 +354,7 @@ public enum JSONLines {
         if single {
             pending = validated
             validated = []
+            progress(JSONLinesImportProgress(phase: .appending, done: 0, total: count))
             try await flush()
             return imported
         }
@@ -522,6 +523,8 @@ enum Timestamp {
     static func format(_ micros: Int64) -> String {
         let day = CalendarDay.containing(micros: micros)
         let within = micros - Int64(day.daysSince1970) * 86_400_000_000
+        // Outside years 1…9999 the day is clamped: written with every digit, which import refuses.
+        guard (0..<86_400_000_000).contains(within) else { return formatOutOfRange(day, within) }
         let seconds = Int(within / 1_000_000)
         let fraction = Int(within % 1_000_000)
         return String(unsafeUninitializedCapacity: 27) { buffer in
@@ -537,6 +540,16 @@ enum Timestamp {
             buffer[26] = UInt8(ascii: "Z")
             return 27
         }
+    }
+
+    private static func formatOutOfRange(_ day: CalendarDay, _ within: Int64) -> String {
+        let seconds = within / 1_000_000
+        let fraction = within % 1_000_000
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(day)T\(pad(seconds / 3600, 2)):\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
     }
 
     static func parse(_ text: String) -> Int64? {
