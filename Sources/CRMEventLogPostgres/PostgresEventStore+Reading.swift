@@ -79,7 +79,7 @@ extension PostgresEventStore {
     /// for a `EventFilter/stream(_:)` filter `from` is a stream version, and `through`
     /// defaults to the head when the scan starts.
     ///
-    /// A forward read of the whole log (``EventFilter/all``, the read of rebuilds) fetches
+    /// A forward read of the whole log (`EventFilter.all`, the read of rebuilds) fetches
     /// ranges of positions over up to ``Configuration/replayConnections`` reader connections at
     /// once, the next ranges while the records of one are visited; other reads fetch chunks of
     /// up to 20,000 records or 32 MiB, one round trip at a time. Either way each record is
