@@ -190,21 +190,10 @@ func measure(_ name: String, _ store: any EventLogStore & ConcurrentlyScannable,
     }
     rows.append(row(name, "append, 10,000 events per transaction, durable", batches * Workload.batchSize, cost))
 
-    let deadline = ContinuousClock.now + .seconds(seconds)
     var written = 0
     cost = try await Cost.measure(server: server) {
-        written = try await withThrowingTaskGroup(of: Int.self) { group in
-            for writer in 0..<32 {
-                group.addTask {
-                    var count = 0
-                    while ContinuousClock.now < deadline {
-                        try await store.append(to: "ticket-\(writer)-\(count % 50)", events: [Workload.newEvent(count)])
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return try await group.reduce(0, +)
+        written = try await concurrentWriters(seconds: seconds) { writer, count in
+            _ = try await store.append(to: "ticket-\(writer)-\(count % 50)", events: [Workload.newEvent(count)])
         }
     }
     rows.append(row(name, "append, 32 concurrent writers, 1 event per append, durable", written, cost))
@@ -280,22 +269,11 @@ func measurePeer(events: Int, seconds: Int, repeats: Int) async throws -> [Strin
     }
     rows.append(row(name, "append, 10,000 events per transaction, durable", batches * Workload.batchSize, cost))
 
-    let deadline = ContinuousClock.now + .seconds(seconds)
     var written = 0
     cost = try await Cost.measure(server: nil) {
-        written = try await withThrowingTaskGroup(of: Int.self) { group in
-            for writer in 0..<32 {
-                group.addTask {
-                    var count = 0
-                    while ContinuousClock.now < deadline {
-                        let event = PeerEvent(count), stream = "ticket-\(writer)-\(count % 50)"
-                        try await peer.pool.write { db in try SQLitePeer.append(db, [(stream, [event])]) }
-                        count += 1
-                    }
-                    return count
-                }
-            }
-            return try await group.reduce(0, +)
+        written = try await concurrentWriters(seconds: seconds) { writer, count in
+            let event = PeerEvent(count), stream = "ticket-\(writer)-\(count % 50)"
+            try await peer.pool.write { db in try SQLitePeer.append(db, [(stream, [event])]) }
         }
     }
     rows.append(row(name, "append, 32 concurrent writers, 1 event per append, durable", written, cost))
@@ -377,3 +355,22 @@ if only.contains("sqlite") {
 say("| backend | what | events | time | rate | client CPU | server CPU |")
 say("|---|---|---:|---:|---:|---:|---:|")
 for line in allRows { say(line) }
+
+/// 32 tasks, each calling `append(writer, count)` with its own count until `seconds` are up;
+/// the appends made.
+func concurrentWriters(seconds: Int, _ append: @escaping @Sendable (_ writer: Int, _ count: Int) async throws -> Void) async throws -> Int {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    return try await withThrowingTaskGroup(of: Int.self) { group in
+        for writer in 0..<32 {
+            group.addTask {
+                var count = 0
+                while ContinuousClock.now < deadline {
+                    try await append(writer, count)
+                    count += 1
+                }
+                return count
+            }
+        }
+        return try await group.reduce(0, +)
+    }
+}
