@@ -98,27 +98,12 @@ public enum DemoWorld {
     /// returns how many. A task that is no longer open (or that the reaction did not create) is
     /// skipped.
     private static func complete(_ tasks: [(id: UUID, createdAt: Date)], handler: CommandHandler, writers: Int) async throws -> Int {
-        guard !tasks.isEmpty else { return 0 }
-        let workers = max(1, min(writers, tasks.count))
-        return try await withThrowingTaskGroup(of: Int.self) { group in
-            for worker in 0..<workers {
-                group.addTask {
-                    var completed = 0
-                    for task in stride(from: worker, to: tasks.count, by: workers).map({ tasks[$0] }) {
-                        let at = task.createdAt.addingTimeInterval(Double(1 + Int(task.id.uuid.0) % 4) * 86_400)
-                        do {
-                            _ = try await handler.execute(.completeTask(TaskID(task.id), outcome: "done"),
-                                                          context: CommandContext(actor: "demo", occurredAt: at))
-                            completed += 1
-                        } catch is DomainRuleError {
-                            continue
-                        }
-                    }
-                    return completed
-                }
-            }
-            return try await group.reduce(0, +)
-        }
+        var done = Summary()
+        try await execute(tasks.map { task in
+            [(.completeTask(TaskID(task.id), outcome: "done"),
+              CommandContext(actor: "demo", occurredAt: task.createdAt.addingTimeInterval(Double(1 + Int(task.id.uuid.0) % 4) * 86_400)))]
+        }, handler: handler, writers: writers, into: &done)
+        return done.commands
     }
 
     /// Executes the lanes, each in order, up to `writers` lanes at once.

@@ -41,37 +41,57 @@ func crmOnATerminal(_ arguments: [String]) throws -> Run {
     return try run("/usr/bin/script", ["-qec", command, "/dev/null"])
 }
 
+/// A started process whose outputs go to files (so nothing blocks), in a directory of its own.
+struct Launched {
+    let process: Process
+    let directory: URL
+
+    /// Starts `executable` with `arguments`, with `environment` added to this process's.
+    init(_ executable: String, _ arguments: [String], in workingDirectory: String? = nil, environment: [String: String] = [:]) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("out").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("err").path, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("out"))
+        process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("err"))
+        process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        do {
+            try process.run()
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+    }
+
+    /// Waits for the end and returns what the process did; removes its directory.
+    func finish() throws -> Run {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus,
+                   stdout: String(decoding: try Data(contentsOf: directory.appendingPathComponent("out")), as: UTF8.self),
+                   stderr: String(decoding: try Data(contentsOf: directory.appendingPathComponent("err")), as: UTF8.self),
+                   signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0)
+    }
+}
+
 /// Runs `executable` with `arguments` to completion (outputs go to files, so nothing blocks),
 /// with `environment` added to this process's; with `killAfter`, sends SIGKILL after that many
 /// seconds unless it ended before.
 func run(_ executable: String, _ arguments: [String], in directory: String? = nil, environment: [String: String] = [:],
          killAfter: Double? = nil) throws -> Run {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    process.standardInput = FileHandle.nullDevice
-    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    try process.run()
+    let launched = try Launched(executable, arguments, in: directory, environment: environment)
     if let killAfter {
         // A random kill point: wait up to killAfter for the process to end, else kill it.
         let deadline = Date().addingTimeInterval(killAfter)
-        while process.isRunning && Date() < deadline { usleep(2_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while launched.process.isRunning && Date() < deadline { usleep(2_000) }
+        if launched.process.isRunning { kill(launched.process.processIdentifier, SIGKILL) }
     }
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus,
-               stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-               stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self),
-               signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : 0)
+    return try launched.finish()
 }
 
 /// One small demo store shared by the read-only tests (built once, on first use).
@@ -120,22 +140,7 @@ final class DemoStore: Sendable {
 /// calling thread: for async tests that run many commands, so that the suite's other async
 /// tests keep the cooperative threads (2 on the CI machine).
 func crmAwaiting(_ arguments: [String]) async throws -> Run {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crm-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: dir) }
-    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: crmPath())
-    process.arguments = arguments
-    process.standardOutput = try FileHandle(forWritingTo: out)
-    process.standardError = try FileHandle(forWritingTo: err)
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    while process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
-    process.waitUntilExit()
-    return Run(status: process.terminationStatus,
-               stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-               stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    let launched = try Launched(crmPath(), arguments)
+    while launched.process.isRunning { try await Task.sleep(for: .milliseconds(5)) }
+    return try launched.finish()
 }
