@@ -84,10 +84,11 @@ struct PostgresMultiProcessTests {
             try Child(["pg-project", url, dir.sub("state-\(n)"), dir.sub("target")], output: dir.sub("projector-\(n).out"))
         }
         for follower in followers { #expect(try await follower.waitForLine("ready") == "ready 0", "\(follower.stderr)") }
-        // Writer 0 has twenty times the work, so that it still appends when it is killed, however
-        // slowly this test gets to look (the machine may be busy).
+        // Writer 0 has two hundred times the work, so that it still appends when it is killed,
+        // however slowly this test gets to look (the machine may be busy: under the whole suite on
+        // two cores, twenty times the work was done before the test looked).
         let appenders = try (0..<writers).map { n in
-            try Child(["pg-write", url, "\(1_000 + n)", "\(n == 0 ? customers * 20 : customers)", "\(tasks)", "\(eventsPerCustomer)"],
+            try Child(["pg-write", url, "\(1_000 + n)", "\(n == 0 ? customers * 200 : customers)", "\(tasks)", "\(eventsPerCustomer)"],
                       output: dir.sub("writer-\(n).out"))
         }
         // Writer 0 is killed once it has appended a while: with commands in flight, possibly
